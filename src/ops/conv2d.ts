@@ -1,0 +1,74 @@
+import { Tensor, NO_PADDING, windowOutputLength, formatShape, type Padding2d } from '../tensor.ts';
+import { kernels } from '../runtime/backend.ts';
+import type { ConvGeometry } from '../runtime/kernel-set.ts';
+import { asBatch, batchShape, requireShape, requirePositiveInts, requireNonNegativeInts } from './shape-checks.ts';
+
+export interface Conv2dOptions {
+  stride?: readonly [number, number];
+  dilation?: readonly [number, number];
+  /** Explicit padding; see kerasPadding2d for 'same'. */
+  padding?: Padding2d;
+}
+
+/** Checks the options and the input's spatial size against the kernel, returns the geometry. */
+function convGeometry(op: string, n: number, cin: number, h: number, w: number, kernelShape: readonly number[], opts: Conv2dOptions): ConvGeometry {
+  if (kernelShape.length !== 4) throw new Error(`${op}: kernel must be (Cout,Cin,KH,KW) but has shape ${formatShape(kernelShape)}`);
+  const [cout, wcin, kh, kw] = kernelShape;
+  if (wcin !== cin) throw new Error(`${op}: input has ${cin} channels but the kernel expects ${wcin}`);
+  const [strideH, strideW] = opts.stride ?? [1, 1];
+  const [dilationH, dilationW] = opts.dilation ?? [1, 1];
+  const pad = opts.padding ?? NO_PADDING;
+  requirePositiveInts(op, 'stride', [strideH, strideW]);
+  requirePositiveInts(op, 'dilation', [dilationH, dilationW]);
+  requireNonNegativeInts(op, 'padding', [pad.top, pad.bottom, pad.left, pad.right]);
+  const oh = windowOutputLength(h, kh, strideH, dilationH, pad.top, pad.bottom);
+  const ow = windowOutputLength(w, kw, strideW, dilationW, pad.left, pad.right);
+  if (oh <= 0 || ow <= 0 || kh === 0 || kw === 0 || cout === 0) {
+    throw new Error(`${op}: a ${kh}x${kw} kernel (dilation ${dilationH}x${dilationW}) does not fit a ${h}x${w} input with padding ${pad.top},${pad.bottom},${pad.left},${pad.right}`);
+  }
+  return { n, cin, h, w, cout, kh, kw, strideH, strideW, dilationH, dilationW, padTop: pad.top, padLeft: pad.left, oh, ow };
+}
+
+/** Cross-correlation as in Keras/PyTorch: x (N,Cin,H,W) or (Cin,H,W), weight (Cout,Cin,KH,KW), bias (Cout). */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const op = 'conv2d';
+  const { n, c, h, w, batched } = asBatch(op, 'input', x);
+  const g = convGeometry(op, n, c, h, w, weight.shape, opts);
+  if (bias) requireShape(op, 'bias', bias, [g.cout]);
+  const y = Tensor.zeros(batchShape(batched, n, g.cout, g.oh, g.ow));
+  kernels().conv2d(g, x.data, weight.data, bias ? bias.data : null, y.data);
+  return y;
+}
+
+/**
+ * The adjoint of conv2d (transposed convolution with the same kernel), cropped to the input
+ * size `inputHW` the forward conv had. dy is (N,Cout,OH,OW) or (Cout,OH,OW).
+ */
+export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputHW: readonly [number, number], opts: Conv2dOptions = {}): Tensor {
+  const op = 'conv2dBackwardData';
+  const { n, c, h, w, batched } = asBatch(op, 'dy', dy);
+  const cin = weight.rank === 4 ? weight.shape[1] : 0;
+  const g = convGeometry(op, n, cin, inputHW[0], inputHW[1], weight.shape, opts);
+  if (c !== g.cout || h !== g.oh || w !== g.ow) {
+    throw new Error(`${op}: dy has shape ${formatShape(dy.shape)} but the conv of a ${inputHW[0]}x${inputHW[1]} input gives (${g.cout},${g.oh},${g.ow})`);
+  }
+  const dx = Tensor.zeros(batchShape(batched, n, cin, g.h, g.w));
+  kernels().conv2dBackwardData(g, dy.data, weight.data, dx.data);
+  return dx;
+}
+
+/** Weight and bias gradients of sum(dy * conv2d(x, weight)) for a kernel of size kernelHW, summed over the batch. */
+export function conv2dBackwardFilter(x: Tensor, dy: Tensor, kernelHW: readonly [number, number], opts: Conv2dOptions = {}): { dw: Tensor; db: Tensor } {
+  const op = 'conv2dBackwardFilter';
+  const xs = asBatch(op, 'input', x);
+  const ds = asBatch(op, 'dy', dy);
+  if (xs.n !== ds.n) throw new Error(`${op}: input has batch ${xs.n} but dy has batch ${ds.n}`);
+  const g = convGeometry(op, xs.n, xs.c, xs.h, xs.w, [ds.c, xs.c, kernelHW[0], kernelHW[1]], opts);
+  if (ds.h !== g.oh || ds.w !== g.ow) {
+    throw new Error(`${op}: dy has shape ${formatShape(dy.shape)} but the conv gives (${g.cout},${g.oh},${g.ow})`);
+  }
+  const dw = Tensor.zeros([g.cout, g.cin, g.kh, g.kw]);
+  const db = Tensor.zeros([g.cout]);
+  kernels().conv2dBackwardFilter(g, x.data, dy.data, dw.data, db.data);
+  return { dw, db };
+}

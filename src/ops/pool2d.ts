@@ -1,0 +1,82 @@
+import { Tensor, NO_PADDING, windowOutputLength, formatShape, type Padding2d } from '../tensor.ts';
+import { kernels } from '../runtime/backend.ts';
+import type { PoolGeometry } from '../runtime/kernel-set.ts';
+import { asBatch, batchShape, requirePositiveInts, requireNonNegativeInts } from './shape-checks.ts';
+
+export interface Pool2dOptions {
+  kernel: readonly [number, number];
+  /** Defaults to the kernel size, as in Keras and PyTorch. */
+  stride?: readonly [number, number];
+  /** Padded positions never win a max and are not counted in an average (Keras 'same'). */
+  padding?: Padding2d;
+}
+
+/** Switches: for each output value, the index (row * W + col) of its window's maximum within its input plane. */
+export interface MaxPoolResult {
+  y: Tensor;
+  switches: Int32Array;
+}
+
+function poolGeometry(op: string, planes: number, h: number, w: number, opts: Pool2dOptions): PoolGeometry {
+  const [kh, kw] = opts.kernel;
+  const [strideH, strideW] = opts.stride ?? opts.kernel;
+  const pad = opts.padding ?? NO_PADDING;
+  requirePositiveInts(op, 'pool size', [kh, kw]);
+  requirePositiveInts(op, 'stride', [strideH, strideW]);
+  requireNonNegativeInts(op, 'padding', [pad.top, pad.bottom, pad.left, pad.right]);
+  if (pad.top >= kh || pad.bottom >= kh || pad.left >= kw || pad.right >= kw) {
+    throw new Error(`${op}: padding ${pad.top},${pad.bottom},${pad.left},${pad.right} must be smaller than the ${kh}x${kw} window`);
+  }
+  const oh = windowOutputLength(h, kh, strideH, 1, pad.top, pad.bottom);
+  const ow = windowOutputLength(w, kw, strideW, 1, pad.left, pad.right);
+  if (oh <= 0 || ow <= 0) throw new Error(`${op}: a ${kh}x${kw} window does not fit a ${h}x${w} input`);
+  return { planes, h, w, kh, kw, strideH, strideW, padTop: pad.top, padLeft: pad.left, oh, ow };
+}
+
+/** Max pooling of x (N,C,H,W) or (C,H,W), with the switches that maxUnpool2d needs. Ties go to the first in row-major order. */
+export function maxPool2d(x: Tensor, opts: Pool2dOptions): MaxPoolResult {
+  const { n, c, h, w, batched } = asBatch('maxPool2d', 'input', x);
+  const g = poolGeometry('maxPool2d', n * c, h, w, opts);
+  const y = Tensor.zeros(batchShape(batched, n, c, g.oh, g.ow));
+  const switches = new Int32Array(y.size);
+  kernels().maxPool2d(g, x.data, y.data, switches);
+  return { y, switches };
+}
+
+/** Sends each value of r (the pooled shape) to its window's switch in an input of inputShape, summing where windows overlap. */
+export function maxUnpool2d(r: Tensor, switches: Int32Array, inputShape: readonly number[], opts: Pool2dOptions): Tensor {
+  const op = 'maxUnpool2d';
+  const { n, c, h, w, batched } = asBatch(op, 'input shape', new Tensor(inputShape));
+  const g = poolGeometry(op, n * c, h, w, opts);
+  const expected = batchShape(batched, n, c, g.oh, g.ow);
+  if (formatShape(r.shape) !== formatShape(expected)) {
+    throw new Error(`${op}: signal has shape ${formatShape(r.shape)} but pooling ${formatShape(inputShape)} gives ${formatShape(expected)}`);
+  }
+  if (switches.length !== r.size) throw new Error(`${op}: ${switches.length} switches for a signal of ${r.size} values`);
+  const dx = Tensor.zeros(inputShape);
+  kernels().maxUnpool2d(g, r.data, switches, dx.data);
+  return dx;
+}
+
+/** Average pooling (Keras: padded positions are not counted). */
+export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  const { n, c, h, w, batched } = asBatch('avgPool2d', 'input', x);
+  const g = poolGeometry('avgPool2d', n * c, h, w, opts);
+  const y = Tensor.zeros(batchShape(batched, n, c, g.oh, g.ow));
+  kernels().avgPool2d(g, x.data, y.data);
+  return y;
+}
+
+/** The adjoint of avgPool2d: each value divided by its window's count and spread over the window. */
+export function avgPool2dBackward(dy: Tensor, inputShape: readonly number[], opts: Pool2dOptions): Tensor {
+  const op = 'avgPool2dBackward';
+  const { n, c, h, w, batched } = asBatch(op, 'input shape', new Tensor(inputShape));
+  const g = poolGeometry(op, n * c, h, w, opts);
+  const expected = batchShape(batched, n, c, g.oh, g.ow);
+  if (formatShape(dy.shape) !== formatShape(expected)) {
+    throw new Error(`${op}: signal has shape ${formatShape(dy.shape)} but pooling ${formatShape(inputShape)} gives ${formatShape(expected)}`);
+  }
+  const dx = Tensor.zeros(inputShape);
+  kernels().avgPool2dBackward(g, dy.data, dx.data);
+  return dx;
+}

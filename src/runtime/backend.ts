@@ -1,0 +1,43 @@
+import type { KernelSet, KernelSetName } from './kernel-set.ts';
+import { referenceKernels } from '../reference/index.ts';
+import { wasmKernels, wasmSimdSupported } from './wasm-kernels.ts';
+
+let current: KernelSet | null = null;
+
+/** The best kernel set this runtime supports: wasm SIMD, else wasm scalar. */
+export function defaultKernelSetName(): KernelSetName {
+  const forced = typeof process !== 'undefined' ? process.env.CONVSCOPE_KERNELS : undefined;
+  if (forced) return parseKernelSetName(forced, 'CONVSCOPE_KERNELS');
+  return wasmSimdSupported() ? 'simd' : 'scalar';
+}
+
+export function parseKernelSetName(name: string, what = 'kernel set'): KernelSetName {
+  if (name === 'reference' || name === 'scalar' || name === 'simd') return name;
+  throw new Error(`${what}: unknown kernel set '${name}'; choose reference, scalar or simd`);
+}
+
+export function kernelSet(name: KernelSetName): KernelSet {
+  return name === 'reference' ? referenceKernels : wasmKernels(name);
+}
+
+/** The kernel set every op runs on. */
+export function kernels(): KernelSet {
+  if (current === null) current = kernelSet(defaultKernelSetName());
+  return current;
+}
+
+/** Switch every op to another kernel set (tests and benchmarks compare them this way). */
+export function useKernels(name: KernelSetName): void {
+  current = kernelSet(name);
+}
+
+/** Run fn with a kernel set, restoring the previous one afterwards. */
+export function withKernels<T>(name: KernelSetName, fn: () => T): T {
+  const previous = kernels();
+  current = kernelSet(name);
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
+}

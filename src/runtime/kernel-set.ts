@@ -1,0 +1,103 @@
+/**
+ * The array-level kernel interface. Three implementations share it: the TypeScript
+ * reference (src/reference/), and the wasm scalar and wasm SIMD builds (src/runtime/wasm-kernels.ts).
+ * Ops (src/ops/) validate shapes and allocate outputs; kernels trust their arguments and
+ * write into the output arrays they are given. Every layout is row-major, channels-first.
+ */
+
+/** Geometry of a 2-D convolution over a batch. Padding below/right is implied by oh/ow. */
+export interface ConvGeometry {
+  n: number;
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+  oh: number;
+  ow: number;
+}
+
+/**
+ * Geometry of a 2-D pooling window over `planes` independent (H, W) planes (N*C of them).
+ * Padding below/right is implied by oh/ow; padded positions never win a max and do not
+ * count in an average (Keras semantics).
+ */
+export interface PoolGeometry {
+  planes: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  oh: number;
+  ow: number;
+}
+
+/** How a backward net maps a signal through a ReLU (SEMANTICS.md). */
+export type ReluRule = 'salinet' | 'deconvnet' | 'guided';
+export const RELU_RULES: readonly ReluRule[] = ['salinet', 'deconvnet', 'guided'];
+
+/** Whether a bias is added per row of the output (conv: per output channel) or per column (dense: per unit). */
+export type BiasAxis = 'row' | 'col';
+
+export interface KernelSet {
+  readonly name: KernelSetName;
+
+  /** y[n, cout, oh, ow] = bias[cout] + sum x[n, ci, oh*sh - pt + kh*dh, ...] * w[cout, ci, kh, kw]. */
+  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
+  /** dx[n, cin, h, w] = the adjoint of conv2d (no bias) applied to dy[n, cout, oh, ow]. Overwrites dx. */
+  conv2dBackwardData(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  /** dw[cout, cin, kh, kw] and db[cout]: gradients of sum(dy * conv2d(x)) summed over the batch. Overwrites both. */
+  conv2dBackwardFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array): void;
+
+  /** y = window max; switches = index (row * w + col) within the input plane of the first max in row-major order. */
+  maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, switches: Int32Array): void;
+  /** dx (planes, h, w) = zeros, then dx[plane][switches[i]] += r[i]. Overwrites dx. */
+  maxUnpool2d(g: PoolGeometry, r: Float32Array, switches: Int32Array, dx: Float32Array): void;
+  /** y = mean over the window's in-bounds positions. */
+  avgPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array): void;
+  /** dx = adjoint of avgPool2d applied to dy. Overwrites dx. */
+  avgPool2dBackward(g: PoolGeometry, dy: Float32Array, dx: Float32Array): void;
+
+  /**
+   * c[m, n] = op(a)[m, k] * op(b)[k, n] (+ bias). op(a) is a (m, k) or, with transA, a stored as (k, m);
+   * op(b) is b (k, n) or, with transB, b stored as (n, k). bias has m values (axis 'row') or n ('col').
+   */
+  matmul(
+    m: number, n: number, k: number,
+    a: Float32Array, transA: boolean,
+    b: Float32Array, transB: boolean,
+    bias: Float32Array | null, biasAxis: BiasAxis,
+    c: Float32Array,
+  ): void;
+
+  relu(x: Float32Array, y: Float32Array): void;
+  /** out = rule(r, z): salinet r*[z>0], deconvnet max(r,0), guided max(r,0)*[z>0]. */
+  reluBackward(rule: ReluRule, r: Float32Array, z: Float32Array, out: Float32Array): void;
+  sigmoid(x: Float32Array, y: Float32Array): void;
+  tanh(x: Float32Array, y: Float32Array): void;
+  /** out = r * a * (1 - a), where a = sigmoid(z) is the forward output. */
+  sigmoidBackward(r: Float32Array, a: Float32Array, out: Float32Array): void;
+  /** out = r * (1 - a^2), where a = tanh(z) is the forward output. */
+  tanhBackward(r: Float32Array, a: Float32Array, out: Float32Array): void;
+  /** Row-wise softmax of x (rows, cols), numerically stable (max subtracted). */
+  softmax(rows: number, cols: number, x: Float32Array, y: Float32Array): void;
+  /** y[n, c, i] = x[n, c, i] * scale[c] + shift[c] for x laid out (n, channels, inner). */
+  channelAffine(n: number, channels: number, inner: number, x: Float32Array, scale: Float32Array, shift: Float32Array, y: Float32Array): void;
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  mul(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  scale(a: Float32Array, s: number, out: Float32Array): void;
+}
+
+export type KernelSetName = 'reference' | 'scalar' | 'simd';
+export const KERNEL_SET_NAMES: readonly KernelSetName[] = ['reference', 'scalar', 'simd'];
