@@ -1,10 +1,230 @@
-import type { KernelSet } from './kernel-set.ts';
+import type { BiasAxis, ConvGeometry, KernelSet, PoolGeometry, ReluRule } from './kernel-set.ts';
+import type { WasmExports } from './wasm-exports.ts';
+import { Arena } from './arena.ts';
+import { wasmInstance, type WasmBuild } from './wasm-module.ts';
 
-// Placeholder until the wasm runtime lands (being written now).
-export function wasmSimdSupported(): boolean {
-  return false;
+export { wasmSimdSupported } from './wasm-module.ts';
+
+const RELU_RULE_CODES: Record<ReluRule, number> = { salinet: 0, deconvnet: 1, guided: 2 };
+
+function convRecord(g: ConvGeometry): number[] {
+  return [g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.oh, g.ow];
 }
 
-export function wasmKernels(name: 'scalar' | 'simd'): KernelSet {
-  throw new Error(`wasm kernels (${name}) are not built yet`);
+function poolRecord(g: PoolGeometry): number[] {
+  return [g.planes, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.oh, g.ow];
+}
+
+/** A KernelSet over one wasm build: copies operands into the arena, calls the export, copies results out. */
+class WasmKernelSet implements KernelSet {
+  readonly arena: Arena;
+
+  constructor(readonly name: WasmBuild, private readonly wasm: WasmExports) {
+    this.arena = new Arena(wasm.memory, wasm.heap_base());
+  }
+
+  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const gp = arena.putI32(convRecord(g));
+      const xp = arena.putF32(x);
+      const wp = arena.putF32(w);
+      const bp = bias ? arena.putF32(bias) : 0;
+      const yp = arena.alloc(y.length * 4);
+      const sp = arena.alloc(wasm.f32_conv2d_scratch(gp) * 4);
+      wasm.f32_conv2d(gp, xp, wp, bp, yp, sp);
+      arena.getF32(yp, y);
+    });
+  }
+
+  conv2dBackwardData(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const gp = arena.putI32(convRecord(g));
+      const dyp = arena.putF32(dy);
+      const wp = arena.putF32(w);
+      const dxp = arena.alloc(dx.length * 4);
+      const sp = arena.alloc(wasm.f32_conv2d_backward_data_scratch(gp) * 4);
+      wasm.f32_conv2d_backward_data(gp, dyp, wp, dxp, sp);
+      arena.getF32(dxp, dx);
+    });
+  }
+
+  conv2dBackwardFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const gp = arena.putI32(convRecord(g));
+      const xp = arena.putF32(x);
+      const dyp = arena.putF32(dy);
+      const dwp = arena.alloc(dw.length * 4);
+      const dbp = arena.alloc(db.length * 4);
+      const sp = arena.alloc(wasm.f32_conv2d_backward_filter_scratch(gp) * 4);
+      wasm.f32_conv2d_backward_filter(gp, xp, dyp, dwp, dbp, sp);
+      arena.getF32(dwp, dw);
+      arena.getF32(dbp, db);
+    });
+  }
+
+  maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, switches: Int32Array): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const gp = arena.putI32(poolRecord(g));
+      const xp = arena.putF32(x);
+      const yp = arena.alloc(y.length * 4);
+      const sp = arena.alloc(switches.length * 4);
+      wasm.f32_max_pool2d(gp, xp, yp, sp);
+      arena.getF32(yp, y);
+      arena.getI32(sp, switches);
+    });
+  }
+
+  maxUnpool2d(g: PoolGeometry, r: Float32Array, switches: Int32Array, dx: Float32Array): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const gp = arena.putI32(poolRecord(g));
+      const rp = arena.putF32(r);
+      const sp = arena.putI32(switches);
+      const dxp = arena.alloc(dx.length * 4);
+      wasm.f32_max_unpool2d(gp, rp, sp, dxp);
+      arena.getF32(dxp, dx);
+    });
+  }
+
+  avgPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array): void {
+    this.poolPass(g, x, y, (gp, a, b) => this.wasm.f32_avg_pool2d(gp, a, b));
+  }
+
+  avgPool2dBackward(g: PoolGeometry, dy: Float32Array, dx: Float32Array): void {
+    this.poolPass(g, dy, dx, (gp, a, b) => this.wasm.f32_avg_pool2d_backward(gp, a, b));
+  }
+
+  private poolPass(g: PoolGeometry, input: Float32Array, output: Float32Array, call: (gp: number, inp: number, outp: number) => void): void {
+    const { arena } = this;
+    arena.scope(() => {
+      const gp = arena.putI32(poolRecord(g));
+      const ip = arena.putF32(input);
+      const op = arena.alloc(output.length * 4);
+      call(gp, ip, op);
+      arena.getF32(op, output);
+    });
+  }
+
+  matmul(
+    m: number, n: number, k: number,
+    a: Float32Array, transA: boolean,
+    b: Float32Array, transB: boolean,
+    bias: Float32Array | null, biasAxis: BiasAxis,
+    c: Float32Array,
+  ): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      let ap = arena.putF32(a);
+      const bp = arena.putF32(b);
+      if (transA) {
+        const at = arena.alloc(m * k * 4);
+        wasm.f32_transpose(k, m, ap, at);
+        ap = at;
+      }
+      const biasPtr = bias ? arena.putF32(bias) : 0;
+      const cp = arena.alloc(m * n * 4);
+      if (!transB) {
+        wasm.f32_gemm(m, n, k, ap, k, bp, n, cp, n, biasAxis === 'row' ? biasPtr : 0, biasAxis === 'col' ? biasPtr : 0, 0);
+      } else {
+        // gemm_nt has no bias: start C at the bias and accumulate onto it.
+        if (bias) wasm.f32_gemm(m, n, 0, ap, k, bp, n, cp, n, biasAxis === 'row' ? biasPtr : 0, biasAxis === 'col' ? biasPtr : 0, 0);
+        wasm.f32_gemm_nt(m, n, k, ap, k, bp, k, cp, n, bias ? 1 : 0);
+      }
+      arena.getF32(cp, c);
+    });
+  }
+
+  relu(x: Float32Array, y: Float32Array): void {
+    this.unary(x, y, (count, xp, yp) => this.wasm.f32_relu(count, xp, yp));
+  }
+
+  reluBackward(rule: ReluRule, r: Float32Array, z: Float32Array, out: Float32Array): void {
+    const code = RELU_RULE_CODES[rule];
+    this.binary(r, z, out, (count, rp, zp, op) => this.wasm.f32_relu_backward(code, count, rp, zp, op));
+  }
+
+  sigmoid(x: Float32Array, y: Float32Array): void {
+    this.unary(x, y, (count, xp, yp) => this.wasm.f32_sigmoid(count, xp, yp));
+  }
+
+  tanh(x: Float32Array, y: Float32Array): void {
+    this.unary(x, y, (count, xp, yp) => this.wasm.f32_tanh(count, xp, yp));
+  }
+
+  sigmoidBackward(r: Float32Array, a: Float32Array, out: Float32Array): void {
+    this.binary(r, a, out, (count, rp, ap, op) => this.wasm.f32_sigmoid_backward(count, rp, ap, op));
+  }
+
+  tanhBackward(r: Float32Array, a: Float32Array, out: Float32Array): void {
+    this.binary(r, a, out, (count, rp, ap, op) => this.wasm.f32_tanh_backward(count, rp, ap, op));
+  }
+
+  softmax(rows: number, cols: number, x: Float32Array, y: Float32Array): void {
+    this.unary(x, y, (_count, xp, yp) => this.wasm.f32_softmax(rows, cols, xp, yp));
+  }
+
+  channelAffine(n: number, channels: number, inner: number, x: Float32Array, scale: Float32Array, shift: Float32Array, y: Float32Array): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const xp = arena.putF32(x);
+      const sp = arena.putF32(scale);
+      const tp = arena.putF32(shift);
+      const yp = arena.alloc(y.length * 4);
+      wasm.f32_channel_affine(n, channels, inner, xp, sp, tp, yp);
+      arena.getF32(yp, y);
+    });
+  }
+
+  add(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.binary(a, b, out, (count, ap, bp, op) => this.wasm.f32_add(count, ap, bp, op));
+  }
+
+  mul(a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.binary(a, b, out, (count, ap, bp, op) => this.wasm.f32_mul(count, ap, bp, op));
+  }
+
+  scale(a: Float32Array, s: number, out: Float32Array): void {
+    this.unary(a, out, (count, ap, op) => this.wasm.f32_scale(count, ap, s, op));
+  }
+
+  private unary(x: Float32Array, y: Float32Array, call: (count: number, xp: number, yp: number) => void): void {
+    const { arena } = this;
+    arena.scope(() => {
+      const xp = arena.putF32(x);
+      const yp = arena.alloc(y.length * 4);
+      call(x.length, xp, yp);
+      arena.getF32(yp, y);
+    });
+  }
+
+  private binary(a: Float32Array, b: Float32Array, out: Float32Array, call: (count: number, ap: number, bp: number, op: number) => void): void {
+    const { arena } = this;
+    arena.scope(() => {
+      const ap = arena.putF32(a);
+      const bp = arena.putF32(b);
+      const op = arena.alloc(out.length * 4);
+      call(a.length, ap, bp, op);
+      arena.getF32(op, out);
+    });
+  }
+}
+
+const sets = new Map<WasmBuild, WasmKernelSet>();
+
+export function wasmKernels(build: WasmBuild): WasmKernelSet {
+  let set = sets.get(build);
+  if (!set) {
+    set = new WasmKernelSet(build, wasmInstance(build));
+    sets.set(build, set);
+  }
+  return set;
+}
+
+/** Bytes of wasm memory a build holds now (tests use it to check that calls do not leak). */
+export function wasmMemoryBytes(build: WasmBuild): number {
+  return wasmKernels(build).arena.bytes;
 }

@@ -1,0 +1,16 @@
+export { heap_base } from './memory';
+export { f32_gemm } from './f32-gemm/gemm';
+export { f32_gemm_nt } from './f32-gemm/gemm-nt';
+export { f32_transpose } from './f32-gemm/transpose';
+export {
+  f32_conv2d, f32_conv2d_scratch,
+  f32_conv2d_backward_data, f32_conv2d_backward_data_scratch,
+  f32_conv2d_backward_filter, f32_conv2d_backward_filter_scratch,
+} from './f32-conv2d/conv2d';
+export { f32_max_pool2d, f32_max_unpool2d } from './f32-pool/max-pool';
+export { f32_avg_pool2d, f32_avg_pool2d_backward } from './f32-pool/avg-pool';
+export { f32_relu, f32_relu_backward } from './f32-eltwise/relu';
+export { f32_sigmoid, f32_tanh, f32_sigmoid_backward, f32_tanh_backward } from './f32-eltwise/sigmoid-tanh';
+export { f32_softmax } from './f32-eltwise/softmax';
+export { f32_channel_affine } from './f32-eltwise/affine';
+export { f32_add, f32_mul, f32_scale } from './f32-eltwise/arith';

@@ -1,0 +1,63 @@
+const ALIGN = 16;
+const PAGE = 65536;
+
+/**
+ * A bump allocator over a wasm memory, reset after every kernel call: the memory grows to the
+ * largest call's needs once and then stays that size, so repeated calls never leak.
+ */
+export class Arena {
+  private readonly base: number;
+  private top: number;
+
+  constructor(private readonly memory: WebAssembly.Memory, heapBase: number) {
+    this.base = align(heapBase);
+    this.top = this.base;
+  }
+
+  get bytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  alloc(bytes: number): number {
+    const ptr = this.top;
+    this.top = align(ptr + Math.max(bytes, 0));
+    const short = this.top - this.memory.buffer.byteLength;
+    if (short > 0) this.memory.grow(Math.ceil(short / PAGE));
+    return ptr;
+  }
+
+  /** Copies values in; views are made after the allocation because growing detaches old ones. */
+  putF32(values: Float32Array): number {
+    const ptr = this.alloc(values.length * 4);
+    new Float32Array(this.memory.buffer, ptr, values.length).set(values);
+    return ptr;
+  }
+
+  putI32(values: Int32Array | readonly number[]): number {
+    const ptr = this.alloc(values.length * 4);
+    new Int32Array(this.memory.buffer, ptr, values.length).set(values);
+    return ptr;
+  }
+
+  getF32(ptr: number, out: Float32Array): void {
+    out.set(new Float32Array(this.memory.buffer, ptr, out.length));
+  }
+
+  getI32(ptr: number, out: Int32Array): void {
+    out.set(new Int32Array(this.memory.buffer, ptr, out.length));
+  }
+
+  /** Runs fn with a fresh arena and frees everything it allocated afterwards, also on a throw. */
+  scope<T>(fn: () => T): T {
+    const mark = this.top;
+    try {
+      return fn();
+    } finally {
+      this.top = mark;
+    }
+  }
+}
+
+function align(n: number): number {
+  return Math.ceil(n / ALIGN) * ALIGN;
+}
