@@ -14,4 +14,4 @@ for (const target of ['simd', 'scalar']) {
   run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', target]);
 }
 const esbuildArgs = ['--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', '--outdir=dist'];
-run(bin('esbuild'), ['src/index.ts', 'src/cli/main.ts', ...esbuildArgs, '--log-level=warning']);
+run(bin('esbuild'), ['index=src/index.ts', 'cli=src/cli/main.ts', ...esbuildArgs, '--log-level=warning']);

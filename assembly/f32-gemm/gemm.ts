@@ -1,9 +1,12 @@
 // C[M,N] = A[M,K] * B[K,N] (+ bias), row-major with leading dimensions in elements.
 // The SIMD build vectorises along N with a 4x8 register tile (8 v128 accumulators),
-// blocked over K and N so that a KC x NC block of B stays in L2 while every row tile streams it.
+// blocked over K and N. Each KC x NC block of B is packed into contiguous 8-column panels
+// first: rows of B read in place sit ldb apart, and when ldb*4 is a multiple of 4 KiB
+// (conv outputs such as 224x224) they all land in the same cache sets and thrash L1.
 
 const KC: i32 = 256;
 const NC: i32 = 512;
+const packedB: usize = memory.data(KC * NC * 4, 16);
 
 /**
  * f32_gemm: C = A * B, plus biasRow[i] (if biasRow != 0) and biasCol[j] (if biasCol != 0);
@@ -78,13 +81,14 @@ function gemmBlockSimd(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb
   const strideA = <usize>lda << 2;
   const strideB = <usize>ldb << 2;
   const strideC = <usize>ldc << 2;
+  packPanels(n, k, b, strideB);
   let i = 0;
   for (; i + 4 <= m; i += 4) {
     const a0 = a + <usize>i * strideA;
     const c0 = c + <usize>i * strideC;
     let j = 0;
     for (; j + 8 <= n; j += 8) {
-      gemm_4x8(k, a0, strideA, b + (<usize>j << 2), strideB, c0 + (<usize>j << 2), strideC);
+      gemm_4x8(k, a0, strideA, packedB + ((<usize>j * <usize>k) << 2), 32, c0 + (<usize>j << 2), strideC);
     }
     for (; j + 4 <= n; j += 4) {
       gemm_4x4(k, a0, strideA, b + (<usize>j << 2), strideB, c0 + (<usize>j << 2), strideC);
@@ -100,13 +104,27 @@ function gemmBlockSimd(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb
     const c0 = c + <usize>i * strideC;
     let j = 0;
     for (; j + 8 <= n; j += 8) {
-      gemm_1x8(k, a0, b + (<usize>j << 2), strideB, c0 + (<usize>j << 2));
+      gemm_1x8(k, a0, packedB + ((<usize>j * <usize>k) << 2), 32, c0 + (<usize>j << 2));
     }
     for (; j + 4 <= n; j += 4) {
       gemm_1x4(k, a0, b + (<usize>j << 2), strideB, c0 + (<usize>j << 2));
     }
     for (; j < n; j++) {
       gemm_1x1(k, a0, b + (<usize>j << 2), strideB, c0 + (<usize>j << 2));
+    }
+  }
+}
+
+// packedB[strip j/8][p][0..8] = B[p, j..j+8] for every full 8-column strip.
+function packPanels(n: i32, k: i32, b: usize, strideB: usize): void {
+  let dst = packedB;
+  for (let j = 0; j + 8 <= n; j += 8) {
+    let src = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      dst += 32;
+      src += strideB;
     }
   }
 }

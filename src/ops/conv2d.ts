@@ -23,7 +23,8 @@ function convGeometry(op: string, n: number, cin: number, h: number, w: number, 
   requireNonNegativeInts(op, 'padding', [pad.top, pad.bottom, pad.left, pad.right]);
   const oh = windowOutputLength(h, kh, strideH, dilationH, pad.top, pad.bottom);
   const ow = windowOutputLength(w, kw, strideW, dilationW, pad.left, pad.right);
-  if (oh <= 0 || ow <= 0 || kh === 0 || kw === 0 || cout === 0) {
+  requirePositiveInts(op, 'kernel size and output channels', [kh, kw, cout]);
+  if (oh <= 0 || ow <= 0) {
     throw new Error(`${op}: a ${kh}x${kw} kernel (dilation ${dilationH}x${dilationW}) does not fit a ${h}x${w} input with padding ${pad.top},${pad.bottom},${pad.left},${pad.right}`);
   }
   return { n, cin, h, w, cout, kh, kw, strideH, strideW, dilationH, dilationW, padTop: pad.top, padLeft: pad.left, oh, ow };
@@ -32,7 +33,7 @@ function convGeometry(op: string, n: number, cin: number, h: number, w: number, 
 /** Cross-correlation as in Keras/PyTorch: x (N,Cin,H,W) or (Cin,H,W), weight (Cout,Cin,KH,KW), bias (Cout). */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   const op = 'conv2d';
-  const { n, c, h, w, batched } = asBatch(op, 'input', x);
+  const { n, c, h, w, batched } = asBatch(op, 'input', x.shape);
   const g = convGeometry(op, n, c, h, w, weight.shape, opts);
   if (bias) requireShape(op, 'bias', bias, [g.cout]);
   const y = Tensor.zeros(batchShape(batched, n, g.cout, g.oh, g.ow));
@@ -46,11 +47,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Con
  */
 export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputHW: readonly [number, number], opts: Conv2dOptions = {}): Tensor {
   const op = 'conv2dBackwardData';
-  const { n, c, h, w, batched } = asBatch(op, 'dy', dy);
+  const { n, c, h, w, batched } = asBatch(op, 'dy', dy.shape);
   const cin = weight.rank === 4 ? weight.shape[1] : 0;
   const g = convGeometry(op, n, cin, inputHW[0], inputHW[1], weight.shape, opts);
   if (c !== g.cout || h !== g.oh || w !== g.ow) {
-    throw new Error(`${op}: dy has shape ${formatShape(dy.shape)} but the conv of a ${inputHW[0]}x${inputHW[1]} input gives (${g.cout},${g.oh},${g.ow})`);
+    throw new Error(`${op}: dy has shape ${formatShape(dy.shape)} but the conv of a ${inputHW[0]}x${inputHW[1]} input gives ${formatShape(batchShape(batched, n, g.cout, g.oh, g.ow))}`);
   }
   const dx = Tensor.zeros(batchShape(batched, n, cin, g.h, g.w));
   kernels().conv2dBackwardData(g, dy.data, weight.data, dx.data);
@@ -60,12 +61,12 @@ export function conv2dBackwardData(dy: Tensor, weight: Tensor, inputHW: readonly
 /** Weight and bias gradients of sum(dy * conv2d(x, weight)) for a kernel of size kernelHW, summed over the batch. */
 export function conv2dBackwardFilter(x: Tensor, dy: Tensor, kernelHW: readonly [number, number], opts: Conv2dOptions = {}): { dw: Tensor; db: Tensor } {
   const op = 'conv2dBackwardFilter';
-  const xs = asBatch(op, 'input', x);
-  const ds = asBatch(op, 'dy', dy);
+  const xs = asBatch(op, 'input', x.shape);
+  const ds = asBatch(op, 'dy', dy.shape);
   if (xs.n !== ds.n) throw new Error(`${op}: input has batch ${xs.n} but dy has batch ${ds.n}`);
   const g = convGeometry(op, xs.n, xs.c, xs.h, xs.w, [ds.c, xs.c, kernelHW[0], kernelHW[1]], opts);
   if (ds.h !== g.oh || ds.w !== g.ow) {
-    throw new Error(`${op}: dy has shape ${formatShape(dy.shape)} but the conv gives (${g.cout},${g.oh},${g.ow})`);
+    throw new Error(`${op}: dy has shape ${formatShape(dy.shape)} but the conv gives ${formatShape(batchShape(ds.batched, ds.n, g.cout, g.oh, g.ow))}`);
   }
   const dw = Tensor.zeros([g.cout, g.cin, g.kh, g.kw]);
   const db = Tensor.zeros([g.cout]);

@@ -35,7 +35,7 @@ function poolGeometry(op: string, planes: number, h: number, w: number, opts: Po
 
 /** Max pooling of x (N,C,H,W) or (C,H,W), with the switches that maxUnpool2d needs. Ties go to the first in row-major order. */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): MaxPoolResult {
-  const { n, c, h, w, batched } = asBatch('maxPool2d', 'input', x);
+  const { n, c, h, w, batched } = asBatch('maxPool2d', 'input', x.shape);
   const g = poolGeometry('maxPool2d', n * c, h, w, opts);
   const y = Tensor.zeros(batchShape(batched, n, c, g.oh, g.ow));
   const switches = new Int32Array(y.size);
@@ -46,13 +46,19 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): MaxPoolResult {
 /** Sends each value of r (the pooled shape) to its window's switch in an input of inputShape, summing where windows overlap. */
 export function maxUnpool2d(r: Tensor, switches: Int32Array, inputShape: readonly number[], opts: Pool2dOptions): Tensor {
   const op = 'maxUnpool2d';
-  const { n, c, h, w, batched } = asBatch(op, 'input shape', new Tensor(inputShape));
+  const { n, c, h, w, batched } = asBatch(op, 'input shape', inputShape);
   const g = poolGeometry(op, n * c, h, w, opts);
   const expected = batchShape(batched, n, c, g.oh, g.ow);
   if (formatShape(r.shape) !== formatShape(expected)) {
     throw new Error(`${op}: signal has shape ${formatShape(r.shape)} but pooling ${formatShape(inputShape)} gives ${formatShape(expected)}`);
   }
   if (switches.length !== r.size) throw new Error(`${op}: ${switches.length} switches for a signal of ${r.size} values`);
+  const planeSize = h * w;
+  for (let i = 0; i < switches.length; i++) {
+    if (!(switches[i] >= 0 && switches[i] < planeSize)) {
+      throw new Error(`${op}: switch ${i} is ${switches[i]}, outside the ${h}x${w} input plane`);
+    }
+  }
   const dx = Tensor.zeros(inputShape);
   kernels().maxUnpool2d(g, r.data, switches, dx.data);
   return dx;
@@ -60,7 +66,7 @@ export function maxUnpool2d(r: Tensor, switches: Int32Array, inputShape: readonl
 
 /** Average pooling (Keras: padded positions are not counted). */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-  const { n, c, h, w, batched } = asBatch('avgPool2d', 'input', x);
+  const { n, c, h, w, batched } = asBatch('avgPool2d', 'input', x.shape);
   const g = poolGeometry('avgPool2d', n * c, h, w, opts);
   const y = Tensor.zeros(batchShape(batched, n, c, g.oh, g.ow));
   kernels().avgPool2d(g, x.data, y.data);
@@ -70,7 +76,7 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 /** The adjoint of avgPool2d: each value divided by its window's count and spread over the window. */
 export function avgPool2dBackward(dy: Tensor, inputShape: readonly number[], opts: Pool2dOptions): Tensor {
   const op = 'avgPool2dBackward';
-  const { n, c, h, w, batched } = asBatch(op, 'input shape', new Tensor(inputShape));
+  const { n, c, h, w, batched } = asBatch(op, 'input shape', inputShape);
   const g = poolGeometry(op, n * c, h, w, opts);
   const expected = batchShape(batched, n, c, g.oh, g.ow);
   if (formatShape(dy.shape) !== formatShape(expected)) {

@@ -1,10 +1,11 @@
 import { Tensor, formatShape, sameShape } from '../tensor.ts';
 
-/** Views a (C,H,W) or (N,C,H,W) tensor as 4-D; `restore` gives results back the caller's rank. */
-export function asBatch(op: string, name: string, t: Tensor): { n: number; c: number; h: number; w: number; batched: boolean } {
-  if (t.rank === 4) return { n: t.shape[0], c: t.shape[1], h: t.shape[2], w: t.shape[3], batched: true };
-  if (t.rank === 3) return { n: 1, c: t.shape[0], h: t.shape[1], w: t.shape[2], batched: false };
-  throw new Error(`${op}: ${name} must be (C,H,W) or (N,C,H,W) but has shape ${formatShape(t.shape)}`);
+/** Views a (C,H,W) or (N,C,H,W) shape as 4-D; `batched` says which it was, so results keep the caller's rank. */
+export function asBatch(op: string, name: string, shape: readonly number[]): { n: number; c: number; h: number; w: number; batched: boolean } {
+  const valid = shape.every((d) => Number.isInteger(d) && d >= 0);
+  if (valid && shape.length === 4) return { n: shape[0], c: shape[1], h: shape[2], w: shape[3], batched: true };
+  if (valid && shape.length === 3) return { n: 1, c: shape[0], h: shape[1], w: shape[2], batched: false };
+  throw new Error(`${op}: ${name} must be (C,H,W) or (N,C,H,W) but has shape ${formatShape(shape)}`);
 }
 
 export function batchShape(batched: boolean, n: number, c: number, h: number, w: number): number[] {

@@ -33,7 +33,7 @@ export function useKernels(name: KernelSetName): void {
 
 /** Run fn with a kernel set, restoring the previous one afterwards. */
 export function withKernels<T>(name: KernelSetName, fn: () => T): T {
-  const previous = kernels();
+  const previous = current;
   current = kernelSet(name);
   try {
     return fn();
