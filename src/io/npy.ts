@@ -3,9 +3,8 @@
  * Reads float32/float64/int8/int16/int32/int64/uint8/uint16/bool in either byte order;
  * writes little-endian float32 or int32 exactly as np.save does.
  */
-import { readFile, writeFile, rename, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-write.ts';
 import { Tensor, sizeOf, formatShape } from '../tensor.ts';
 
 export type NpyData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | BigInt64Array;
@@ -132,12 +131,5 @@ export function toNpy(shape: readonly number[], data: Float32Array | Int32Array)
 
 /** Writes a tensor as float32 .npy, atomically: a temporary file in the same folder, then a rename. */
 export async function writeNpy(path: string, tensor: Tensor): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, toNpy(tensor.shape, tensor.data));
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(path, toNpy(tensor.shape, tensor.data));
 }

@@ -1,0 +1,320 @@
+/**
+ * Reads a Keras 2 HDF5 model file (`model.save('x.h5')`): the architecture from the root
+ * `model_config` attribute, the weights from `model_weights/`. Layers come back in chain
+ * order with their configs as Keras wrote them and their weights in Keras layouts (conv
+ * kernel HWIO, dense (in, out)); converting them to channels-first is the model builder's job.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import h5wasm, { type Group } from 'h5wasm';
+
+export interface KerasWeight {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface KerasLayerFile {
+  name: string;
+  className: string;
+  config: Record<string, unknown>;
+  /** Keyed by the short name: 'kernel', 'bias', 'gamma', 'beta', 'moving_mean', 'moving_variance'. */
+  weights: Record<string, KerasWeight>;
+}
+
+export interface KerasProvenance {
+  source: string;
+  kerasVersion: string;
+  backend: string;
+  sha256: string;
+}
+
+export interface KerasModelFile {
+  kerasVersion: string;
+  backend: string;
+  modelClass: 'Sequential' | 'Model';
+  name: string;
+  layers: KerasLayerFile[];
+  provenance: KerasProvenance;
+}
+
+/** A file that is not a readable Keras model; the message starts with the file name. */
+export class KerasH5Error extends Error {
+  override name = 'KerasH5Error';
+}
+
+// h5wasm's default (ESM) build keeps its files in Emscripten's in-memory FS; its 'h5wasm/node'
+// build maps the host file system instead, so it has no private place for bytes we were given.
+// The throwing handler turns the error stacks HDF5 would print on stderr into exceptions.
+const h5 = await h5wasm.ready;
+h5.activate_throwing_error_handler();
+let openCount = 0;
+
+const KERAS3 =
+  "is a Keras 3 '.keras' archive (a zip file), not an HDF5 model; " +
+  "save the model in Keras 2 or tf.keras with model.save('model.h5')";
+
+/** Reads a Keras 2 `.h5` model from a path or from its bytes; `source` names it in messages. */
+export function readKerasH5(pathOrBytes: string | Uint8Array, source?: string): KerasModelFile {
+  const label = source ?? (typeof pathOrBytes === 'string' ? basename(pathOrBytes) : 'model bytes');
+  const fail = (message: string): never => {
+    throw new KerasH5Error(`${label}: ${message}`);
+  };
+  const bytes = typeof pathOrBytes === 'string' ? readBytes(pathOrBytes, fail) : pathOrBytes;
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) fail(KERAS3);
+
+  const memPath = `/convscope-${++openCount}.h5`;
+  h5.FS.writeFile(memPath, bytes);
+  let file: InstanceType<typeof h5wasm.File> | undefined;
+  try {
+    try {
+      file = new h5wasm.File(memPath, 'r');
+    } catch (err) {
+      fail(openFailure(hdf5Reason(err)));
+    }
+    if (file === undefined || file.file_id < 0n) return fail('not an HDF5 file');
+    const model = readModel(file, fail);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return { ...model, provenance: { source: label, kerasVersion: model.kerasVersion, backend: model.backend, sha256 } };
+  } catch (err) {
+    if (err instanceof KerasH5Error) throw err;
+    return fail(`cannot read its HDF5 data, the file may be damaged (${hdf5Reason(err)})`);
+  } finally {
+    if (file !== undefined && file.file_id >= 0n) closeQuietly(file);
+    h5.FS.unlink(memPath);
+  }
+}
+
+type Fail = (message: string) => never;
+type RawLayer = { name: string; className: string; config: Record<string, unknown>; inbound: unknown };
+
+function readBytes(path: string, fail: Fail): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return fail(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read the file (${code ?? String(err)})`);
+  }
+}
+
+function openFailure(reason: string): string {
+  const truncated = /eof = (\d+).*stored_eof = (\d+)/.exec(reason);
+  if (truncated) return `truncated HDF5 file: it has ${truncated[1]} bytes but its header says ${truncated[2]}`;
+  if (/truncated/i.test(reason)) return 'truncated HDF5 file';
+  if (/signature not found/i.test(reason)) return "not an HDF5 file (no HDF5 signature); expected a Keras model saved with model.save('model.h5')";
+  return `cannot open it as HDF5, the file may be damaged (${reason})`;
+}
+
+/** The innermost reason in an HDF5 error stack ("#006: ... in H5F__super_read(): <reason>"). */
+function hdf5Reason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const reasons = [...text.matchAll(/#\d+:.*?\(\): (.*)$/gm)].map((m) => m[1].trim());
+  return reasons.at(-1) ?? text.split('\n')[0];
+}
+
+function closeQuietly(file: InstanceType<typeof h5wasm.File>): void {
+  try {
+    file.close();
+  } catch {
+    // The file is already unusable and the caller gets the error that matters.
+  }
+}
+
+function readModel(file: Group, fail: Fail): Omit<KerasModelFile, 'provenance'> {
+  const configText = stringAttr(file, 'model_config');
+  if (configText === undefined) {
+    if (stringListAttr(file, 'layer_names') !== undefined) {
+      fail("holds weights only (model.save_weights) and no model_config; save the whole model with model.save('model.h5')");
+    }
+    fail("is HDF5 but not a Keras model: it has no model_config attribute (save the model with model.save('model.h5'))");
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(configText as string);
+  } catch {
+    fail('model_config is not valid JSON');
+  }
+  const { modelClass, name, layers } = parseModelConfig(config, fail);
+
+  const weightsRoot = file.get('model_weights');
+  if (!(weightsRoot instanceof h5wasm.Group)) return fail('has a model_config but no model_weights group');
+  const kerasVersion = stringAttr(file, 'keras_version') ?? stringAttr(weightsRoot, 'keras_version') ?? 'unknown';
+  const backend = stringAttr(file, 'backend') ?? stringAttr(weightsRoot, 'backend') ?? 'unknown';
+  return { kerasVersion, backend, modelClass, name, layers: attachWeights(weightsRoot, layers, fail) };
+}
+
+function parseModelConfig(config: unknown, fail: Fail): { modelClass: 'Sequential' | 'Model'; name: string; layers: RawLayer[] } {
+  const className = isRecord(config) ? config.class_name : undefined;
+  const inner = isRecord(config) ? config.config : undefined;
+  if (className === 'Sequential') {
+    // Keras 2.0/2.1 write the bare list of layers; 2.2+ write {name, layers}.
+    const list = Array.isArray(inner) ? inner : isRecord(inner) ? inner.layers : undefined;
+    if (!Array.isArray(list)) return fail('model_config: a Sequential config without a list of layers');
+    const name = isRecord(inner) && typeof inner.name === 'string' ? inner.name : 'sequential';
+    return { modelClass: 'Sequential', name, layers: list.map((entry, i) => rawLayer(entry, i, fail)) };
+  }
+  if (className === 'Model' || className === 'Functional') {
+    if (!isRecord(inner) || !Array.isArray(inner.layers)) return fail(`model_config: a ${className} config without a list of layers`);
+    const name = typeof inner.name === 'string' ? inner.name : 'model';
+    const layers = inner.layers.map((entry, i) => rawLayer(entry, i, fail));
+    return { modelClass: 'Model', name, layers: chainOrder(inner, layers, fail) };
+  }
+  return fail(`model_config has class_name ${JSON.stringify(className)}; expected Sequential, Model or Functional`);
+}
+
+function rawLayer(entry: unknown, index: number, fail: Fail): RawLayer {
+  const config = isRecord(entry) ? entry.config : undefined;
+  if (!isRecord(entry) || typeof entry.class_name !== 'string' || !isRecord(config) || typeof (entry.name ?? config.name) !== 'string') {
+    return fail(`model_config: layer #${index} has no class_name, config or name`);
+  }
+  return { name: String(entry.name ?? config.name), className: entry.class_name, config, inbound: entry.inbound_nodes };
+}
+
+/** Orders a functional model's layers from its input to its output, if they form one chain. */
+function chainOrder(inner: Record<string, unknown>, layers: RawLayer[], fail: Fail): RawLayer[] {
+  const ends = (key: string): string[] => (Array.isArray(inner[key]) ? inner[key].map((t: unknown) => String(Array.isArray(t) ? t[0] : t)) : []);
+  const inputs = ends('input_layers');
+  const outputs = ends('output_layers');
+  if (inputs.length !== 1 || outputs.length !== 1) {
+    fail(`only single-chain models are supported, but this one has ${inputs.length} inputs (${inputs.join(', ')}) and ${outputs.length} outputs (${outputs.join(', ')})`);
+  }
+  const sources = new Map(layers.map((l) => [l.name, inboundLayers(l, fail)]));
+  const consumers = new Map<string, string[]>(layers.map((l) => [l.name, []]));
+  for (const [name, from] of sources) for (const source of from) consumers.get(source)?.push(name);
+  for (const [name, next] of consumers) {
+    if (next.length > 1) fail(`only single-chain models are supported, but the model branches at layer '${name}': its output goes to ${next.join(' and ')}`);
+  }
+  for (const [name, from] of sources) {
+    if (from.length > 1) fail(`only single-chain models are supported, but layer '${name}' merges ${from.length} inputs (${from.join(', ')})`);
+  }
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const chain: RawLayer[] = [];
+  for (let name: string | undefined = inputs[0]; name !== undefined; name = consumers.get(name)?.[0]) {
+    const layer = byName.get(name);
+    if (layer === undefined) return fail(`model_config names a layer '${name}' that it does not define`);
+    chain.push(layer);
+  }
+  const last = chain[chain.length - 1].name;
+  if (last !== outputs[0]) fail(`only single-chain models are supported, but the chain from '${inputs[0]}' ends at '${last}', not at the output '${outputs[0]}'`);
+  const loose = layers.find((l) => !chain.includes(l));
+  if (loose) fail(`only single-chain models are supported, but layer '${loose.name}' is not on the chain from '${inputs[0]}' to '${outputs[0]}'`);
+  return chain;
+}
+
+/** Names of the layers feeding a functional layer, from Keras 2's [[[name, node, tensor, kwargs], ...]]. */
+function inboundLayers(layer: RawLayer, fail: Fail): string[] {
+  const nodes = layer.inbound ?? [];
+  if (!Array.isArray(nodes)) return fail(`layer '${layer.name}': unrecognised inbound_nodes format`);
+  if (nodes.length > 1) fail(`only single-chain models are supported, but layer '${layer.name}' is called ${nodes.length} times (a shared layer)`);
+  const tensors: unknown = nodes[0] ?? [];
+  if (!Array.isArray(tensors) || !tensors.every((t) => Array.isArray(t) && typeof t[0] === 'string')) {
+    return fail(`layer '${layer.name}': unrecognised inbound_nodes format`);
+  }
+  return tensors.map((t: unknown[]) => t[0] as string);
+}
+
+function attachWeights(root: Group, layers: RawLayer[], fail: Fail): KerasLayerFile[] {
+  const stored = stringListAttr(root, 'layer_names');
+  if (stored === undefined) return fail('model_weights has no layer_names attribute');
+  const configured = new Set(layers.map((l) => l.name));
+  for (const name of stored) {
+    if (!configured.has(name) && weightNames(root, name, fail).length > 0) {
+      fail(`model_weights holds weights for a layer '${name}' that model_config does not have`);
+    }
+  }
+  return layers.map((layer) => {
+    const names = stored.includes(layer.name) ? weightNames(root, layer.name, fail) : [];
+    const weights: Record<string, KerasWeight> = {};
+    for (const full of names) {
+      const key = shortName(full);
+      if (key in weights) fail(`layer '${layer.name}' has two weights named '${key}'`);
+      weights[key] = readWeight(root, layer.name, full, fail);
+    }
+    checkWeightNames(layer, Object.keys(weights), fail);
+    return { name: layer.name, className: layer.className, config: layer.config, weights };
+  });
+}
+
+function weightNames(root: Group, layerName: string, fail: Fail): string[] {
+  const group = root.get(layerName);
+  if (!(group instanceof h5wasm.Group)) return fail(`model_weights lists layer '${layerName}' but has no group for it`);
+  return stringListAttr(group, 'weight_names') ?? fail(`model_weights/${layerName} has no weight_names attribute`);
+}
+
+/** 'dense_1/kernel:0' -> 'kernel' (tf.keras may put more scopes in front). */
+function shortName(full: string): string {
+  return (full.split('/').at(-1) ?? full).replace(/:\d+$/, '');
+}
+
+function readWeight(root: Group, layerName: string, full: string, fail: Fail): KerasWeight {
+  const dataset = root.get(`${layerName}/${full}`);
+  if (!(dataset instanceof h5wasm.Dataset)) return fail(`layer '${layerName}': weight '${full}' is listed in weight_names but missing`);
+  const value = dataset.value;
+  const shape = dataset.shape ?? [];
+  if (value instanceof Float32Array) return { shape, data: value };
+  if (value instanceof Float64Array) return { shape, data: Float32Array.from(value) };
+  return fail(`layer '${layerName}': weight '${full}' has type ${JSON.stringify(dataset.dtype)}; expected float32 or float64`);
+}
+
+/** For the layers convscope knows, the weights their config calls for, in Keras's order. */
+function expectedWeights(layer: RawLayer): string[] | undefined {
+  const c = layer.config;
+  switch (layer.className) {
+    case 'Conv2D':
+    case 'Dense':
+      return c.use_bias === false ? ['kernel'] : ['kernel', 'bias'];
+    case 'BatchNormalization':
+      return [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta']), 'moving_mean', 'moving_variance'];
+    case 'InputLayer':
+    case 'MaxPooling2D':
+    case 'AveragePooling2D':
+    case 'Flatten':
+    case 'Dropout':
+    case 'Activation':
+    case 'ZeroPadding2D':
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D':
+    case 'Reshape':
+      return [];
+    default:
+      return undefined;
+  }
+}
+
+function checkWeightNames(layer: RawLayer, found: string[], fail: Fail): void {
+  const expected = expectedWeights(layer);
+  if (expected === undefined) return;
+  const same = expected.length === found.length && expected.every((n) => found.includes(n));
+  if (!same) {
+    const list = (names: string[]) => (names.length ? names.join(', ') : 'none');
+    fail(`layer '${layer.name}' (${layer.className}) should have weights ${list(expected)} by its config, but the file has ${list(found)}`);
+  }
+}
+
+function stringAttr(obj: Group, name: string): string | undefined {
+  const attrs = obj.attrs;
+  const value = name in attrs ? attrs[name].value : undefined;
+  return typeof value === 'string' ? value.replace(/\0+$/, '') : undefined;
+}
+
+/** A list-of-strings attribute, also in the chunked form (name0, name1, ...) Keras uses past 64 KB. */
+function stringListAttr(obj: Group, name: string): string[] | undefined {
+  const attrs = obj.attrs;
+  const keys = name in attrs ? [name] : [];
+  if (keys.length === 0) {
+    while (`${name}${keys.length}` in attrs) keys.push(`${name}${keys.length}`);
+    if (keys.length === 0) return undefined;
+  }
+  const out: string[] = [];
+  for (const key of keys) {
+    const value = attrs[key].value;
+    if (typeof value === 'string') out.push(value);
+    else if (Array.isArray(value)) out.push(...value.map((v) => String(v).replace(/\0+$/, '')));
+    else if (!(ArrayBuffer.isView(value) && value.byteLength === 0)) return undefined;
+  }
+  return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

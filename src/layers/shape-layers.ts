@@ -1,0 +1,94 @@
+import { Tensor, sizeOf } from '../tensor.ts';
+import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
+import type { ActivationName } from './activation-fns.ts';
+
+/** Dropout at inference, and Keras Activation layers: the identity, with the activation applied by Layer. */
+export class IdentityLayer extends Layer {
+  constructor(name: string, type: 'Dropout' | 'Activation', inputShape: readonly number[], activation: ActivationName = 'linear') {
+    super(name, type, inputShape, inputShape, activation);
+  }
+
+  forwardLinear(x: Tensor): LinearResult {
+    return { z: x };
+  }
+
+  backwardLinear(r: Tensor, _record: LayerRecord): Tensor {
+    return r;
+  }
+}
+
+/** Flatten (channels-first order; see the model builder for how HWC-order Keras flattens are matched) . */
+export class FlattenLayer extends Layer {
+  constructor(name: string, inputShape: readonly number[]) {
+    super(name, 'Flatten', inputShape, [sizeOf(inputShape)]);
+  }
+
+  forwardLinear(x: Tensor): LinearResult {
+    return { z: x.reshape([x.shape[0], this.outputShape[0]]) };
+  }
+
+  backwardLinear(r: Tensor, record: LayerRecord): Tensor {
+    return r.reshape(record.input.shape);
+  }
+}
+
+/**
+ * Keras Reshape. `gather`, when given, reorders the values (out[i] = in[gather[i]] per sample):
+ * needed where Keras reshapes in HWC order but the engine holds CHW.
+ */
+export class ReshapeLayer extends Layer {
+  constructor(name: string, inputShape: readonly number[], outputShape: readonly number[], readonly gather: Int32Array | null) {
+    super(name, 'Reshape', inputShape, outputShape);
+  }
+
+  forwardLinear(x: Tensor): LinearResult {
+    const n = x.shape[0];
+    if (!this.gather) return { z: x.reshape([n, ...this.outputShape]) };
+    const z = Tensor.zeros([n, ...this.outputShape]);
+    const per = this.gather.length;
+    for (let b = 0; b < n; b++) for (let i = 0; i < per; i++) z.data[b * per + i] = x.data[b * per + this.gather[i]];
+    return { z };
+  }
+
+  backwardLinear(r: Tensor, record: LayerRecord): Tensor {
+    if (!this.gather) return r.reshape(record.input.shape);
+    const dx = Tensor.zeros(record.input.shape);
+    const per = this.gather.length;
+    for (let b = 0; b < r.shape[0]; b++) for (let i = 0; i < per; i++) dx.data[b * per + this.gather[i]] += r.data[b * per + i];
+    return dx;
+  }
+}
+
+/** Keras ZeroPadding2D; going back, the padding is cropped off. */
+export class ZeroPadding2DLayer extends Layer {
+  constructor(name: string, inputShape: readonly number[], readonly pad: { top: number; bottom: number; left: number; right: number }) {
+    const [c, h, w] = inputShape;
+    super(name, 'ZeroPadding2D', inputShape, [c, h + pad.top + pad.bottom, w + pad.left + pad.right]);
+  }
+
+  forwardLinear(x: Tensor): LinearResult {
+    const [n, c, h, w] = x.shape;
+    const [, oh, ow] = this.outputShape;
+    const z = Tensor.zeros([n, c, oh, ow]);
+    for (let p = 0; p < n * c; p++) {
+      for (let y = 0; y < h; y++) {
+        const src = (p * h + y) * w;
+        z.data.set(x.data.subarray(src, src + w), (p * oh + y + this.pad.top) * ow + this.pad.left);
+      }
+    }
+    return { z };
+  }
+
+  backwardLinear(r: Tensor, record: LayerRecord): Tensor {
+    const [n, c, h, w] = record.input.shape;
+    const [, oh, ow] = this.outputShape;
+    const dx = Tensor.zeros(record.input.shape);
+    for (let p = 0; p < n * c; p++) {
+      for (let y = 0; y < h; y++) {
+        const src = (p * oh + y + this.pad.top) * ow + this.pad.left;
+        dx.data.set(r.data.subarray(src, src + w), (p * h + y) * w);
+      }
+    }
+    return dx;
+  }
+}

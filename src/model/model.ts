@@ -1,0 +1,89 @@
+import { Tensor, formatShape, sameShape } from '../tensor.ts';
+import type { Layer, LayerRecord } from '../layers/layer.ts';
+import { buildLayer } from './build.ts';
+import type { ModelSpec } from './spec.ts';
+
+/** Everything one forward pass keeps: each layer's input, pre-activation, output and switches, batched. */
+export interface ForwardResult {
+  input: Tensor;
+  records: Map<string, LayerRecord>;
+  /** The last layer's output, (N, ...). */
+  output: Tensor;
+  /** Whether the caller passed a batch (N, ...) or one sample. */
+  batched: boolean;
+}
+
+/** A Keras model as a chain of engine layers, channels-first. */
+export class Model {
+  readonly layers: Layer[];
+
+  constructor(readonly spec: ModelSpec) {
+    const layers: Layer[] = [];
+    let shape: readonly number[] = spec.inputShape;
+    for (const s of spec.layers) {
+      const layer = buildLayer(s, shape);
+      layers.push(layer);
+      shape = layer.outputShape;
+    }
+    this.layers = layers;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get inputShape(): readonly number[] {
+    return this.spec.inputShape;
+  }
+
+  get outputShape(): readonly number[] {
+    return this.layers[this.layers.length - 1].outputShape;
+  }
+
+  get paramCount(): number {
+    return this.layers.reduce((n, l) => n + l.paramCount, 0);
+  }
+
+  layerNames(): string[] {
+    return this.layers.map((l) => l.name);
+  }
+
+  /** The layer called name; the error lists the valid names. */
+  layer(name: string): Layer {
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer) throw new Error(`unknown layer '${name}'; layers: ${this.layerNames().join(', ')}`);
+    return layer;
+  }
+
+  layerIndex(name: string): number {
+    return this.layers.indexOf(this.layer(name));
+  }
+
+  /** Brings one sample (C,H,W) or a batch (N,C,H,W) (for vector models (K) or (N,K)) to batched form. */
+  toBatch(x: Tensor): { batch: Tensor; batched: boolean } {
+    const rank = this.inputShape.length;
+    if (x.rank === rank && sameShape(x.shape, this.inputShape)) return { batch: x.reshape([1, ...x.shape]), batched: false };
+    if (x.rank === rank + 1 && sameShape(x.shape.slice(1), this.inputShape)) return { batch: x, batched: true };
+    throw new Error(`input has shape ${formatShape(x.shape)} but the model takes ${formatShape(this.inputShape)} or a batch (N, ${this.inputShape.join(', ')})`);
+  }
+
+  /** Runs every layer (up to and including `until`, when given) and keeps their records. */
+  forward(x: Tensor, until?: string): ForwardResult {
+    const { batch, batched } = this.toBatch(x);
+    const last = until === undefined ? this.layers.length - 1 : this.layerIndex(until);
+    const records = new Map<string, LayerRecord>();
+    let a = batch;
+    for (let i = 0; i <= last; i++) {
+      const record = this.layers[i].forward(a);
+      records.set(this.layers[i].name, record);
+      a = record.output;
+    }
+    return { input: batch, records, output: a, batched };
+  }
+
+  /** The last layer's output for x: (K) for one sample, (N, K) for a batch. */
+  predict(x: Tensor): Tensor {
+    const result = this.forward(x);
+    return result.batched ? result.output : result.output.reshape(result.output.shape.slice(1));
+  }
+}

@@ -1,0 +1,40 @@
+import type { Tensor } from '../tensor.ts';
+import type { ActivationName } from '../layers/activation-fns.ts';
+
+export const LAYER_TYPES = [
+  'Conv2D', 'Dense', 'MaxPooling2D', 'AveragePooling2D', 'BatchNormalization', 'Flatten', 'Dropout',
+  'Activation', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Reshape',
+] as const;
+export type LayerType = (typeof LAYER_TYPES)[number];
+
+/**
+ * One layer, already in the engine's terms: channels-first, conv kernels (Cout, Cin, KH, KW),
+ * Dense kernels (in, out) with rows in the order the engine's Flatten produces. `params` holds
+ * JSON values only, so that a spec can be written to model.json as it is.
+ */
+export interface LayerSpec {
+  name: string;
+  type: LayerType;
+  activation: ActivationName;
+  params: Record<string, number | string | boolean | number[] | null>;
+  weights: Record<string, Tensor>;
+}
+
+export interface ModelProvenance {
+  source: string;
+  sha256?: string;
+  kerasVersion?: string;
+  backend?: string;
+  convertedBy?: string;
+  licence?: string;
+}
+
+export interface ModelSpec {
+  name: string;
+  /** The data format of the model as Keras saved it; the spec itself is always channels-first. */
+  dataFormat: 'channels_first' | 'channels_last';
+  /** One sample's input shape, channels-first: (C, H, W), or (K) for a model that takes vectors. */
+  inputShape: number[];
+  layers: LayerSpec[];
+  provenance: ModelProvenance;
+}

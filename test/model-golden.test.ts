@@ -1,0 +1,81 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../src/model/load.ts';
+import { chwToHwcIndex } from '../src/model/from-keras.ts';
+import { readNpyTensor } from '../src/io/npy.ts';
+import { Tensor, formatShape } from '../src/tensor.ts';
+import { withKernels } from '../src/runtime/backend.ts';
+import { KERNEL_SET_NAMES } from '../src/runtime/kernel-set.ts';
+
+// Every layer output (and pre-activation) of each model against PyTorch's, SEMANTICS.md tolerance.
+const root = join(import.meta.dirname, '..');
+const goldenDir = join(root, 'test', 'golden', 'models');
+
+interface Manifest {
+  model: string;
+  inputFile: string;
+  classes: number[];
+  layers: { name: string; className: string; output: string; preActivation?: string; shape: number[] }[];
+}
+
+function within(out: Tensor, ref: Tensor): string | null {
+  if (formatShape(out.shape) !== formatShape(ref.shape)) return `shape ${formatShape(out.shape)} vs ${formatShape(ref.shape)}`;
+  let maxRef = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < ref.size; i++) {
+    maxRef = Math.max(maxRef, Math.abs(ref.data[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(out.data[i] - ref.data[i]));
+  }
+  return maxDiff <= 1e-4 * maxRef + 1e-6 ? null : `max|out-ref| ${maxDiff} > tolerance (max|ref| ${maxRef})`;
+}
+
+function toKerasOrder(flat: Tensor, mapShape: readonly number[]): Tensor {
+  const index = chwToHwcIndex([...mapShape]);
+  const per = index.length;
+  const out = Tensor.zeros(flat.shape);
+  for (let b = 0; b < flat.shape[0]; b++) for (let i = 0; i < per; i++) out.data[b * per + index[i]] = flat.data[b * per + i];
+  return out;
+}
+
+function argmaxRows(t: Tensor): number[] {
+  const k = t.shape[1];
+  return Array.from({ length: t.shape[0] }, (_, r) => {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (t.data[r * k + j] > t.data[r * k + best]) best = j;
+    return best;
+  });
+}
+
+for (const name of readdirSync(goldenDir).filter((d) => !d.includes('.'))) {
+  const dir = join(goldenDir, name);
+  const manifest: Manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  for (const set of KERNEL_SET_NAMES) {
+    test(`${name}: every layer matches PyTorch [${set}]`, async () => {
+      const model = loadModel(join(root, manifest.model));
+      const input = await readNpyTensor(join(dir, manifest.inputFile));
+      const result = withKernels(set, () => model.forward(input));
+      let checked = 0;
+      for (const l of manifest.layers) {
+        if (l.className === 'InputLayer') continue;
+        const record = result.records.get(l.name);
+        assert.ok(record, `layer ${l.name} missing from the forward record`);
+        // The engine flattens (C, H, W); where Keras flattened (H, W, C), compare in Keras's order.
+        const spec = model.spec.layers.find((s) => s.name === l.name)!;
+        const output = spec.params.kerasOrder === 'hwc' ? toKerasOrder(record.output, model.layers[model.layerIndex(l.name)].inputShape) : record.output;
+        const problem = within(output, await readNpyTensor(join(dir, l.output)));
+        assert.is(problem, null, `${l.name} output: ${problem}`);
+        if (l.preActivation) {
+          const p = within(record.z, await readNpyTensor(join(dir, l.preActivation)));
+          assert.is(p, null, `${l.name} pre-activation: ${p}`);
+        }
+        checked++;
+      }
+      assert.is(checked, model.layers.length);
+      assert.equal(argmaxRows(result.output), manifest.classes);
+    });
+  }
+}
+
+test.run();
