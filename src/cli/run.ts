@@ -1,28 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../package-root.ts';
 
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  run(args: string[]): Promise<void> | void;
-}
+import { UsageError } from './errors.ts';
 
-/** A user error: printed as one line, exit code 2, no stack trace. */
-export class UsageError extends Error {}
-
-const commands: Command[] = [];
-
-export function registerCommand(command: Command): void {
-  commands.push(command);
-}
-
-function version(): string {
-  try {
-    return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-  } catch {
-    return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-  }
-}
+import { commands } from './commands/index.ts';
 
 function help(): string {
   const lines = ['convscope: see inside convolutional networks (Keras HDF5 models, WebAssembly SIMD engine)', '', 'Usage: convscope <command> [options]', '', 'Commands:'];
@@ -39,7 +19,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version' || name === '-v') {
-    console.log(version());
+    console.log(packageVersion());
     return 0;
   }
   const command = commands.find((c) => c.name === name);

@@ -43,7 +43,12 @@ export function writeModelFolder(spec: ModelSpec, dir: string): void {
   const json: ModelJson = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...spec, layers };
   // weights first: a folder whose model.json exists is complete
   writeFileAtomic(join(dir, 'weights.bin'), bin);
-  writeFileAtomic(join(dir, 'model.json'), JSON.stringify(json, null, 1) + '\n');
+  writeFileAtomic(join(dir, 'model.json'), compactJson(json) + '\n');
+}
+
+/** Indented JSON with short number lists (shapes, strides) kept on one line. */
+function compactJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`);
 }
 
 export function isModelFolder(dir: string): boolean {

@@ -28,10 +28,12 @@ export function applyActivation(name: ActivationName, z: Tensor): Tensor {
 
 /**
  * Maps a backward signal r on an activation's output to its input (SEMANTICS.md): ReLU by the
- * backward net's rule; sigmoid and tanh by their derivative under every rule; softmax by its
- * Jacobian, a * (r - sum(r * a)), which only matters when a walk passes through one.
+ * backward net's rule. DeconvNet passes every other activation through unchanged; SaliNet and
+ * DeSaliNet multiply by the derivative (sigmoid, tanh), and for a softmax met inside a walk by
+ * its Jacobian, a * (r - sum(r * a)).
  */
 export function activationBackward(name: ActivationName, rule: ReluRule, r: Tensor, z: Tensor, a: Tensor): Tensor {
+  if (rule === 'deconvnet' && name !== 'relu') return r;
   switch (name) {
     case 'linear':
       return r;

@@ -81,9 +81,22 @@ export class Model {
     return { input: batch, records, output: a, batched };
   }
 
-  /** The last layer's output for x: (K) for one sample, (N, K) for a batch. */
-  predict(x: Tensor): Tensor {
-    const result = this.forward(x);
-    return result.batched ? result.output : result.output.reshape(result.output.shape.slice(1));
+  /**
+   * The output of the last layer (or of layer `until`) for x: per-sample shape for one sample,
+   * (N, ...) for a batch. Large batches run in chunks, so only one chunk's records are alive.
+   */
+  predict(x: Tensor, until?: string, chunk = 256): Tensor {
+    const { batch, batched } = this.toBatch(x);
+    const n = batch.shape[0];
+    const per = batch.size / Math.max(n, 1);
+    const outShape = until === undefined ? this.outputShape : this.layer(until).outputShape;
+    const outPer = outShape.reduce((a, b) => a * b, 1);
+    const out = Tensor.zeros([n, ...outShape]);
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      const part = new Tensor([count, ...this.inputShape], batch.data.subarray(start * per, (start + count) * per));
+      out.data.set(this.forward(part, until).output.data, start * outPer);
+    }
+    return batched ? out : out.reshape(outShape);
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.ts';
 import type { WasmExports } from './wasm-exports.ts';
 
 export type WasmBuild = 'simd' | 'scalar';
@@ -14,14 +14,12 @@ export function provideWasmBytes(build: WasmBuild, bytes: Uint8Array): void {
   instances.delete(build);
 }
 
-// The package root holds build/; from src/runtime/ (tsx) and from dist/ (bundle) it lies at different depths.
 function buildDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, 'build', 'convscope.simd.wasm'))) return join(dir, 'build');
-    dir = dirname(dir);
+  const dir = join(packageRoot(), 'build');
+  if (!existsSync(join(dir, 'convscope.simd.wasm'))) {
+    throw new Error('convscope: the wasm kernels are not built (build/convscope.*.wasm missing): run `npm install` or `npm run build`');
   }
-  throw new Error('convscope: the wasm kernels are not built (build/convscope.*.wasm missing): run `npm install` or `npm run build`');
+  return dir;
 }
 
 function wasmBytes(build: WasmBuild): Uint8Array<ArrayBuffer> {

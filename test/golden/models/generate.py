@@ -245,19 +245,22 @@ def mnist_digits():
     return np.concatenate(images).astype(np.float32), np.concatenate(labels)
 
 
-def mnist_accuracy(layers, images, labels):
-    correct = 0
+def mnist_predictions(layers, images):
+    classes = []
     for start in range(0, len(images), 500):
         *_, (_, _, probs, _) = forward(layers, images[start:start + 500])
-        correct += int((probs.argmax(axis=1) == labels[start:start + 500]).sum())
-    return correct / len(images)
+        classes.append(probs.argmax(axis=1))
+    return np.concatenate(classes)
 
 
 def main():
     mnist_path = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist_model.h5"))
     images, labels = mnist_digits()
-    accuracy = mnist_accuracy(read_model(mnist_path), images, labels)
+    predicted = mnist_predictions(read_model(mnist_path), images)
+    accuracy = float((predicted == labels).mean())
     print(f"mnist_model: {accuracy:.2%} of {len(images)} digits classified correctly")
+    # PyTorch's class for every digit, in the package's order (all 0s, then all 1s, ...)
+    np.save(os.path.join(HERE, "mnist_10k_pytorch_classes.npy"), predicted.astype(np.int32))
     assert accuracy > 0.97, "the reference's Keras semantics are off"
 
     # The first test image of each of four classes.

@@ -1,0 +1,32 @@
+import type { Command } from '../command.ts';
+import { parse } from '../args.ts';
+import { UsageError } from '../errors.ts';
+import { loadModel } from '../../model/load.ts';
+import { defaultModelPath } from '../../package-root.ts';
+import { formatTable } from '../table.ts';
+
+const usage = `Usage: convscope info [MODEL]
+
+Prints the model's layers (name, type, output shape, parameters, activation), its input
+shape, data format and parameter count. MODEL is a Keras .h5 file or a converted model
+folder; default: the shipped MNIST CNN. Shapes are channels-first (C, H, W).`;
+
+export const info: Command = {
+  name: 'info',
+  summary: 'the layers of a model, their shapes and parameters',
+  usage,
+  run(args) {
+    const { positionals } = parse(args, {}, usage);
+    if (positionals.length > 1) throw new UsageError(`expected at most one MODEL but got ${positionals.length} arguments\n${usage}`);
+    const path = positionals[0] ?? defaultModelPath();
+    const model = loadModel(path);
+    const rows = model.layers.map((l) => [l.name, l.type, `(${l.outputShape.join(', ')})`, l.paramCount.toLocaleString('en-US'), l.activation]);
+    console.log(`model:        ${model.name || '(unnamed)'} (${path})`);
+    console.log(`input shape:  (${model.inputShape.join(', ')}) channels-first`);
+    console.log(`data format:  ${model.spec.dataFormat} (as saved by Keras; the engine runs channels-first)`);
+    console.log('');
+    console.log(formatTable(['layer', 'type', 'output shape', 'parameters', 'activation'], rows, [false, false, false, true, false]));
+    console.log('');
+    console.log(`total parameters: ${model.paramCount.toLocaleString('en-US')}`);
+  },
+};

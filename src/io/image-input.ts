@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import { Tensor } from '../tensor.ts';
+
+export interface ImageInputOptions {
+  channels: 1 | 3;
+  height: number;
+  width: number;
+  /** Multiplies the 0..255 pixel values first; default 1 (use 1/255 for 0..1 inputs). */
+  scale?: number;
+  /** Subtracted after scaling; one entry for every channel, or one per channel. */
+  mean?: number[];
+  /** Divides after subtracting the mean; one entry, or one per channel. */
+  std?: number[];
+}
+
+/** Decoded pixels, always four interleaved samples (R, G, B, A) of 0..maxSample. */
+interface Decoded {
+  width: number;
+  height: number;
+  rgba: ArrayLike<number>;
+  maxSample: number;
+}
+
+const SUPPORTED = 'supported formats: PNG, JPEG';
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const JPEG_MAGIC = [0xff, 0xd8, 0xff];
+// jpeg-js's own default; above it a decode throws rather than exhausting the heap.
+const JPEG_MAX_MEMORY_MB = 512;
+
+/**
+ * Reads a PNG or JPEG file (told apart by their magic bytes) as a model input of shape
+ * (channels, height, width).
+ *
+ * Alpha is dropped, not composited, as Keras's image loading does (except that pngjs blackens
+ * the one colour a tRNS chunk marks transparent). Colour becomes grey by ITU-R 601 luma
+ * (0.299 R + 0.587 G + 0.114 B); grey becomes colour by repetition. 16-bit and low-bit-depth
+ * PNGs are scaled to 0..255 without rounding. The image is then resized, unless it
+ * already has the size, by bilinear interpolation with half-pixel centres, as
+ * tf.image.resize(method='bilinear', antialias=False) does; there is no antialiasing, so a large
+ * reduction skips pixels (PIL's BILINEAR would average them). Finally each value becomes
+ * (pixel * scale - mean[c]) / std[c].
+ *
+ * ```ts
+ * const x = readImageTensor('digit.png', { channels: 1, height: 28, width: 28, scale: 1 / 255 });
+ * const batch = x.reshape([1, 1, 28, 28]);
+ * ```
+ */
+export function readImageTensor(path: string, opts: ImageInputOptions): Tensor {
+  const { channels, height, width, scale = 1 } = opts;
+  const fail = (problem: string): never => {
+    throw new Error(`readImageTensor: ${path}: ${problem}`);
+  };
+  if (channels !== 1 && channels !== 3) fail(`channels must be 1 or 3, got ${channels}`);
+  if (!isPositiveInt(height) || !isPositiveInt(width)) fail(`height and width must be positive integers, got ${height}x${width}`);
+  const mean = perChannel(opts.mean, 0, 'mean', channels, fail);
+  const std = perChannel(opts.std, 1, 'std', channels, fail);
+  if (std.some((s) => s === 0)) fail('std has a 0 entry');
+
+  const image = decode(readFileSync(path), fail);
+  const planes = toPlanes(image, channels);
+  const sized = image.height === height && image.width === width
+    ? planes
+    : resizeBilinear(planes, channels, image.height, image.width, height, width);
+
+  const plane = height * width;
+  for (let c = 0; c < channels; c++) {
+    for (let i = c * plane; i < (c + 1) * plane; i++) sized[i] = (sized[i] * scale - mean[c]) / std[c];
+  }
+  return new Tensor([channels, height, width], sized);
+}
+
+function isPositiveInt(n: number): boolean {
+  return Number.isInteger(n) && n > 0;
+}
+
+function perChannel(values: number[] | undefined, fallback: number, name: string, channels: number, fail: (p: string) => never): number[] {
+  if (values === undefined) return new Array<number>(channels).fill(fallback);
+  if (values.length === 1) return new Array<number>(channels).fill(values[0]);
+  if (values.length !== channels) {
+    fail(`${name} has ${values.length} entries but the input has ${channels} channel${channels === 1 ? '' : 's'}; give one entry, or one per channel`);
+  }
+  return values;
+}
+
+function startsWith(bytes: Uint8Array, magic: number[]): boolean {
+  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+}
+
+function decode(bytes: Buffer, fail: (p: string) => never): Decoded {
+  if (startsWith(bytes, PNG_MAGIC)) {
+    let png;
+    try {
+      // skipRescale: 16-bit samples arrive whole, and are scaled in float below.
+      png = PNG.sync.read(bytes, { skipRescale: true });
+    } catch (e) {
+      return fail(`corrupt or truncated PNG (pngjs: ${(e as Error).message})`);
+    }
+    // A palette image arrives as 8-bit colours whatever its index depth.
+    const maxSample = png.palette ? 255 : 2 ** png.depth - 1;
+    return { width: png.width, height: png.height, rgba: png.data, maxSample };
+  }
+  if (startsWith(bytes, JPEG_MAGIC)) {
+    try {
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxMemoryUsageInMB: JPEG_MAX_MEMORY_MB });
+      return { width: img.width, height: img.height, rgba: img.data, maxSample: 255 };
+    } catch (e) {
+      return fail(`cannot decode JPEG: corrupt, truncated or too large (jpeg-js: ${(e as Error).message})`);
+    }
+  }
+  return fail(`not a PNG or JPEG image (${SUPPORTED})`);
+}
+
+/** Interleaved RGBA to channels-first float planes of 0..255. */
+function toPlanes({ width, height, rgba, maxSample }: Decoded, channels: 1 | 3): Float32Array {
+  const n = width * height;
+  const k = 255 / maxSample;
+  const out = new Float32Array(channels * n);
+  for (let i = 0; i < n; i++) {
+    const r = rgba[4 * i] * k;
+    const g = rgba[4 * i + 1] * k;
+    const b = rgba[4 * i + 2] * k;
+    if (channels === 1) {
+      out[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+    } else {
+      out[i] = r;
+      out[n + i] = g;
+      out[2 * n + i] = b;
+    }
+  }
+  return out;
+}
+
+/** Source coordinates and weights along one axis: src = (dst + 0.5) * in / out - 0.5, clamped. */
+function axisWeights(inLen: number, outLen: number): { lo: Int32Array; hi: Int32Array; f: Float64Array } {
+  const lo = new Int32Array(outLen);
+  const hi = new Int32Array(outLen);
+  const f = new Float64Array(outLen);
+  for (let d = 0; d < outLen; d++) {
+    const s = Math.min(Math.max((d + 0.5) * (inLen / outLen) - 0.5, 0), inLen - 1);
+    lo[d] = Math.floor(s);
+    hi[d] = Math.min(lo[d] + 1, inLen - 1);
+    f[d] = s - lo[d];
+  }
+  return { lo, hi, f };
+}
+
+function resizeBilinear(src: Float32Array, channels: number, inH: number, inW: number, outH: number, outW: number): Float32Array {
+  const ys = axisWeights(inH, outH);
+  const xs = axisWeights(inW, outW);
+  const out = new Float32Array(channels * outH * outW);
+  for (let c = 0; c < channels; c++) {
+    const plane = src.subarray(c * inH * inW, (c + 1) * inH * inW);
+    for (let y = 0; y < outH; y++) {
+      const top = ys.lo[y] * inW;
+      const bottom = ys.hi[y] * inW;
+      const fy = ys.f[y];
+      for (let x = 0; x < outW; x++) {
+        const l = xs.lo[x];
+        const r = xs.hi[x];
+        const fx = xs.f[x];
+        const upper = plane[top + l] + (plane[top + r] - plane[top + l]) * fx;
+        const lower = plane[bottom + l] + (plane[bottom + r] - plane[bottom + l]) * fx;
+        out[(c * outH + y) * outW + x] = upper + (lower - upper) * fy;
+      }
+    }
+  }
+  return out;
+}

