@@ -27,10 +27,12 @@ if (!process.env.CONVSCOPE_SKIP_TYPECHECK) {
   }
 }
 
+const env = { ...process.env, NO_COLOR: '1' };
+delete env.FORCE_COLOR;
 const uvu = spawnSync(
   process.execPath,
   ['--import', 'tsx', join(root, 'node_modules', 'uvu', 'bin.js'), 'test', filter],
-  { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 256 * 1024 * 1024 },
+  { cwd: root, encoding: 'utf8', env, maxBuffer: 256 * 1024 * 1024 },
 );
 process.stdout.write(uvu.stdout ?? '');
 process.stderr.write(uvu.stderr ?? '');

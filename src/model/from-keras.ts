@@ -18,6 +18,10 @@ export function specFromKeras(file: KerasModelFile): ModelSpec {
   if (file.backend && file.backend !== 'tensorflow') {
     throw new ModelError(`the model was saved with the '${file.backend}' backend; convscope reads TensorFlow-backend Keras models (its kernel layout)`);
   }
+  const unsupported = file.layers.find((l) => l.className !== 'InputLayer' && !(LAYER_TYPES as readonly string[]).includes(l.className));
+  if (unsupported) {
+    throw new ModelError(`layer '${unsupported.name}' is a ${unsupported.className}, which convscope does not support; supported layers: ${SUPPORTED}`);
+  }
   const dataFormat = modelDataFormat(file.layers);
   let shape = modelInputShape(file.layers, dataFormat);
   const inputShape = [...shape];

@@ -11,8 +11,10 @@ export interface CliResult {
 
 /** Runs the CLI from source (as `npx convscope` would, minus the bundle) in a child process. */
 export function cli(args: string[], cwd = root): CliResult {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], {
-    cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' },
+    cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
