@@ -3,5 +3,11 @@ import { info } from './info.ts';
 import { convert } from './convert.ts';
 import { predict } from './predict.ts';
 import { activations } from './activations.ts';
+import { deconv } from './deconv.ts';
+import { top } from './top.ts';
+import { occlusionCommand } from './occlusion.ts';
+import { gradcamCommand } from './gradcam.ts';
+import { maximizeCommand } from './maximize.ts';
+import { explain } from './explain.ts';
 
-export const commands: Command[] = [info, convert, predict, activations];
+export const commands: Command[] = [info, convert, predict, activations, deconv, top, occlusionCommand, gradcamCommand, maximizeCommand, explain];

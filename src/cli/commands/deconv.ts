@@ -1,0 +1,48 @@
+import type { Command } from '../command.ts';
+import { parse, outputPath, modelAndInput, intOption } from '../args.ts';
+import { UsageError } from '../errors.ts';
+import { inputOptionSpecs } from '../input-options.ts';
+import { readSingleInput } from '../single-input.ts';
+import { loadModel } from '../../model/load.ts';
+import { writeNpy } from '../../io/npy.ts';
+import { writePng } from '../../io/png-output.ts';
+import { defaultModelPath } from '../../package-root.ts';
+import { backwardNet, parseBackwardMethod, BACKWARD_METHODS } from '../../methods/backward-net.ts';
+import { signedCanvas } from '../../methods/render.ts';
+
+const usage = `Usage: convscope deconv [MODEL] INPUT --layer L [--channel C] [--unit all|max]
+                      [--method ${BACKWARD_METHODS.join('|')}] --out FILE.npy|FILE.png [--abs]
+
+Projects layer L's activation back to the input through a backward net: deconvnet (Zeiler &
+Fergus), salinet (the gradient, Simonyan et al.), desalinet (Mahendran & Vedaldi; = guided
+backprop, also accepted as 'guided'). --channel picks a channel (a unit for Dense layers);
+without it the whole layer starts the walk. --unit all (default) starts from the whole
+channel, max from its strongest activation only. .npy: the raw (C,H,W) result; .png: the
+result normalised symmetrically around 0 (blue-white-red), or its absolute value with --abs.`;
+
+export const deconv: Command = {
+  name: 'deconv',
+  summary: 'project an activation back to pixels (DeconvNet, SaliNet, DeSaliNet/guided)',
+  usage,
+  async run(args) {
+    const { values, positionals } = parse(args, {
+      layer: { type: 'string' }, channel: { type: 'string' }, unit: { type: 'string' }, method: { type: 'string' },
+      out: { type: 'string' }, abs: { type: 'boolean' }, ...inputOptionSpecs,
+    }, usage);
+    const { model: modelPath, input } = modelAndInput(positionals, usage, defaultModelPath());
+    if (!values.layer) throw new UsageError(`--layer is required\n${usage}`);
+    if (!values.out) throw new UsageError(`--out is required\n${usage}`);
+    const out = outputPath(values.out, ['.npy', '.png']);
+    const unit = values.unit ?? 'all';
+    if (unit !== 'all' && unit !== 'max') throw new UsageError(`--unit must be all or max, not '${unit}'`);
+    const method = parseBackwardMethod(values.method ?? 'deconvnet');
+    const channel = values.channel === undefined ? undefined : intOption(values.channel, 'channel', 0, 0);
+    const model = loadModel(modelPath);
+    model.layer(values.layer);
+    const x = await readSingleInput(input, model, values);
+    const r = backwardNet(model, x, { layer: values.layer, channel, unit, method });
+    if (out.toLowerCase().endsWith('.npy')) await writeNpy(out, r);
+    else writePng(out, signedCanvas(r, values.abs ?? false));
+    console.log(`wrote ${out} (${method} from ${values.layer}${channel === undefined ? '' : ` channel ${channel}, unit ${unit}`})`);
+  },
+};

@@ -1,0 +1,43 @@
+import type { Command } from '../command.ts';
+import { parse, outputPath, modelAndInput, intOption } from '../args.ts';
+import { UsageError } from '../errors.ts';
+import { inputOptionSpecs } from '../input-options.ts';
+import { readSingleInput } from '../single-input.ts';
+import { loadModel } from '../../model/load.ts';
+import { writeNpy } from '../../io/npy.ts';
+import { writePng } from '../../io/png-output.ts';
+import { defaultModelPath } from '../../package-root.ts';
+import { gradCam } from '../../methods/grad-cam.ts';
+import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
+import { overlayCanvas } from '../../methods/render.ts';
+
+const usage = `Usage: convscope gradcam [MODEL] INPUT --layer L [--class K] --out FILE.npy|FILE.png
+
+Grad-CAM (Selvaraju et al.) for class K (default: the predicted class) at layer L, which must
+have a (C, H, W) output. .npy: the map at the layer's resolution; .png: the map upsampled
+bilinearly to the input size, over the input image.`;
+
+export const gradcamCommand: Command = {
+  name: 'gradcam',
+  summary: 'Grad-CAM: where a conv layer sees the class',
+  usage,
+  async run(args) {
+    const { values, positionals } = parse(args, { layer: { type: 'string' }, class: { type: 'string' }, out: { type: 'string' }, ...inputOptionSpecs }, usage);
+    const { model: modelPath, input } = modelAndInput(positionals, usage, defaultModelPath());
+    if (!values.layer) throw new UsageError(`--layer is required\n${usage}`);
+    if (!values.out) throw new UsageError(`--out is required\n${usage}`);
+    const out = outputPath(values.out, ['.npy', '.png']);
+    const model = loadModel(modelPath);
+    model.layer(values.layer);
+    const x = await readSingleInput(input, model, values);
+    const result = gradCam(model, x, { layer: values.layer, target: values.class === undefined ? undefined : intOption(values.class, 'class', 0, 0) });
+    if (out.toLowerCase().endsWith('.npy')) {
+      await writeNpy(out, result.cam);
+    } else {
+      const [, h, w] = model.inputShape;
+      const [ch, cw] = result.cam.shape;
+      writePng(out, overlayCanvas(x, regularizeHeatmap(upsample(result.cam.data, ch, cw, h, w), h, w)));
+    }
+    console.log(`wrote ${out} (class ${result.targetClass}, layer ${values.layer})`);
+  },
+};

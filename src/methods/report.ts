@@ -1,0 +1,113 @@
+import type { Tensor } from '../tensor.ts';
+import type { Model } from '../model/model.ts';
+import type { Canvas } from '../io/png-output.ts';
+import { Canvas as PlainCanvas } from '../io/png-output.ts';
+import { featureMapGrid } from './feature-maps.ts';
+import { topChannels } from './top-channels.ts';
+import { topChannelsCanvas } from './top-channels-render.ts';
+import { occlusion } from './occlusion.ts';
+import { gradCam } from './grad-cam.ts';
+import { regularizeHeatmap, upsample } from './heatmap.ts';
+import { inputCanvas, overlayCanvas, readableScale } from './render.ts';
+import { predictedClass } from './targets.ts';
+import type { BackwardMethod } from './backward-net.ts';
+
+export interface ReportFigure {
+  file: string;
+  caption: string;
+  canvas: Canvas;
+}
+
+export interface ReportSection {
+  title: string;
+  text?: string;
+  figures: ReportFigure[];
+}
+
+export interface Report {
+  title: string;
+  prediction: { cls: number; value: number }[];
+  sections: ReportSection[];
+}
+
+const METHODS: BackwardMethod[] = ['deconvnet', 'salinet', 'desalinet'];
+
+/**
+ * Everything convscope shows for one input, as pictures with captions: the input and the
+ * prediction; every layer's feature maps; every conv layer's top channels with their
+ * DeconvNet, SaliNet and DeSaliNet reconstructions; occlusion and Grad-CAM for the predicted class.
+ */
+export function buildReport(model: Model, input: Tensor, opts: { inputName: string; modelName: string; topK?: number }): Report {
+  const k = opts.topK ?? 6;
+  const forward = model.forward(input);
+  const output = forward.output.data;
+  const cls = predictedClass(output);
+  const prediction = Array.from(output, (value, c) => ({ cls: c, value })).sort((a, b) => b.value - a.value).slice(0, 5);
+  const sections: ReportSection[] = [];
+  const [, h, w] = model.inputShape;
+  const imageLike = model.inputShape.length === 3;
+
+  if (imageLike) {
+    sections.push({
+      title: 'Input',
+      text: `${opts.inputName}, as the model sees it: ${model.inputShape.join('x')} (channels, height, width).`,
+      figures: [{ file: 'input.png', caption: `The input (${opts.inputName}), upscaled for viewing.`, canvas: inputCanvas(input) }],
+    });
+  }
+
+  sections.push({
+    title: 'Feature maps',
+    text: 'Every layer\'s output for this input. One tile per channel, each normalised on its own (viridis: dark purple low, yellow high); the number above a tile is its channel.',
+    figures: model.layers.map((l, i) => {
+      const a = forward.records.get(l.name)!.output;
+      return {
+        file: `layer-${String(i).padStart(2, '0')}-${safe(l.name)}.png`,
+        caption: `${l.name} (${l.type}${l.activation !== 'linear' ? `, ${l.activation}` : ''}): output ${l.outputShape.join('x')}${l.outputShape.length === 1 ? ', the units laid out row by row in one tile' : ''}.`,
+        canvas: featureMapGrid(a.data, l.outputShape),
+      };
+    }),
+  });
+
+  const convs = model.layers.filter((l) => l.type === 'Conv2D');
+  if (imageLike && convs.length > 0) {
+    sections.push({
+      title: 'Top channels and what drives them',
+      text: `For each conv layer, the ${k} channels with the largest activation. Each row: the channel's feature map, then its strongest activation projected back to the input by DeconvNet (Zeiler & Fergus), SaliNet (the gradient; Simonyan et al.) and DeSaliNet (Mahendran & Vedaldi; = guided backprop). Reconstructions: blue negative, white zero, red positive, each normalised symmetrically.`,
+      figures: convs.map((l) => ({
+        file: `top-${safe(l.name)}.png`,
+        caption: `${l.name}: top ${Math.min(k, l.outputShape[0])} channels by maximum activation; feature map, DeconvNet, SaliNet, DeSaliNet.`,
+        canvas: topChannelsCanvas(topChannels(model, input, { layer: l.name, k, methods: METHODS }), METHODS),
+      })),
+    });
+  }
+
+  if (imageLike) {
+    const size = Math.max(2, Math.round(Math.min(h, w) / 4));
+    const stride = Math.max(1, Math.round(size / 3));
+    const occ = occlusion(model, input, { size, stride, target: cls });
+    const s = readableScale(occ.grid.shape[0], occ.grid.shape[1]);
+    const gridCanvas = new PlainCanvas(occ.grid.shape[1] * s, occ.grid.shape[0] * s);
+    gridCanvas.drawMap(regularizeHeatmap(occ.grid.data, occ.grid.shape[0], occ.grid.shape[1]), occ.grid.shape[0], occ.grid.shape[1], 0, 0, 'viridis', s);
+    const figures: ReportFigure[] = [
+      { file: 'occlusion-grid.png', caption: `Occlusion: the probability of class ${cls} with a ${size}x${size} square of 0 at each position (stride ${stride}); dark where covering the input hurts the prediction most.`, canvas: gridCanvas },
+      { file: 'occlusion-overlay.png', caption: `Occlusion attribution over the input: the mean drop in the class ${cls} output when a pixel is covered (bright = important).`, canvas: overlayCanvas(input, regularizeHeatmap(occ.attribution.data, h, w)) },
+    ];
+    const lastConv = [...model.layers].reverse().find((l) => l.outputShape.length === 3 && l.type === 'Conv2D');
+    if (lastConv) {
+      const cam = gradCam(model, input, { layer: lastConv.name, target: cls });
+      const [ch, cw] = cam.cam.shape;
+      figures.push({
+        file: 'gradcam.png',
+        caption: `Grad-CAM for class ${cls} at ${lastConv.name} (${ch}x${cw}), upsampled bilinearly over the input (bright = where the layer sees the class).`,
+        canvas: overlayCanvas(input, regularizeHeatmap(upsample(cam.cam.data, ch, cw, h, w), h, w)),
+      });
+    }
+    sections.push({ title: `Where the model looks for class ${cls}`, figures });
+  }
+
+  return { title: `convscope: ${opts.modelName} on ${opts.inputName}`, prediction, sections };
+}
+
+function safe(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '_');
+}

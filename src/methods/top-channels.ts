@@ -1,0 +1,42 @@
+import { Tensor } from '../tensor.ts';
+import type { Model } from '../model/model.ts';
+import { backwardNet, type BackwardMethod } from './backward-net.ts';
+
+export interface TopChannel {
+  channel: number;
+  /** The channel's largest activation, which ranks it. */
+  score: number;
+  /** The channel's feature map, (H', W') (a (1) vector for a Dense unit). */
+  featureMap: Tensor;
+  /** Its strongest activation projected back to input space by each method asked for, (C, H, W). */
+  reconstructions: Partial<Record<BackwardMethod, Tensor>>;
+}
+
+/**
+ * The k channels of a layer with the largest activation for one input (ranked by their maximum,
+ * as Zeiler & Fergus chose what to show), each with its feature map and the backward-net
+ * projection of its strongest activation (unit 'max') by each backward net asked for.
+ *
+ *   const top = topChannels(model, digit, { layer: 'conv2', k: 9, methods: ['deconvnet'] });
+ */
+export function topChannels(model: Model, input: Tensor, opts: { layer: string; k?: number; methods?: BackwardMethod[] }): TopChannel[] {
+  const methods = opts.methods ?? ['deconvnet'];
+  const layer = model.layer(opts.layer);
+  const k = opts.k ?? 9;
+  const channels = layer.outputShape[0];
+  if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, not ${k}`);
+  const a = model.predict(input, layer.name);
+  if (a.size !== layer.outputShape.reduce((x, y) => x * y, 1)) throw new Error('topChannels: give one input (C, H, W), not a batch');
+  const plane = a.size / channels;
+  const ranked = Array.from({ length: channels }, (_, c) => {
+    let best = -Infinity;
+    for (let i = 0; i < plane; i++) best = Math.max(best, a.data[c * plane + i]);
+    return { c, best };
+  }).sort((x, y) => y.best - x.best || x.c - y.c);
+  return ranked.slice(0, Math.min(k, channels)).map(({ c, best }) => ({
+    channel: c,
+    score: best,
+    featureMap: new Tensor(layer.outputShape.length === 3 ? layer.outputShape.slice(1) : [1], a.data.slice(c * plane, (c + 1) * plane)),
+    reconstructions: Object.fromEntries(methods.map((method) => [method, backwardNet(model, input, { layer: layer.name, channel: c, unit: 'max', method })])),
+  }));
+}
