@@ -72,11 +72,11 @@ export function buildReport(model: Model, input: Tensor, opts: { inputName: stri
   if (imageLike && convs.length > 0) {
     sections.push({
       title: 'Top channels and what drives them',
-      text: `For each conv layer, the ${k} channels with the largest activation. Each row: the channel's feature map, then its strongest activation projected back to the input by DeconvNet (Zeiler & Fergus), SaliNet (the gradient; Simonyan et al.) and DeSaliNet (Mahendran & Vedaldi; = guided backprop). Reconstructions: blue negative, white zero, red positive, each normalised symmetrically.`,
+      text: `For each conv layer, the ${k} channels with the largest activation. Each row: the channel's feature map, then the whole channel projected back to the input by DeconvNet (Zeiler & Fergus), SaliNet (the gradient; Simonyan et al.) and DeSaliNet (Mahendran & Vedaldi; = guided backprop). Reconstructions: blue negative, white zero, red positive, each normalised symmetrically.`,
       figures: convs.map((l) => ({
         file: `top-${safe(l.name)}.png`,
-        caption: `${l.name}: top ${Math.min(k, l.outputShape[0])} channels by maximum activation; feature map, DeconvNet, SaliNet, DeSaliNet.`,
-        canvas: topChannelsCanvas(topChannels(model, input, { layer: l.name, k, methods: METHODS }), METHODS),
+        caption: `${l.name}: top ${Math.min(k, l.outputShape[0])} channels by maximum activation; feature map, then the channel (unit all) through DeconvNet, SaliNet, DeSaliNet.`,
+        canvas: topChannelsCanvas(topChannels(model, input, { layer: l.name, k, methods: METHODS, unit: 'all' }), METHODS),
       })),
     });
   }

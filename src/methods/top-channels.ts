@@ -8,19 +8,21 @@ export interface TopChannel {
   score: number;
   /** The channel's feature map, (H', W') (a (1) vector for a Dense unit). */
   featureMap: Tensor;
-  /** Its strongest activation projected back to input space by each method asked for, (C, H, W). */
+  /** Its strongest activation (unit 'max', the default) or the whole channel (unit 'all') projected back to input space by each method asked for, (C, H, W). */
   reconstructions: Partial<Record<BackwardMethod, Tensor>>;
 }
 
 /**
  * The k channels of a layer with the largest activation for one input (ranked by their maximum,
  * as Zeiler & Fergus chose what to show), each with its feature map and the backward-net
- * projection of its strongest activation (unit 'max') by each backward net asked for.
+ * projection of its strongest activation (unit 'max', the default; 'all': the whole channel)
+ * by each backward net asked for.
  *
  *   const top = topChannels(model, digit, { layer: 'conv2', k: 9, methods: ['deconvnet'] });
  */
-export function topChannels(model: Model, input: Tensor, opts: { layer: string; k?: number; methods?: BackwardMethod[] }): TopChannel[] {
+export function topChannels(model: Model, input: Tensor, opts: { layer: string; k?: number; methods?: BackwardMethod[]; unit?: 'all' | 'max' }): TopChannel[] {
   const methods = opts.methods ?? ['deconvnet'];
+  const unit = opts.unit ?? 'max';
   const layer = model.layer(opts.layer);
   const k = opts.k ?? 9;
   const channels = layer.outputShape[0];
@@ -37,6 +39,6 @@ export function topChannels(model: Model, input: Tensor, opts: { layer: string; 
     channel: c,
     score: best,
     featureMap: new Tensor(layer.outputShape.length === 3 ? layer.outputShape.slice(1) : [1], a.data.slice(c * plane, (c + 1) * plane)),
-    reconstructions: Object.fromEntries(methods.map((method) => [method, backwardNet(model, input, { layer: layer.name, channel: c, unit: 'max', method })])),
+    reconstructions: Object.fromEntries(methods.map((method) => [method, backwardNet(model, input, { layer: layer.name, channel: c, unit, method })])),
   }));
 }
