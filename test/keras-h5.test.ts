@@ -9,7 +9,7 @@ import { readKerasH5, KerasH5Error, type KerasModelFile } from '../src/io/keras-
 // Written with h5py in Keras 2's layout: test/fixtures/models/make_models.py
 const HERE = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string): string => join(HERE, 'fixtures', 'models', name);
-const MNIST = join(HERE, '..', '..', 'shared', 'data', 'mnist_model.h5');
+const MNIST = join(HERE, 'fixtures', 'models', 'mnist_model.h5');
 
 const shapes = (m: KerasModelFile) =>
   m.layers.map((l) => [l.name, l.className, Object.fromEntries(Object.entries(l.weights).map(([k, w]) => [k, w.shape]))]);

@@ -45,7 +45,7 @@ mg = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mg)
 
 MODELS = {
-    "mnist_model": os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist_model.h5")),
+    "mnist_model": os.path.join(ROOT, "test", "fixtures", "models", "mnist_model.h5"),
     "channels_last_model": os.path.join(ROOT, "test", "fixtures", "models", "channels_last_model.h5"),
 }
 METHODS = ("deconvnet", "salinet", "guided")

@@ -254,7 +254,7 @@ def mnist_predictions(layers, images):
 
 
 def main():
-    mnist_path = os.path.normpath(os.path.join(ROOT, "..", "shared", "data", "mnist_model.h5"))
+    mnist_path = os.path.join(ROOT, "test", "fixtures", "models", "mnist_model.h5")
     images, labels = mnist_digits()
     predicted = mnist_predictions(read_model(mnist_path), images)
     accuracy = float((predicted == labels).mean())
