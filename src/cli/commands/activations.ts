@@ -1,10 +1,8 @@
 import type { Command } from '../command.ts';
-import { parse, outputPath, modelAndInput } from '../args.ts';
-import { UsageError } from '../errors.ts';
-import { inputOptionSpecs, readInputFor } from '../input-options.ts';
-import { loadModel } from '../../model/load.ts';
+import { startLayerCommand } from '../layer-command.ts';
+import { parse } from '../args.ts';
+import { inputOptionSpecs } from '../input-options.ts';
 import { writeNpy } from '../../io/npy.ts';
-import { defaultModelPath } from '../../package-root.ts';
 import { featureMapGrid } from '../../methods/feature-maps.ts';
 import { writePng } from '../../io/png-output.ts';
 
@@ -22,20 +20,14 @@ export const activations: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parse(args, { layer: { type: 'string' }, out: { type: 'string' }, ...inputOptionSpecs }, usage);
-    const { model: modelPath, input } = modelAndInput(positionals, usage, defaultModelPath());
-    if (!values.layer) throw new UsageError(`--layer is required\n${usage}`);
-    if (!values.out) throw new UsageError(`--out is required\n${usage}`);
-    const out = outputPath(values.out, ['.npy', '.png']);
-    const model = loadModel(modelPath);
-    model.layer(values.layer);
-    const x = await readInputFor(input, model, values);
-    const a = model.predict(x, values.layer);
+    const { model, x, layer: name, out } = await startLayerCommand(positionals, values, usage, ['.npy', '.png'], true);
+    const a = model.predict(x, name);
     if (out.toLowerCase().endsWith('.npy')) {
       await writeNpy(out, a);
       console.log(`wrote ${out} (${a.shape.join('x')})`);
       return;
     }
-    const layer = model.layer(values.layer);
+    const layer = model.layer(name);
     const first = a.rank > layer.outputShape.length ? a.data.subarray(0, a.size / a.shape[0]) : a.data;
     writePng(out, featureMapGrid(first, layer.outputShape, `${layer.name} (${layer.type})`));
     console.log(`wrote ${out}`);

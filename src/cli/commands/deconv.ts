@@ -1,12 +1,10 @@
 import type { Command } from '../command.ts';
-import { parse, outputPath, modelAndInput, intOption } from '../args.ts';
+import { startLayerCommand } from '../layer-command.ts';
+import { parse, intOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { inputOptionSpecs } from '../input-options.ts';
-import { readSingleInput } from '../single-input.ts';
-import { loadModel } from '../../model/load.ts';
 import { writeNpy } from '../../io/npy.ts';
 import { writePng } from '../../io/png-output.ts';
-import { defaultModelPath } from '../../package-root.ts';
 import { backwardNet, parseBackwardMethod, BACKWARD_METHODS } from '../../methods/backward-net.ts';
 import { signedCanvas } from '../../methods/render.ts';
 
@@ -29,20 +27,14 @@ export const deconv: Command = {
       layer: { type: 'string' }, channel: { type: 'string' }, unit: { type: 'string' }, method: { type: 'string' },
       out: { type: 'string' }, abs: { type: 'boolean' }, ...inputOptionSpecs,
     }, usage);
-    const { model: modelPath, input } = modelAndInput(positionals, usage, defaultModelPath());
-    if (!values.layer) throw new UsageError(`--layer is required\n${usage}`);
-    if (!values.out) throw new UsageError(`--out is required\n${usage}`);
-    const out = outputPath(values.out, ['.npy', '.png']);
     const unit = values.unit ?? 'all';
     if (unit !== 'all' && unit !== 'max') throw new UsageError(`--unit must be all or max, not '${unit}'`);
     const method = parseBackwardMethod(values.method ?? 'deconvnet');
     const channel = values.channel === undefined ? undefined : intOption(values.channel, 'channel', 0, 0);
-    const model = loadModel(modelPath);
-    model.layer(values.layer);
-    const x = await readSingleInput(input, model, values);
-    const r = backwardNet(model, x, { layer: values.layer, channel, unit, method });
+    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, ['.npy', '.png']);
+    const r = backwardNet(model, x, { layer, channel, unit, method });
     if (out.toLowerCase().endsWith('.npy')) await writeNpy(out, r);
     else writePng(out, signedCanvas(r, values.abs ?? false));
-    console.log(`wrote ${out} (${method} from ${values.layer}${channel === undefined ? '' : ` channel ${channel}, unit ${unit}`})`);
+    console.log(`wrote ${out} (${method} from ${layer}${channel === undefined ? '' : ` channel ${channel}, unit ${unit}`})`);
   },
 };

@@ -1,12 +1,9 @@
 import type { Command } from '../command.ts';
-import { parse, outputPath, modelAndInput, intOption } from '../args.ts';
-import { UsageError } from '../errors.ts';
+import { startLayerCommand } from '../layer-command.ts';
+import { parse, intOption } from '../args.ts';
 import { inputOptionSpecs } from '../input-options.ts';
-import { readSingleInput } from '../single-input.ts';
-import { loadModel } from '../../model/load.ts';
 import { writeNpy } from '../../io/npy.ts';
 import { writePng } from '../../io/png-output.ts';
-import { defaultModelPath } from '../../package-root.ts';
 import { gradCam } from '../../methods/grad-cam.ts';
 import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
 import { overlayCanvas } from '../../methods/render.ts';
@@ -23,14 +20,8 @@ export const gradcamCommand: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parse(args, { layer: { type: 'string' }, class: { type: 'string' }, out: { type: 'string' }, ...inputOptionSpecs }, usage);
-    const { model: modelPath, input } = modelAndInput(positionals, usage, defaultModelPath());
-    if (!values.layer) throw new UsageError(`--layer is required\n${usage}`);
-    if (!values.out) throw new UsageError(`--out is required\n${usage}`);
-    const out = outputPath(values.out, ['.npy', '.png']);
-    const model = loadModel(modelPath);
-    model.layer(values.layer);
-    const x = await readSingleInput(input, model, values);
-    const result = gradCam(model, x, { layer: values.layer, target: values.class === undefined ? undefined : intOption(values.class, 'class', 0, 0) });
+    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, ['.npy', '.png']);
+    const result = gradCam(model, x, { layer, target: values.class === undefined ? undefined : intOption(values.class, 'class', 0, 0) });
     if (out.toLowerCase().endsWith('.npy')) {
       await writeNpy(out, result.cam);
     } else {
@@ -38,6 +29,6 @@ export const gradcamCommand: Command = {
       const [ch, cw] = result.cam.shape;
       writePng(out, overlayCanvas(x, regularizeHeatmap(upsample(result.cam.data, ch, cw, h, w), h, w)));
     }
-    console.log(`wrote ${out} (class ${result.targetClass}, layer ${values.layer})`);
+    console.log(`wrote ${out} (class ${result.targetClass}, layer ${layer})`);
   },
 };
