@@ -193,3 +193,12 @@ export function renderGrid(maps: ArrayLike<number>[], h: number, w: number, opts
   }
   return canvas;
 }
+
+/** The picture endings the CLI writes. */
+export const PICTURE_ENDINGS = ['.png', '.jpg', '.jpeg'];
+
+/** Writes a PNG, or a JPEG (quality 92) when the path ends in .jpg or .jpeg. */
+export function writePicture(path: string, canvas: Canvas): void {
+  if (/\.jpe?g$/i.test(path)) writeJpeg(path, canvas, 92);
+  else writePng(path, canvas);
+}

@@ -4,9 +4,9 @@ import { parse } from '../args.ts';
 import { inputOptionSpecs } from '../input-options.ts';
 import { writeNpy } from '../../io/npy.ts';
 import { featureMapGrid } from '../../methods/feature-maps.ts';
-import { writePng } from '../../io/png-output.ts';
+import { writePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
 
-const usage = `Usage: convscope activations [MODEL] INPUT --layer NAME --out FILE.npy|FILE.png
+const usage = `Usage: convscope activations [MODEL] INPUT --layer NAME --out FILE.npy|FILE.png|FILE.jpg
 
 Layer NAME's output (after its activation) for INPUT. .npy: the raw tensor, (C,H,W) or (K,)
 for one input, with a leading N for a batch. .png: a grid of all its feature maps, one tile
@@ -20,7 +20,7 @@ export const activations: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parse(args, { layer: { type: 'string' }, out: { type: 'string' }, ...inputOptionSpecs }, usage);
-    const { model, x, layer: name, out } = await startLayerCommand(positionals, values, usage, ['.npy', '.png'], true);
+    const { model, x, layer: name, out } = await startLayerCommand(positionals, values, usage, ['.npy', ...PICTURE_ENDINGS], true);
     const a = model.predict(x, name);
     if (out.toLowerCase().endsWith('.npy')) {
       await writeNpy(out, a);
@@ -29,7 +29,7 @@ export const activations: Command = {
     }
     const layer = model.layer(name);
     const first = a.rank > layer.outputShape.length ? a.data.subarray(0, a.size / a.shape[0]) : a.data;
-    writePng(out, featureMapGrid(first, layer.outputShape, `${layer.name} (${layer.type})`));
+    writePicture(out, featureMapGrid(first, layer.outputShape, `${layer.name} (${layer.type})`));
     console.log(`wrote ${out}`);
   },
 };

@@ -4,12 +4,12 @@ import { parse, intOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { inputOptionSpecs } from '../input-options.ts';
 import { writeNpy } from '../../io/npy.ts';
-import { writePng } from '../../io/png-output.ts';
+import { writePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
 import { backwardNet, parseBackwardMethod, BACKWARD_METHODS } from '../../methods/backward-net.ts';
 import { signedCanvas } from '../../methods/render.ts';
 
 const usage = `Usage: convscope deconv [MODEL] INPUT --layer L [--channel C] [--unit all|max]
-                      [--method ${BACKWARD_METHODS.join('|')}] --out FILE.npy|FILE.png [--abs]
+                      [--method ${BACKWARD_METHODS.join('|')}] --out FILE.npy|FILE.png|FILE.jpg [--abs]
 
 Projects layer L's activation back to the input through a backward net: deconvnet (Zeiler &
 Fergus), salinet (the gradient, Simonyan et al.), desalinet (Mahendran & Vedaldi; = guided
@@ -31,10 +31,10 @@ export const deconv: Command = {
     if (unit !== 'all' && unit !== 'max') throw new UsageError(`--unit must be all or max, not '${unit}'`);
     const method = parseBackwardMethod(values.method ?? 'deconvnet');
     const channel = values.channel === undefined ? undefined : intOption(values.channel, 'channel', 0, 0);
-    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, ['.npy', '.png']);
+    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, ['.npy', ...PICTURE_ENDINGS]);
     const r = backwardNet(model, x, { layer, channel, unit, method });
     if (out.toLowerCase().endsWith('.npy')) await writeNpy(out, r);
-    else writePng(out, signedCanvas(r, values.abs ?? false));
+    else writePicture(out, signedCanvas(r, values.abs ?? false));
     console.log(`wrote ${out} (${method} from ${layer}${channel === undefined ? '' : ` channel ${channel}, unit ${unit}`})`);
   },
 };

@@ -3,12 +3,12 @@ import { startLayerCommand } from '../layer-command.ts';
 import { parse, intOption } from '../args.ts';
 import { inputOptionSpecs } from '../input-options.ts';
 import { writeNpy } from '../../io/npy.ts';
-import { writePng } from '../../io/png-output.ts';
+import { writePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
 import { gradCam } from '../../methods/grad-cam.ts';
 import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
 import { overlayCanvas } from '../../methods/render.ts';
 
-const usage = `Usage: convscope gradcam [MODEL] INPUT --layer L [--class K] --out FILE.npy|FILE.png
+const usage = `Usage: convscope gradcam [MODEL] INPUT --layer L [--class K] --out FILE.npy|FILE.png|FILE.jpg
 
 Grad-CAM (Selvaraju et al.) for class K (default: the predicted class) at layer L, which must
 have a (C, H, W) output. .npy: the map at the layer's resolution; .png: the map upsampled
@@ -20,14 +20,14 @@ export const gradcamCommand: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parse(args, { layer: { type: 'string' }, class: { type: 'string' }, out: { type: 'string' }, ...inputOptionSpecs }, usage);
-    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, ['.npy', '.png']);
+    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, ['.npy', ...PICTURE_ENDINGS]);
     const result = gradCam(model, x, { layer, target: values.class === undefined ? undefined : intOption(values.class, 'class', 0, 0) });
     if (out.toLowerCase().endsWith('.npy')) {
       await writeNpy(out, result.cam);
     } else {
       const [, h, w] = model.inputShape;
       const [ch, cw] = result.cam.shape;
-      writePng(out, overlayCanvas(x, regularizeHeatmap(upsample(result.cam.data, ch, cw, h, w), h, w)));
+      writePicture(out, overlayCanvas(x, regularizeHeatmap(upsample(result.cam.data, ch, cw, h, w), h, w)));
     }
     console.log(`wrote ${out} (class ${result.targetClass}, layer ${layer})`);
   },

@@ -3,14 +3,14 @@ import { parse, outputPath, intOption, numberOption, numberList } from '../args.
 import { UsageError } from '../errors.ts';
 import { loadModel } from '../../model/load.ts';
 import { writeNpy } from '../../io/npy.ts';
-import { writePng } from '../../io/png-output.ts';
+import { writePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
 import { defaultModelPath } from '../../package-root.ts';
 import { maximize } from '../../methods/maximize.ts';
 import { inputCanvas } from '../../methods/render.ts';
 
 const usage = `Usage: convscope maximize [MODEL] --layer L --channel C [--iterations N] [--lr X] [--l2 X]
                         [--blur-every N] [--blur-sigma X] [--jitter PX] [--seed S] [--range LO,HI]
-                        --out FILE.npy|FILE.png
+                        --out FILE.npy|FILE.png|FILE.jpg
 
 Activation maximisation: gradient ascent on the input, from seeded noise, towards the mean
 activation of layer L's channel C (a unit for Dense; the logit for a softmax layer), with L2
@@ -32,7 +32,7 @@ export const maximizeCommand: Command = {
     if (positionals.length > 1) throw new UsageError(`expected at most one MODEL but got ${positionals.length} arguments\n${usage}`);
     if (!values.layer || values.channel === undefined) throw new UsageError(`--layer and --channel are required\n${usage}`);
     if (!values.out) throw new UsageError(`--out is required\n${usage}`);
-    const out = outputPath(values.out, ['.npy', '.png']);
+    const out = outputPath(values.out, ['.npy', ...PICTURE_ENDINGS]);
     const range = numberList(values.range, 'range');
     if (range && range.length !== 2) throw new UsageError('--range takes two numbers: LO,HI');
     const model = loadModel(positionals[0] ?? defaultModelPath());
@@ -49,7 +49,7 @@ export const maximizeCommand: Command = {
       range: range as [number, number] | undefined,
     });
     if (out.toLowerCase().endsWith('.npy')) await writeNpy(out, result.image);
-    else writePng(out, inputCanvas(result.image));
+    else writePicture(out, inputCanvas(result.image));
     console.log(`wrote ${out} (mean activation of ${values.layer} channel ${values.channel}: ${result.objective.toPrecision(4)})`);
   },
 };

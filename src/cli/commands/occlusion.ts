@@ -6,7 +6,7 @@ import { readSingleInput } from '../single-input.ts';
 import { progressReporter } from '../progress.ts';
 import { loadModel } from '../../model/load.ts';
 import { writeNpy } from '../../io/npy.ts';
-import { writePng, Canvas } from '../../io/png-output.ts';
+import { writePicture, PICTURE_ENDINGS, Canvas } from '../../io/png-output.ts';
 import { defaultModelPath } from '../../package-root.ts';
 import { occlusion } from '../../methods/occlusion.ts';
 import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
@@ -14,8 +14,8 @@ import { overlayCanvas, readableScale } from '../../methods/render.ts';
 import type { Tensor } from '../../tensor.ts';
 
 const usage = `Usage: convscope occlusion [MODEL] INPUT --size S --stride T [--fill V]
-                         [--class K | --layer L --channel C] --out FILE.npy|FILE.png
-                         [--attribution FILE.npy|FILE.png] [--overlay FILE.png]
+                         [--class K | --layer L --channel C] --out FILE.npy|FILE.png|FILE.jpg
+                         [--attribution FILE.npy|FILE.png] [--overlay FILE.png|FILE.jpg]
                          [--percentile P] [--blur SIGMA] [--batch N]
 
 Slides an S x S square of value V (default 0, in the model's input units) over INPUT with
@@ -43,9 +43,9 @@ export const occlusionCommand: Command = {
     if (!values.out) throw new UsageError(`--out is required\n${usage}`);
     if (values.class !== undefined && values.layer !== undefined) throw new UsageError('give either --class or --layer with --channel, not both');
     if ((values.layer === undefined) !== (values.channel === undefined)) throw new UsageError('--layer and --channel go together');
-    const out = outputPath(values.out, ['.npy', '.png']);
-    const attributionOut = values.attribution === undefined ? undefined : outputPath(values.attribution, ['.npy', '.png']);
-    const overlayOut = values.overlay === undefined ? undefined : outputPath(values.overlay, ['.png']);
+    const out = outputPath(values.out, ['.npy', ...PICTURE_ENDINGS]);
+    const attributionOut = values.attribution === undefined ? undefined : outputPath(values.attribution, ['.npy', ...PICTURE_ENDINGS]);
+    const overlayOut = values.overlay === undefined ? undefined : outputPath(values.overlay, PICTURE_ENDINGS);
     const heat = {
       percentile: values.percentile === undefined ? undefined : numberOption(values.percentile, 'percentile', 0),
       blur: values.blur === undefined ? undefined : numberOption(values.blur, 'blur', 0),
@@ -67,7 +67,7 @@ export const occlusionCommand: Command = {
     const [, h, w] = model.inputShape;
     await writeMap(out, result.grid, heat);
     if (attributionOut) await writeMap(attributionOut, result.attribution, heat);
-    if (overlayOut) writePng(overlayOut, overlayCanvas(x, upsample(regularizeHeatmap(result.attribution.data, h, w, heat), h, w, h, w)));
+    if (overlayOut) writePicture(overlayOut, overlayCanvas(x, upsample(regularizeHeatmap(result.attribution.data, h, w, heat), h, w, h, w)));
     const what = result.targetClass === null ? `sum of ${values.layer} channel ${values.channel}` : `class ${result.targetClass}`;
     console.log(`target ${what}: ${result.baseline.toPrecision(4)} unoccluded; grid ${result.grid.shape.join('x')}; wrote ${[out, attributionOut, overlayOut].filter(Boolean).join(', ')}`);
   },
@@ -79,5 +79,5 @@ async function writeMap(path: string, map: Tensor, heat: { percentile?: number; 
   const s = readableScale(h, w);
   const canvas = new Canvas(w * s, h * s);
   canvas.drawMap(regularizeHeatmap(map.data, h, w, heat), h, w, 0, 0, 'viridis', s);
-  writePng(path, canvas);
+  writePicture(path, canvas);
 }

@@ -3,12 +3,12 @@ import { startLayerCommand } from '../layer-command.ts';
 import { parse, intOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { inputOptionSpecs } from '../input-options.ts';
-import { writePng } from '../../io/png-output.ts';
+import { writePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
 import { parseBackwardMethod, BACKWARD_METHODS } from '../../methods/backward-net.ts';
 import { topChannels } from '../../methods/top-channels.ts';
 import { topChannelsCanvas } from '../../methods/top-channels-render.ts';
 
-const usage = `Usage: convscope top [MODEL] INPUT --layer L [--k 9] [--method ${BACKWARD_METHODS.join('|')}] [--unit max|all] --out FILE.png
+const usage = `Usage: convscope top [MODEL] INPUT --layer L [--k 9] [--method ${BACKWARD_METHODS.join('|')}] [--unit max|all] --out FILE.png|FILE.jpg
 
 The k channels of layer L with the largest activation for INPUT (ranked by their maximum),
 each with its feature map and the backward-net projection of its strongest activation side
@@ -25,9 +25,9 @@ export const top: Command = {
     const k = intOption(values.k, 'k', 9);
     const unit = values.unit ?? 'max';
     if (unit !== 'all' && unit !== 'max') throw new UsageError(`--unit must be max or all, not '${unit}'`);
-    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, ['.png']);
+    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, PICTURE_ENDINGS);
     const channels = topChannels(model, x, { layer, k, methods: [method], unit });
-    writePng(out, topChannelsCanvas(channels, [method]));
+    writePicture(out, topChannelsCanvas(channels, [method]));
     console.log(`wrote ${out} (channels ${channels.map((c) => c.channel).join(', ')})`);
   },
 };
