@@ -13,19 +13,41 @@ export interface MeasureOptions {
   maxRuns: number;
 }
 
-export function measure(fn: () => void, opts: MeasureOptions): Timing {
-  fn();
+/** The times of repeated runs of fn; the caller has warmed it up. */
+export function sample(fn: () => void, opts: MeasureOptions): number[] {
   const times: number[] = [];
-  let spent = 0;
-  while (times.length < opts.maxRuns && (times.length < opts.minRuns || spent < opts.budgetMs)) {
+  while (!enough(times, opts)) {
     const start = performance.now();
     fn();
-    const ms = performance.now() - start;
-    times.push(ms);
-    spent += ms;
+    times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  const medianMs = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return { medianMs, minMs: times[0], maxMs: times[times.length - 1], runs: times.length };
+  return times;
+}
+
+/** sample for a peer whose op returns a promise (onnxruntime's session.run); each run is awaited before the next. */
+export async function sampleAsync(fn: () => unknown, opts: MeasureOptions): Promise<number[]> {
+  const times: number[] = [];
+  while (!enough(times, opts)) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+function enough(times: readonly number[], opts: MeasureOptions): boolean {
+  const spent = times.reduce((a, b) => a + b, 0);
+  return times.length >= opts.maxRuns || (times.length >= opts.minRuns && spent >= opts.budgetMs);
+}
+
+export function summarize(times: readonly number[]): Timing {
+  const sorted = [...times].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const medianMs = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { medianMs, minMs: sorted[0], maxMs: sorted[sorted.length - 1], runs: sorted.length };
+}
+
+/** One round's share of a budget, when the runs are spread over several rounds. */
+export function share(opts: MeasureOptions, rounds: number): MeasureOptions {
+  return { budgetMs: opts.budgetMs / rounds, minRuns: Math.ceil(opts.minRuns / rounds), maxRuns: Math.ceil(opts.maxRuns / rounds) };
 }

@@ -1,14 +1,35 @@
-import { Tensor, kerasPadding2d } from '../src/tensor.ts';
+import { Tensor, kerasPadding2d, type Padding2d } from '../src/tensor.ts';
 import { conv2d, conv2dBackwardData } from '../src/ops/conv2d.ts';
 import { maxPool2d } from '../src/ops/pool2d.ts';
 import { matmul } from '../src/ops/matmul.ts';
 
+export interface ConvShape {
+  h: number; w: number; kh: number; kw: number; stride: number; cin: number; cout: number; padding: 'same' | 'valid';
+}
+
+/** A workload's operands, in convscope's layout (NCHW, weights (Cout,Cin,KH,KW)), for a peer to copy into its own. */
+export type WorkloadInputs =
+  | { kernel: 'matmul'; m: number; n: number; k: number; a: Tensor; b: Tensor }
+  | { kernel: 'conv2d'; conv: ConvShape; pad: Padding2d; oh: number; ow: number; x: Tensor; weight: Tensor; bias: Tensor }
+  | { kernel: 'conv2d_backward_data'; conv: ConvShape; pad: Padding2d; oh: number; ow: number; dy: Tensor; weight: Tensor }
+  | { kernel: 'max_pool2d_switches'; c: number; h: number; w: number; pool: number; x: Tensor };
+
+export type KernelName = WorkloadInputs['kernel'];
+
+/** What a workload computes, in convscope's layout: values, and for max-pool the switches (row * W + col within each plane). */
+export interface Output {
+  values: Float32Array;
+  switches?: Int32Array;
+}
+
 /** A named kernel workload: `run` goes through the public op, on whatever kernel set is current. */
 export interface Workload {
-  kernel: string;
+  kernel: KernelName;
   shape: string;
+  /** 0 where GFLOP/s means nothing (max-pool): such rows are reported in ms. */
   flops: number;
-  run: () => void;
+  inputs: WorkloadInputs;
+  run: () => Output;
 }
 
 function random(shape: number[], seed: number): Tensor {
@@ -24,45 +45,67 @@ function random(shape: number[], seed: number): Tensor {
 function matmulWorkload(m: number, n: number, k: number): Workload {
   const a = random([m, k], 1);
   const b = random([k, n], 2);
-  return { kernel: 'matmul', shape: `M,N,K=${m},${n},${k}`, flops: 2 * m * n * k, run: () => void matmul(a, b) };
-}
-
-interface ConvShape {
-  h: number; w: number; kh: number; kw: number; stride: number; cin: number; cout: number; padding: 'same' | 'valid';
+  return {
+    kernel: 'matmul', shape: `M,N,K=${m},${n},${k}`, flops: 2 * m * n * k,
+    inputs: { kernel: 'matmul', m, n, k, a, b },
+    run: () => ({ values: matmul(a, b).data }),
+  };
 }
 
 function convName(s: ConvShape): string {
   return `H,W,KH,KW,S,Cin,Cout=${s.h},${s.w},${s.kh},${s.kw},${s.stride},${s.cin},${s.cout} ${s.padding}`;
 }
 
-function convWorkloads(s: ConvShape): Workload[] {
-  const x = random([1, s.cin, s.h, s.w], 3);
-  const weight = random([s.cout, s.cin, s.kh, s.kw], 4);
-  const bias = random([s.cout], 5);
-  const opts = { stride: [s.stride, s.stride] as const, padding: kerasPadding2d(s.padding, [s.h, s.w], [s.kh, s.kw], [s.stride, s.stride]) };
-  const y = conv2d(x, weight, bias, opts);
-  const flops = 2 * y.size * s.cin * s.kh * s.kw;
+function convWorkloads(conv: ConvShape): [Workload, Workload] {
+  const x = random([1, conv.cin, conv.h, conv.w], 3);
+  const weight = random([conv.cout, conv.cin, conv.kh, conv.kw], 4);
+  const bias = random([conv.cout], 5);
+  const pad = kerasPadding2d(conv.padding, [conv.h, conv.w], [conv.kh, conv.kw], [conv.stride, conv.stride]);
+  const opts = { stride: [conv.stride, conv.stride] as const, padding: pad };
+  const dy = conv2d(x, weight, bias, opts);
+  const flops = 2 * dy.size * conv.cin * conv.kh * conv.kw;
+  const [oh, ow] = dy.shape.slice(2);
   return [
-    { kernel: 'conv2d', shape: convName(s), flops, run: () => void conv2d(x, weight, bias, opts) },
-    { kernel: 'conv2d_backward_data', shape: convName(s), flops, run: () => void conv2dBackwardData(y, weight, [s.h, s.w], opts) },
+    {
+      kernel: 'conv2d', shape: convName(conv), flops,
+      inputs: { kernel: 'conv2d', conv, pad, oh, ow, x, weight, bias },
+      run: () => ({ values: conv2d(x, weight, bias, opts).data }),
+    },
+    {
+      kernel: 'conv2d_backward_data', shape: convName(conv), flops,
+      inputs: { kernel: 'conv2d_backward_data', conv, pad, oh, ow, dy, weight },
+      run: () => ({ values: conv2dBackwardData(dy, weight, [conv.h, conv.w], opts).data }),
+    },
   ];
 }
 
 function maxPoolWorkload(c: number, h: number, w: number): Workload {
   const x = random([1, c, h, w], 6);
-  return { kernel: 'max_pool2d_switches', shape: `C,H,W,K,S=${c},${h},${w},2,2`, flops: 0, run: () => void maxPool2d(x, { kernel: [2, 2] }) };
+  return {
+    kernel: 'max_pool2d_switches', shape: `C,H,W,K,S=${c},${h},${w},2,2`, flops: 0,
+    inputs: { kernel: 'max_pool2d_switches', c, h, w, pool: 2, x },
+    run: () => {
+      const { y, switches } = maxPool2d(x, { kernel: [2, 2] });
+      return { values: y.data, switches };
+    },
+  };
 }
 
+/** The issue's benchmark shapes: VGG16's conv blocks 2-4 and its first layer, the MNIST model's second conv, and block 1's pool. */
 export function workloads(): Workload[] {
   const convs: ConvShape[] = [
     { h: 56, w: 56, kh: 3, kw: 3, stride: 1, cin: 64, cout: 64, padding: 'same' },
-    { h: 224, w: 224, kh: 3, kw: 3, stride: 1, cin: 3, cout: 64, padding: 'same' },
     { h: 28, w: 28, kh: 3, kw: 3, stride: 1, cin: 128, cout: 128, padding: 'same' },
+    { h: 14, w: 14, kh: 3, kw: 3, stride: 1, cin: 256, cout: 256, padding: 'same' },
+    { h: 224, w: 224, kh: 3, kw: 3, stride: 1, cin: 3, cout: 64, padding: 'same' },
     { h: 12, w: 12, kh: 5, kw: 5, stride: 1, cin: 16, cout: 32, padding: 'valid' },
   ];
-  const list = [matmulWorkload(256, 256, 256), matmulWorkload(512, 512, 512)];
-  const byKernel = convs.map(convWorkloads);
-  list.push(...byKernel.map((pair) => pair[0]), ...byKernel.map((pair) => pair[1]));
-  list.push(maxPoolWorkload(64, 112, 112));
-  return list;
+  const byConv = convs.map(convWorkloads);
+  return [
+    matmulWorkload(256, 256, 256),
+    matmulWorkload(512, 512, 512),
+    ...byConv.map((pair) => pair[0]),
+    ...byConv.map((pair) => pair[1]),
+    maxPoolWorkload(64, 112, 112),
+  ];
 }

@@ -1,0 +1,94 @@
+// One-node ONNX models for the onnxruntime peers, encoded by hand: the few protobuf fields of
+// ModelProto that a single operator needs (onnx.proto3, IR version 8, default opset 13), so the
+// bench needs no ONNX builder package. Weights are initializers (constants, as in a real
+// network, which lets onnxruntime prepack them); activations are graph inputs fed each run.
+
+const WIRE_VARINT = 0;
+const WIRE_BYTES = 2;
+
+/** TensorProto.DataType */
+export const ONNX_FLOAT = 1;
+export const ONNX_INT64 = 7;
+
+// AttributeProto.AttributeType
+const ATTR_INTS = 7;
+
+function varint(value: number): number[] {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`onnx-model: cannot encode ${value} as a varint`);
+  const out: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const intField = (field: number, value: number) => Uint8Array.from([...varint((field << 3) | WIRE_VARINT), ...varint(value)]);
+const bytesField = (field: number, bytes: Uint8Array) => concat([Uint8Array.from([...varint((field << 3) | WIRE_BYTES), ...varint(bytes.length)]), bytes]);
+const stringField = (field: number, s: string) => bytesField(field, new TextEncoder().encode(s));
+const messageField = (field: number, ...parts: Uint8Array[]) => bytesField(field, concat(parts));
+
+export interface OnnxValue {
+  name: string;
+  elemType: number;
+  shape: readonly number[];
+}
+
+export interface OnnxInitializer {
+  name: string;
+  shape: readonly number[];
+  data: Float32Array;
+}
+
+export interface OnnxNode {
+  opType: string;
+  inputs: readonly string[];
+  outputs: readonly string[];
+  /** INTS attributes only: every attribute these models use (pads, strides, kernel_shape, ...) is one. */
+  ints?: Record<string, readonly number[]>;
+}
+
+// ValueInfoProto { name = 1; type = 2 } ; TypeProto { tensor_type = 1 } ; TypeProto.Tensor { elem_type = 1; shape = 2 }
+// TensorShapeProto { dim = 1 } ; Dimension { dim_value = 1 }
+function valueInfo(field: number, v: OnnxValue): Uint8Array {
+  const dims = v.shape.map((d) => messageField(1, intField(1, d)));
+  return messageField(field, stringField(1, v.name), messageField(2, messageField(1, intField(1, v.elemType), messageField(2, ...dims))));
+}
+
+// TensorProto { dims = 1; data_type = 2; name = 8; raw_data = 9 }, raw_data little-endian
+function initializer(t: OnnxInitializer): Uint8Array {
+  const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  return messageField(5, ...t.shape.map((d) => intField(1, d)), intField(2, ONNX_FLOAT), stringField(8, t.name), bytesField(9, raw));
+}
+
+// NodeProto { input = 1; output = 2; op_type = 4; attribute = 5 } ; AttributeProto { name = 1; ints = 8; type = 20 }
+function node(n: OnnxNode): Uint8Array {
+  const attributes = Object.entries(n.ints ?? {}).map(([name, ints]) =>
+    messageField(5, stringField(1, name), ...ints.map((i) => intField(8, i)), intField(20, ATTR_INTS)));
+  return messageField(1, ...n.inputs.map((s) => stringField(1, s)), ...n.outputs.map((s) => stringField(2, s)), stringField(4, n.opType), ...attributes);
+}
+
+/** The bytes of a ModelProto whose graph is one node, ready for InferenceSession.create. */
+export function oneNodeModel(n: OnnxNode, inputs: readonly OnnxValue[], outputs: readonly OnnxValue[], initializers: readonly OnnxInitializer[] = []): Uint8Array {
+  // GraphProto { node = 1; name = 2; initializer = 5; input = 11; output = 12 }
+  const graph = messageField(7,
+    node(n),
+    stringField(2, `bench_${n.opType}`),
+    ...initializers.map(initializer),
+    ...inputs.map((v) => valueInfo(11, v)),
+    ...outputs.map((v) => valueInfo(12, v)));
+  // ModelProto { ir_version = 1; producer_name = 2; graph = 7; opset_import = 8 { version = 2 } }
+  return concat([intField(1, 8), stringField(2, 'convscope-bench'), graph, messageField(8, intField(2, 13))]);
+}
