@@ -7,7 +7,7 @@ export { relu, reluBackward, sigmoid, tanh, sigmoidBackward, tanhBackward, add, 
 export { softmax } from './ops/softmax.ts';
 export { channelAffine } from './ops/channel-affine.ts';
 export { useKernels, withKernels, kernels, defaultKernelSetName } from './runtime/backend.ts';
-export { provideWasmBytes, wasmSimdSupported } from './runtime/wasm-module.ts';
+export { provideWasmBytes, wasmSimdSupported, wasmRelaxedSimdSupported } from './runtime/wasm-module.ts';
 export type { KernelSetName, ReluRule } from './runtime/kernel-set.ts';
 export { parseNpy, toNpy, readNpy, readNpyTensor, writeNpy } from './io/npy.ts';
 export { loadModel, loadModelSpec } from './model/load.ts';

@@ -1,73 +1,83 @@
 import { Conv, isPointwise } from './geometry';
-import { im2col, col2imAdd } from './im2col';
-import { f32_gemm } from '../f32-gemm/gemm';
+import { im2col } from './im2col';
+import { gemm } from '../f32-gemm/gemm';
 import { f32_gemm_nt } from '../f32-gemm/gemm-nt';
-import { f32_transpose } from '../f32-gemm/transpose';
 
-/** Scratch floats f32_conv2d needs: one column matrix (cin*kh*kw, oh*ow). */
+// Convolutions run as an implicit GEMM: y_n (cout, oh*ow) = W (cout, cin*kh*kw) * B, where
+// B[(ci, ky, kx), (oy, ox)] = image[ci, oy*sh + ky*dh, ox*sw + kx*dw] of the image padded by
+// pt/pl (or read in place when it needs no padding). That address splits into a row part per
+// tap and a column part per output position: two offset tables the GEMM reads B through while
+// it packs, so the column matrix of im2col is never written. The backward pass for the data
+// runs the transposed GEMM W^T * dy_n and adds each product element back through the same two
+// tables (col2im fused into the GEMM).
+
+/** Scratch floats f32_conv2d needs: tap and position offset tables and the padded image. */
 export function f32_conv2d_scratch(g: usize): i32 {
-  const c = changetype<Conv>(g);
-  return isPointwise(c) ? 0 : c.cin * c.kh * c.kw * c.oh * c.ow;
+  return implicitScratch(changetype<Conv>(g));
 }
 
-/**
- * f32_conv2d: y (n, cout, oh, ow) = conv of x (n, cin, h, w) with w (cout, cin, kh, kw), plus bias (cout) unless 0.
- * As im2col then GEMM, per image: y_n (cout, oh*ow) = W (cout, cin*kh*kw) * col_n.
- */
+/** f32_conv2d: y (n, cout, oh, ow) = conv of x (n, cin, h, w) with w (cout, cin, kh, kw), plus bias (cout) unless 0. */
 export function f32_conv2d(g: usize, x: usize, w: usize, bias: usize, y: usize, scratch: usize): void {
   const c = changetype<Conv>(g);
+  const hp = paddedHeight(c);
+  const wp = paddedWidth(c);
+  const padded = needsPadding(c, hp, wp);
   const k = c.cin * c.kh * c.kw;
   const ohw = c.oh * c.ow;
+  const taps = scratch;
+  const cols = taps + (<usize>k << 2);
+  const image = cols + (<usize>ohw << 2);
+  writeOffsets(c, padded ? wp : c.w, padded ? hp * wp : c.h * c.w, taps, cols);
   const xImage = (<usize>c.cin * <usize>c.h * <usize>c.w) << 2;
   const yImage = (<usize>c.cout * <usize>ohw) << 2;
-  const pointwise = isPointwise(c);
   for (let i = 0; i < c.n; i++) {
-    const xi = x + <usize>i * xImage;
-    let col = xi;
-    if (!pointwise) {
-      im2col(c, xi, scratch);
-      col = scratch;
+    let src = x + <usize>i * xImage;
+    if (padded) {
+      padImage(c.cin, c.h, c.w, src, hp, wp, c.pt, c.pl, image);
+      src = image;
     }
-    f32_gemm(c.cout, ohw, k, w, k, col, ohw, y + <usize>i * yImage, ohw, bias, 0, 0);
+    gemm(c.cout, ohw, k, w, k, false, src, 0, taps, cols, y + <usize>i * yImage, ohw, 0, 0, bias, 0, 0);
   }
 }
 
-/** Scratch floats f32_conv2d_backward_data needs: W^T (cin*kh*kw, cout) and one column matrix. */
+/** Scratch floats f32_conv2d_backward_data needs: tap and position offset tables and the padded gradient image. */
 export function f32_conv2d_backward_data_scratch(g: usize): i32 {
-  const c = changetype<Conv>(g);
-  const k = c.cin * c.kh * c.kw;
-  return k * c.cout + (isPointwise(c) ? 0 : k * c.oh * c.ow);
+  return implicitScratch(changetype<Conv>(g));
 }
 
 /**
- * f32_conv2d_backward_data: dx (n, cin, h, w) = the adjoint of the conv applied to dy (n, cout, oh, ow):
- * dcol = W^T * dy_n, then col2im, summing where windows overlap. Overwrites dx.
+ * f32_conv2d_backward_data: dx (n, cin, h, w) = the adjoint of the conv applied to dy (n, cout, oh, ow).
+ * Per image, the GEMM W^T * dy_n (W read transposed as it is packed), each element added straight
+ * to the input position it came from through the forward's offset tables, into a padded gradient
+ * image that is then cropped into dx. Overwrites dx.
  */
 export function f32_conv2d_backward_data(g: usize, dy: usize, w: usize, dx: usize, scratch: usize): void {
   const c = changetype<Conv>(g);
+  const hp = paddedHeight(c);
+  const wp = paddedWidth(c);
+  const padded = needsPadding(c, hp, wp);
   const k = c.cin * c.kh * c.kw;
   const ohw = c.oh * c.ow;
+  const taps = scratch;
+  const cols = taps + (<usize>k << 2);
+  const image = cols + (<usize>ohw << 2);
+  writeOffsets(c, padded ? wp : c.w, padded ? hp * wp : c.h * c.w, taps, cols);
   const xImage = (<usize>c.cin * <usize>c.h * <usize>c.w) << 2;
   const yImage = (<usize>c.cout * <usize>ohw) << 2;
-  const wt = scratch;
-  const dcol = scratch + ((<usize>k * <usize>c.cout) << 2);
-  f32_transpose(c.cout, k, w, wt);
-  const pointwise = isPointwise(c);
   for (let i = 0; i < c.n; i++) {
     const dxi = dx + <usize>i * xImage;
-    if (pointwise) {
-      f32_gemm(k, ohw, c.cout, wt, c.cout, dy + <usize>i * yImage, ohw, dxi, ohw, 0, 0, 0);
-    } else {
-      f32_gemm(k, ohw, c.cout, wt, c.cout, dy + <usize>i * yImage, ohw, dcol, ohw, 0, 0, 0);
-      memory.fill(dxi, 0, xImage);
-      col2imAdd(c, dcol, dxi);
-    }
+    const target = padded ? image : dxi;
+    memory.fill(target, 0, padded ? (<usize>c.cin * <usize>hp * <usize>wp) << 2 : xImage);
+    gemm(k, ohw, c.cout, w, k, true, dy + <usize>i * yImage, ohw, 0, 0, target, 0, taps, cols, 0, 0, 0);
+    // the adjoint of padding: crop (input rows and columns no window reached get 0)
+    if (padded) padImage(c.cin, hp, wp, image, c.h, c.w, -c.pt, -c.pl, dxi);
   }
 }
 
-/** Scratch floats f32_conv2d_backward_filter needs: one column matrix. */
+/** Scratch floats f32_conv2d_backward_filter needs: one column matrix (none for a pointwise conv). */
 export function f32_conv2d_backward_filter_scratch(g: usize): i32 {
-  return f32_conv2d_scratch(g);
+  const c = changetype<Conv>(g);
+  return isPointwise(c) ? 0 : c.cin * c.kh * c.kw * c.oh * c.ow;
 }
 
 /**
@@ -94,6 +104,73 @@ export function f32_conv2d_backward_filter(g: usize, x: usize, dy: usize, dw: us
     for (let co = 0; co < c.cout; co++) {
       const p = db + (<usize>co << 2);
       store<f32>(p, load<f32>(p) + sum(dyi + ((<usize>co * <usize>ohw) << 2), ohw));
+    }
+  }
+}
+
+// The padded image a conv reads: from the first row (column) padding moves in to the last one a
+// window reaches.
+function paddedHeight(c: Conv): i32 {
+  return (c.oh - 1) * c.sh + (c.kh - 1) * c.dh + 1;
+}
+
+function paddedWidth(c: Conv): i32 {
+  return (c.ow - 1) * c.sw + (c.kw - 1) * c.dw + 1;
+}
+
+// The image can be read in place when there is no padding before it and it is at least as
+// large as the padded image would be.
+function needsPadding(c: Conv, hp: i32, wp: i32): bool {
+  return c.pt != 0 || c.pl != 0 || hp > c.h || wp > c.w;
+}
+
+// cin*kh*kw tap offsets and oh*ow position offsets (i32s), then the padded image (cin, hp, wp)
+// unless the image is read in place.
+function implicitScratch(c: Conv): i32 {
+  const hp = paddedHeight(c);
+  const wp = paddedWidth(c);
+  const tables = c.cin * c.kh * c.kw + c.oh * c.ow;
+  return needsPadding(c, hp, wp) ? tables + c.cin * hp * wp : tables;
+}
+
+// The offset tables of the implicit im2col, in bytes: the image element under tap (ci, ky, kx)
+// of output position (oy, ox) is at image + taps[(ci, ky, kx)] + cols[(oy, ox)], for an image
+// whose rows are rowStride and planes planeStride floats apart.
+function writeOffsets(c: Conv, rowStride: i32, planeStride: i32, taps: usize, cols: usize): void {
+  for (let ci = 0; ci < c.cin; ci++) {
+    for (let ky = 0; ky < c.kh; ky++) {
+      for (let kx = 0; kx < c.kw; kx++) {
+        store<i32>(taps, (ci * planeStride + ky * c.dh * rowStride + kx * c.dw) << 2);
+        taps += 4;
+      }
+    }
+  }
+  for (let oy = 0; oy < c.oh; oy++) {
+    for (let ox = 0; ox < c.ow; ox++) {
+      store<i32>(cols, (oy * c.sh * rowStride + ox * c.sw) << 2);
+      cols += 4;
+    }
+  }
+}
+
+// dst (channels, hp, wp) = src (channels, h, w) moved down by top rows and right by left columns
+// (negative values crop), zero where nothing lands.
+function padImage(channels: i32, h: i32, w: i32, src: usize, hp: i32, wp: i32, top: i32, left: i32, dst: usize): void {
+  const colLo = max(left, 0);
+  const colHi = min(wp, w + left);
+  const rowBytes = <usize>wp << 2;
+  for (let ch = 0; ch < channels; ch++) {
+    const plane = src + ((<usize>ch * <usize>h * <usize>w) << 2);
+    for (let r = 0; r < hp; r++) {
+      const sr = r - top;
+      if (sr < 0 || sr >= h || colLo >= colHi) {
+        memory.fill(dst, 0, rowBytes);
+      } else {
+        if (colLo > 0) memory.fill(dst, 0, <usize>colLo << 2);
+        memory.copy(dst + (<usize>colLo << 2), plane + (<usize>(sr * w + colLo - left) << 2), <usize>(colHi - colLo) << 2);
+        if (colHi < wp) memory.fill(dst + (<usize>colHi << 2), 0, <usize>(wp - colHi) << 2);
+      }
+      dst += rowBytes;
     }
   }
 }

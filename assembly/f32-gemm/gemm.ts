@@ -1,38 +1,179 @@
-// C[M,N] = A[M,K] * B[K,N] (+ bias), row-major with leading dimensions in elements.
-// The SIMD build vectorises along N with a 4x8 register tile (8 v128 accumulators),
-// blocked over K and N. Each KC x NC block of B is packed into contiguous 8-column panels
-// first: rows of B read in place sit ldb apart, and when ldb*4 is a multiple of 4 KiB
-// (conv outputs such as 224x224) they all land in the same cache sets and thrash L1.
+// C[M,N] = A[M,K] * B[K,N] (+ bias), blocked the BLIS way around one 4x8 microkernel
+// (gemm-4x8.ts): for each NC-column block and KC-deep block of B, pack that block into
+// 8-column strips; for each MC-row block of A, pack it into 4-row panels; then run the
+// microkernel down every strip, panel after panel, the strip staying in L1 while the panels
+// stream from L2. With at most 4 rows there is one panel and B would be used once, so strips
+// whose columns are consecutive are read in place instead (Dense layers at batch 1,
+// convolutions to 1..4 channels). Biases and the initial value of C are folded into the first
+// K block, so C is written once per K block and never swept separately. A last strip with
+// fewer than 8 columns runs on a 4x8 tile buffer and copies the valid part out.
+//
+// B is addressed through two offset tables, so that a convolution can hand over its image as
+// B without building the column matrix (implicit im2col), and C can be too, product elements
+// then being added to their places (the backward pass's col2im, fused): f32-conv2d/conv2d.ts.
+//
+// Static scratch: packed A (MC*KC floats, 160 KiB), packed B (KC*NC floats and 4 KiB of gaps,
+// 644 KiB), row and column offset tables (KC + NC i32s, 3.3 KiB), a 4x8 tile and a padded column
+// bias (160 bytes).
 
-const KC: i32 = 256;
+import { packA_4, packB_8, packedStripBytes, stripIsPacked } from './pack';
+import { f32_gemm_4x8, f32_gemm_4x8_scatter, INIT_LOAD_C } from './gemm-4x8';
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 320;
+const MC: i32 = 128;
 const NC: i32 = 512;
-const packedB: usize = memory.data(KC * NC * 4, 16);
+const packedA: usize = memory.data(MC * KC * 4, 16);
+const packedB: usize = memory.data((KC * 32 + 64) * (NC / NR), 16); // packedStripBytes(KC) per strip
+const rowOffsets: usize = memory.data(KC * 4, 16);
+const colOffsets: usize = memory.data(NC * 4, 16);
+const tile: usize = memory.data(MR * NR * 4, 16);
+const tileColBias: usize = memory.data(NR * 4, 16);
 
 /**
- * f32_gemm: C = A * B, plus biasRow[i] (if biasRow != 0) and biasCol[j] (if biasCol != 0);
- * with accumulate != 0, C is added to instead of overwritten. Pointers are byte addresses of
- * f32 arrays, any alignment.
+ * f32_gemm: C = op(A) * B, plus biasRow[i] (if biasRow != 0) and biasCol[j] (if biasCol != 0);
+ * with accumulate != 0, C is added to instead of overwritten. op(A) (m, k) is A stored row-major
+ * (m, k), or with transA != 0 stored (k, m); B (k, n) and C (m, n) are row-major. Leading
+ * dimensions lda, ldb, ldc are in elements; pointers are byte addresses of f32 arrays, any alignment.
  */
 export function f32_gemm(
   m: i32, n: i32, k: i32,
-  a: usize, lda: i32,
+  a: usize, lda: i32, transA: i32,
   b: usize, ldb: i32,
   c: usize, ldc: i32,
   biasRow: usize, biasCol: usize, accumulate: i32,
 ): void {
-  initOutput(m, n, c, ldc, biasRow, biasCol, accumulate);
-  if (k == 0) return;
-  for (let j0 = 0; j0 < n; j0 += NC) {
-    const nc = min(NC, n - j0);
-    for (let p0 = 0; p0 < k; p0 += KC) {
-      const kc = min(KC, k - p0);
-      const aBlock = a + (<usize>p0 << 2);
-      const bBlock = b + ((<usize>p0 * <usize>ldb + <usize>j0) << 2);
-      const cBlock = c + (<usize>j0 << 2);
-      if (ASC_FEATURE_SIMD) {
-        gemmBlockSimd(m, nc, kc, aBlock, lda, bBlock, ldb, cBlock, ldc);
-      } else {
-        gemmBlockScalar(m, nc, kc, aBlock, lda, bBlock, ldb, cBlock, ldc);
+  gemm(m, n, k, a, lda, transA != 0, b, ldb, 0, 0, c, ldc, 0, 0, biasRow, biasCol, accumulate);
+}
+
+/**
+ * The driver behind f32_gemm and the convolutions. Element (p, j) of B is at b + taps[p] + cols[j]
+ * when taps and cols are nonzero (tables of k and n i32 byte offsets; ldb is then unused), else
+ * at b + (p*ldb + j)*4. A and C as in f32_gemm, except when cCols != 0: then each element (i, j)
+ * of the product is added to the f32 at c + cRows[i] + cCols[j] (tables of m and n i32 byte
+ * offsets; ldc, biases and accumulate unused), one row after the other, so that the targets of
+ * different elements may coincide: the col2im of a convolution's backward pass, fused.
+ */
+export function gemm(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, transA: bool,
+  b: usize, ldb: i32, taps: usize, cols: usize,
+  c: usize, ldc: i32, cRows: usize, cCols: usize,
+  biasRow: usize, biasCol: usize, accumulate: i32,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (cCols == 0) initOutput(m, n, c, ldc, biasRow, biasCol, accumulate);
+    return;
+  }
+  const rowStrideA: usize = transA ? 4 : <usize>lda << 2;
+  const colStrideA: usize = transA ? <usize>lda << 2 : 4;
+  const strideC = <usize>ldc << 2;
+  // K blocks of equal depth, so that no block is a thin remainder
+  const kBlocks = (k + KC - 1) / KC;
+  const kcMax = (k + kBlocks - 1) / kBlocks;
+  // When all of A fits one packed block it is packed once, not once per column block.
+  const packAOnce = m <= MC && k <= KC;
+  const inPlace = m <= MR;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    let blockCols = cols + (<usize>jc << 2);
+    if (cols == 0) {
+      blockCols = colOffsets;
+      for (let j = 0; j < nc; j++) store<i32>(colOffsets + (<usize>j << 2), (jc + j) << 2);
+    }
+    for (let pc = 0; pc < k; pc += kcMax) {
+      const kc = min(kcMax, k - pc);
+      let blockB = b;
+      let blockTaps = taps + (<usize>pc << 2);
+      if (taps == 0) {
+        blockB += <usize>pc * <usize>ldb << 2;
+        blockTaps = rowOffsets;
+        for (let p = 0; p < kc; p++) store<i32>(rowOffsets + (<usize>p << 2), p * ldb << 2);
+      }
+      packB_8(kc, nc, blockB, blockTaps, blockCols, inPlace, packedB);
+      const flags = pc > 0 || accumulate != 0 ? INIT_LOAD_C : 0;
+      const first = pc == 0;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        if (!packAOnce || jc == 0) packA_4(mc, kc, a + <usize>ic * rowStrideA + <usize>pc * colStrideA, rowStrideA, colStrideA, packedA);
+        const aBlock = packedA;
+        const cBlock = c + <usize>ic * strideC;
+        const rowBias = first && biasRow != 0 ? biasRow + (<usize>ic << 2) : 0;
+        for (let jr = 0; jr < nc; jr += NR) {
+          const q0 = jc + jr;
+          const colBias = first && biasCol != 0 ? biasCol + (<usize>q0 << 2) : 0;
+          const columns = min(NR, nc - jr);
+          if (cCols != 0) {
+            const indirect = inPlace && columns == NR && !stripIsPacked(jr >> 3);
+            const bStrip = indirect
+              ? blockB + <usize>load<i32>(blockCols + (<usize>jr << 2))
+              : packedB + <usize>(jr >> 3) * packedStripBytes(kc);
+            scatterAddColumn(mc, columns, indirect, kc, aBlock, bStrip, blockTaps, c, cRows + (<usize>ic << 2), cCols + (<usize>q0 << 2));
+          } else if (columns == NR) {
+            const indirect = inPlace && !stripIsPacked(jr >> 3);
+            const bStrip = indirect
+              ? blockB + <usize>load<i32>(blockCols + (<usize>jr << 2))
+              : packedB + <usize>(jr >> 3) * packedStripBytes(kc);
+            f32_gemm_4x8(mc, indirect, kc, aBlock, bStrip, blockTaps, cBlock + (<usize>q0 << 2), strideC, flags, rowBias, colBias);
+          } else {
+            narrowColumn(mc, columns, kc, aBlock, packedB + <usize>(jr >> 3) * packedStripBytes(kc), cBlock + (<usize>q0 << 2), strideC, flags, rowBias, colBias);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Fewer than 8 columns (the strip is packed, zero past the last column): the microkernel runs on
+// the tile buffer panel by panel and the valid part is copied out.
+function narrowColumn(
+  mc: i32, columns: i32, kc: i32, aBlock: usize, bStrip: usize,
+  c: usize, strideC: usize, flags: i32, rowBias: usize, colBias: usize,
+): void {
+  if (colBias != 0) {
+    for (let j = 0; j < NR; j++) store<f32>(tileColBias + (<usize>j << 2), j < columns ? load<f32>(colBias + (<usize>j << 2)) : 0);
+  }
+  for (let i = 0; i < mc; i += MR) {
+    const rows = min(MR, mc - i);
+    const cPanel = c + <usize>i * strideC;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < NR; j++) {
+        const at = cPanel + <usize>r * strideC + (<usize>j << 2);
+        store<f32>(tile + (<usize>(r * NR + j) << 2), j < columns && (flags & INIT_LOAD_C) ? load<f32>(at) : 0);
+      }
+    }
+    const aPanel = aBlock + ((<usize>i * <usize>kc) << 2);
+    const panelBias = rowBias != 0 ? rowBias + (<usize>i << 2) : 0;
+    f32_gemm_4x8(rows, false, kc, aPanel, bStrip, 0, tile, NR << 2, INIT_LOAD_C, panelBias, colBias != 0 ? tileColBias : 0);
+    for (let r = 0; r < rows; r++) {
+      memory.copy(cPanel + <usize>r * strideC, tile + (<usize>(r * NR) << 2), <usize>columns << 2);
+    }
+  }
+}
+
+// Scatter-add mode. Strips whose targets are consecutive add straight from the accumulators
+// (SIMD builds); the rest go through the tile buffer.
+function scatterAddColumn(
+  mc: i32, columns: i32, indirect: bool, kc: i32, aBlock: usize, bStrip: usize, taps: usize,
+  c: usize, cRows: usize, cCols: usize,
+): void {
+  const first = load<i32>(cCols);
+  const consecutive = columns == NR && load<i32>(cCols, (NR - 1) << 2) - first == (NR - 1) << 2;
+  if (ASC_FEATURE_SIMD && consecutive) {
+    f32_gemm_4x8_scatter(mc, indirect, kc, aBlock, bStrip, taps, c + <usize>first, cRows);
+    return;
+  }
+  for (let i = 0; i < mc; i += MR) {
+    const rows = min(MR, mc - i);
+    f32_gemm_4x8(rows, indirect, kc, aBlock + ((<usize>i * <usize>kc) << 2), bStrip, taps, tile, NR << 2, 0, 0, 0);
+    for (let r = 0; r < rows; r++) {
+      const row = c + <usize>load<i32>(cRows + (<usize>(i + r) << 2));
+      const t = tile + (<usize>(r * NR) << 2);
+      for (let j = 0; j < columns; j++) {
+        const p = row + <usize>load<i32>(cCols + (<usize>j << 2));
+        store<f32>(p, load<f32>(p) + load<f32>(t + (<usize>j << 2)));
       }
     }
   }
@@ -50,196 +191,4 @@ function initOutput(m: i32, n: i32, c: usize, ldc: i32, biasRow: usize, biasCol:
       store<f32>(p, v);
     }
   }
-}
-
-// C[0:m, 0:n] += A[0:m, 0:k] * B[0:k, 0:n]
-function gemmBlockScalar(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32): void {
-  for (let i = 0; i < m; i++) {
-    const aRow = a + ((<usize>i * <usize>lda) << 2);
-    const cRow = c + ((<usize>i * <usize>ldc) << 2);
-    for (let p = 0; p < k; p++) {
-      const av = load<f32>(aRow + (<usize>p << 2));
-      const bRow = b + ((<usize>p * <usize>ldb) << 2);
-      let j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const cp = cRow + (<usize>j << 2);
-        const bp = bRow + (<usize>j << 2);
-        store<f32>(cp, load<f32>(cp) + av * load<f32>(bp));
-        store<f32>(cp, load<f32>(cp, 4) + av * load<f32>(bp, 4), 4);
-        store<f32>(cp, load<f32>(cp, 8) + av * load<f32>(bp, 8), 8);
-        store<f32>(cp, load<f32>(cp, 12) + av * load<f32>(bp, 12), 12);
-      }
-      for (; j < n; j++) {
-        const cp = cRow + (<usize>j << 2);
-        store<f32>(cp, load<f32>(cp) + av * load<f32>(bRow + (<usize>j << 2)));
-      }
-    }
-  }
-}
-
-function gemmBlockSimd(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32): void {
-  const strideA = <usize>lda << 2;
-  const strideB = <usize>ldb << 2;
-  const strideC = <usize>ldc << 2;
-  packPanels(n, k, b, strideB);
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const a0 = a + <usize>i * strideA;
-    const c0 = c + <usize>i * strideC;
-    let j = 0;
-    for (; j + 8 <= n; j += 8) {
-      gemm_4x8(k, a0, strideA, packedB + ((<usize>j * <usize>k) << 2), 32, c0 + (<usize>j << 2), strideC);
-    }
-    for (; j + 4 <= n; j += 4) {
-      gemm_4x4(k, a0, strideA, b + (<usize>j << 2), strideB, c0 + (<usize>j << 2), strideC);
-    }
-    for (; j < n; j++) {
-      for (let r = 0; r < 4; r++) {
-        gemm_1x1(k, a0 + <usize>r * strideA, b + (<usize>j << 2), strideB, c0 + <usize>r * strideC + (<usize>j << 2));
-      }
-    }
-  }
-  for (; i < m; i++) {
-    const a0 = a + <usize>i * strideA;
-    const c0 = c + <usize>i * strideC;
-    let j = 0;
-    for (; j + 8 <= n; j += 8) {
-      gemm_1x8(k, a0, packedB + ((<usize>j * <usize>k) << 2), 32, c0 + (<usize>j << 2));
-    }
-    for (; j + 4 <= n; j += 4) {
-      gemm_1x4(k, a0, b + (<usize>j << 2), strideB, c0 + (<usize>j << 2));
-    }
-    for (; j < n; j++) {
-      gemm_1x1(k, a0, b + (<usize>j << 2), strideB, c0 + (<usize>j << 2));
-    }
-  }
-}
-
-// packedB[strip j/8][p][0..8] = B[p, j..j+8] for every full 8-column strip.
-function packPanels(n: i32, k: i32, b: usize, strideB: usize): void {
-  let dst = packedB;
-  for (let j = 0; j + 8 <= n; j += 8) {
-    let src = b + (<usize>j << 2);
-    for (let p = 0; p < k; p++) {
-      v128.store(dst, v128.load(src));
-      v128.store(dst, v128.load(src, 16), 16);
-      dst += 32;
-      src += strideB;
-    }
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function gemm_4x8(k: i32, a: usize, strideA: usize, b: usize, strideB: usize, c: usize, strideC: usize): void {
-  const c1 = c + strideC;
-  const c2 = c1 + strideC;
-  const c3 = c2 + strideC;
-  let vacc0x0123 = v128.load(c);
-  let vacc0x4567 = v128.load(c, 16);
-  let vacc1x0123 = v128.load(c1);
-  let vacc1x4567 = v128.load(c1, 16);
-  let vacc2x0123 = v128.load(c2);
-  let vacc2x4567 = v128.load(c2, 16);
-  let vacc3x0123 = v128.load(c3);
-  let vacc3x4567 = v128.load(c3, 16);
-  const a1 = a + strideA;
-  const a2 = a1 + strideA;
-  const a3 = a2 + strideA;
-  let bp = b;
-  for (let p = 0; p < k; p++) {
-    const off = <usize>p << 2;
-    const vb0123 = v128.load(bp);
-    const vb4567 = v128.load(bp, 16);
-    const va0 = f32x4.splat(load<f32>(a + off));
-    const va1 = f32x4.splat(load<f32>(a1 + off));
-    const va2 = f32x4.splat(load<f32>(a2 + off));
-    const va3 = f32x4.splat(load<f32>(a3 + off));
-    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va0, vb0123));
-    vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va0, vb4567));
-    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va1, vb0123));
-    vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va1, vb4567));
-    vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(va2, vb0123));
-    vacc2x4567 = f32x4.add(vacc2x4567, f32x4.mul(va2, vb4567));
-    vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va3, vb0123));
-    vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va3, vb4567));
-    bp += strideB;
-  }
-  v128.store(c, vacc0x0123);
-  v128.store(c, vacc0x4567, 16);
-  v128.store(c1, vacc1x0123);
-  v128.store(c1, vacc1x4567, 16);
-  v128.store(c2, vacc2x0123);
-  v128.store(c2, vacc2x4567, 16);
-  v128.store(c3, vacc3x0123);
-  v128.store(c3, vacc3x4567, 16);
-}
-
-// @ts-ignore: decorator
-@inline
-function gemm_4x4(k: i32, a: usize, strideA: usize, b: usize, strideB: usize, c: usize, strideC: usize): void {
-  const c1 = c + strideC;
-  const c2 = c1 + strideC;
-  const c3 = c2 + strideC;
-  let vacc0 = v128.load(c);
-  let vacc1 = v128.load(c1);
-  let vacc2 = v128.load(c2);
-  let vacc3 = v128.load(c3);
-  const a1 = a + strideA;
-  const a2 = a1 + strideA;
-  const a3 = a2 + strideA;
-  let bp = b;
-  for (let p = 0; p < k; p++) {
-    const off = <usize>p << 2;
-    const vb = v128.load(bp);
-    vacc0 = f32x4.add(vacc0, f32x4.mul(f32x4.splat(load<f32>(a + off)), vb));
-    vacc1 = f32x4.add(vacc1, f32x4.mul(f32x4.splat(load<f32>(a1 + off)), vb));
-    vacc2 = f32x4.add(vacc2, f32x4.mul(f32x4.splat(load<f32>(a2 + off)), vb));
-    vacc3 = f32x4.add(vacc3, f32x4.mul(f32x4.splat(load<f32>(a3 + off)), vb));
-    bp += strideB;
-  }
-  v128.store(c, vacc0);
-  v128.store(c1, vacc1);
-  v128.store(c2, vacc2);
-  v128.store(c3, vacc3);
-}
-
-// @ts-ignore: decorator
-@inline
-function gemm_1x8(k: i32, a: usize, b: usize, strideB: usize, c: usize): void {
-  let vacc0123 = v128.load(c);
-  let vacc4567 = v128.load(c, 16);
-  let bp = b;
-  for (let p = 0; p < k; p++) {
-    const va = f32x4.splat(load<f32>(a + (<usize>p << 2)));
-    vacc0123 = f32x4.add(vacc0123, f32x4.mul(va, v128.load(bp)));
-    vacc4567 = f32x4.add(vacc4567, f32x4.mul(va, v128.load(bp, 16)));
-    bp += strideB;
-  }
-  v128.store(c, vacc0123);
-  v128.store(c, vacc4567, 16);
-}
-
-// @ts-ignore: decorator
-@inline
-function gemm_1x4(k: i32, a: usize, b: usize, strideB: usize, c: usize): void {
-  let vacc = v128.load(c);
-  let bp = b;
-  for (let p = 0; p < k; p++) {
-    vacc = f32x4.add(vacc, f32x4.mul(f32x4.splat(load<f32>(a + (<usize>p << 2))), v128.load(bp)));
-    bp += strideB;
-  }
-  v128.store(c, vacc);
-}
-
-// @ts-ignore: decorator
-@inline
-function gemm_1x1(k: i32, a: usize, b: usize, strideB: usize, c: usize): void {
-  let acc = load<f32>(c);
-  let bp = b;
-  for (let p = 0; p < k; p++) {
-    acc += load<f32>(a + (<usize>p << 2)) * load<f32>(bp);
-    bp += strideB;
-  }
-  store<f32>(c, acc);
 }

@@ -1,19 +1,20 @@
 import type { KernelSet, KernelSetName } from './kernel-set.ts';
 import { referenceKernels } from '../reference/index.ts';
-import { wasmKernels, wasmSimdSupported } from './wasm-kernels.ts';
+import { wasmKernels, wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-kernels.ts';
 
 let current: KernelSet | null = null;
 
-/** The best kernel set this runtime supports: wasm SIMD, else wasm scalar. */
+/** The best kernel set this runtime supports: wasm relaxed SIMD, else wasm SIMD, else wasm scalar. */
 export function defaultKernelSetName(): KernelSetName {
   const forced = typeof process !== 'undefined' ? process.env.CONVSCOPE_KERNELS : undefined;
   if (forced) return parseKernelSetName(forced, 'CONVSCOPE_KERNELS');
+  if (wasmRelaxedSimdSupported()) return 'relaxed';
   return wasmSimdSupported() ? 'simd' : 'scalar';
 }
 
 export function parseKernelSetName(name: string, what = 'kernel set'): KernelSetName {
-  if (name === 'reference' || name === 'scalar' || name === 'simd') return name;
-  throw new Error(`${what}: unknown kernel set '${name}'; choose reference, scalar or simd`);
+  if (name === 'reference' || name === 'scalar' || name === 'simd' || name === 'relaxed') return name;
+  throw new Error(`${what}: unknown kernel set '${name}'; choose reference, scalar or simd (or relaxed where the runtime has relaxed SIMD)`);
 }
 
 export function kernelSet(name: KernelSetName): KernelSet {

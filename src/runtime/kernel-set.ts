@@ -1,6 +1,9 @@
+import { wasmRelaxedSimdSupported } from './wasm-module.ts';
+
 /**
- * The array-level kernel interface. Three implementations share it: the TypeScript
- * reference (src/reference/), and the wasm scalar and wasm SIMD builds (src/runtime/wasm-kernels.ts).
+ * The array-level kernel interface. Four implementations share it: the TypeScript
+ * reference (src/reference/), and the wasm scalar, SIMD and relaxed SIMD builds
+ * (src/runtime/wasm-kernels.ts).
  * Ops (src/ops/) validate shapes and allocate outputs; kernels trust their arguments and
  * write into the output arrays they are given. Every layout is row-major, channels-first.
  */
@@ -99,5 +102,11 @@ export interface KernelSet {
   scale(a: Float32Array, s: number, out: Float32Array): void;
 }
 
-export type KernelSetName = 'reference' | 'scalar' | 'simd';
-export const KERNEL_SET_NAMES: readonly KernelSetName[] = ['reference', 'scalar', 'simd'];
+export type KernelSetName = 'reference' | 'scalar' | 'simd' | 'relaxed';
+
+/**
+ * The kernel sets this runtime can run, which tests and benchmarks walk: 'relaxed' is listed only
+ * where the runtime validates the relaxed SIMD build (Node 22+, browsers; Node 20 with
+ * --experimental-wasm-relaxed-simd).
+ */
+export const KERNEL_SET_NAMES: readonly KernelSetName[] = ['reference', 'scalar', 'simd', ...(wasmRelaxedSimdSupported() ? ['relaxed' as const] : [])];

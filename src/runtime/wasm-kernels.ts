@@ -3,7 +3,7 @@ import type { WasmExports } from './wasm-exports.ts';
 import { Arena } from './arena.ts';
 import { wasmInstance, type WasmBuild } from './wasm-module.ts';
 
-export { wasmSimdSupported } from './wasm-module.ts';
+export { wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-module.ts';
 
 const RELU_RULE_CODES: Record<ReluRule, number> = { salinet: 0, deconvnet: 1, guided: 2 };
 
@@ -120,18 +120,21 @@ class WasmKernelSet implements KernelSet {
     arena.scope(() => {
       let ap = arena.putF32(a);
       const bp = arena.putF32(b);
-      if (transA) {
-        const at = arena.alloc(m * k * 4);
-        wasm.f32_transpose(k, m, ap, at);
-        ap = at;
-      }
       const biasPtr = bias ? arena.putF32(bias) : 0;
+      const rowBias = biasAxis === 'row' ? biasPtr : 0;
+      const colBias = biasAxis === 'col' ? biasPtr : 0;
       const cp = arena.alloc(m * n * 4);
       if (!transB) {
-        wasm.f32_gemm(m, n, k, ap, k, bp, n, cp, n, biasAxis === 'row' ? biasPtr : 0, biasAxis === 'col' ? biasPtr : 0, 0);
+        wasm.f32_gemm(m, n, k, ap, transA ? m : k, transA ? 1 : 0, bp, n, cp, n, rowBias, colBias, 0);
       } else {
+        // gemm_nt takes dot products of rows, so a transposed A is transposed back first.
+        if (transA) {
+          const at = arena.alloc(m * k * 4);
+          wasm.f32_transpose(k, m, ap, at);
+          ap = at;
+        }
         // gemm_nt has no bias: start C at the bias and accumulate onto it.
-        if (bias) wasm.f32_gemm(m, n, 0, ap, k, bp, n, cp, n, biasAxis === 'row' ? biasPtr : 0, biasAxis === 'col' ? biasPtr : 0, 0);
+        if (bias) wasm.f32_gemm(m, n, 0, ap, k, 0, bp, n, cp, n, rowBias, colBias, 0);
         wasm.f32_gemm_nt(m, n, k, ap, k, bp, k, cp, n, bias ? 1 : 0);
       }
       arena.getF32(cp, c);
