@@ -1,9 +1,9 @@
 export { heap_base } from './memory';
-export { f32_gemm } from './f32-gemm/gemm';
+export { f32_gemm, f32_gemm_scratch_bytes, f32_use_scratch } from './f32-gemm/gemm';
 export { f32_gemm_nt } from './f32-gemm/gemm-nt';
 export { f32_transpose } from './f32-gemm/transpose';
 export {
-  f32_conv2d, f32_conv2d_scratch,
+  f32_conv2d, f32_conv2d_scratch, f32_conv2d_prepare, f32_conv2d_columns,
   f32_conv2d_backward_data, f32_conv2d_backward_data_scratch,
   f32_conv2d_backward_filter, f32_conv2d_backward_filter_scratch,
 } from './f32-conv2d/conv2d';

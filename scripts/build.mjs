@@ -1,5 +1,6 @@
-// Builds what the project runs from: the wasm kernels (scalar, SIMD and relaxed SIMD builds of
-// the same AssemblyScript source) and the bundled JavaScript for the CLI and the library.
+// Builds what the project runs from: the wasm kernels (scalar, SIMD, relaxed SIMD, and SIMD on a
+// shared memory for two threads: builds of the same AssemblyScript source) and the bundled
+// JavaScript for the CLI and the library.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 mkdirSync(join(root, 'build'), { recursive: true });
-for (const target of ['simd', 'relaxed', 'scalar']) {
+for (const target of ['simd', 'relaxed', 'scalar', 'threads']) {
   run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', target]);
 }
 const esbuildArgs = ['--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', '--outdir=dist'];

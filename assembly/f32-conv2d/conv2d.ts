@@ -40,6 +40,41 @@ export function f32_conv2d(g: usize, x: usize, w: usize, bias: usize, y: usize, 
   }
 }
 
+/**
+ * The first step of f32_conv2d for image i, for callers that split the GEMM between threads:
+ * writes the offset tables into scratch and pads image i if needed. Returns the image the GEMM
+ * reads (in x, or the padded copy in scratch).
+ */
+export function f32_conv2d_prepare(g: usize, x: usize, i: i32, scratch: usize): usize {
+  const c = changetype<Conv>(g);
+  const hp = paddedHeight(c);
+  const wp = paddedWidth(c);
+  const padded = needsPadding(c, hp, wp);
+  const k = c.cin * c.kh * c.kw;
+  const taps = scratch;
+  const cols = taps + (<usize>k << 2);
+  const image = cols + (<usize>(c.oh * c.ow) << 2);
+  writeOffsets(c, padded ? wp : c.w, padded ? hp * wp : c.h * c.w, taps, cols);
+  const src = x + <usize>i * ((<usize>c.cin * <usize>c.h * <usize>c.w) << 2);
+  if (!padded) return src;
+  padImage(c.cin, c.h, c.w, src, hp, wp, c.pt, c.pl, image);
+  return image;
+}
+
+/**
+ * The second step: output positions j0..j1 of image i (j0 a multiple of 8), read from src (what
+ * f32_conv2d_prepare returned) through the tables in scratch. Each position's sums run in the
+ * same order as in f32_conv2d, so disjoint ranges on two threads give the same bits as one call.
+ */
+export function f32_conv2d_columns(g: usize, src: usize, w: usize, bias: usize, y: usize, i: i32, scratch: usize, j0: i32, j1: i32): void {
+  const c = changetype<Conv>(g);
+  const k = c.cin * c.kh * c.kw;
+  const ohw = c.oh * c.ow;
+  const cols = scratch + (<usize>k << 2) + (<usize>j0 << 2);
+  const yi = y + <usize>i * ((<usize>c.cout * <usize>ohw) << 2) + (<usize>j0 << 2);
+  gemm(c.cout, j1 - j0, k, w, k, false, src, 0, scratch, cols, yi, ohw, 0, 0, bias, 0, 0);
+}
+
 /** Scratch floats f32_conv2d_backward_data needs: tap and position offset tables and the padded gradient image. */
 export function f32_conv2d_backward_data_scratch(g: usize): i32 {
   return implicitScratch(changetype<Conv>(g));

@@ -16,7 +16,7 @@
 // 644 KiB), row and column offset tables (KC + NC i32s, 3.3 KiB), a 4x8 tile and a padded column
 // bias (160 bytes).
 
-import { packA_4, packB_8, packedStripBytes, stripIsPacked } from './pack';
+import { packA_4, packB_8, packedStripBytes, stripIsPacked, usePackTables, PACK_TABLE_BYTES } from './pack';
 import { f32_gemm_4x8, f32_gemm_4x8_scatter, INIT_LOAD_C } from './gemm-4x8';
 
 const MR: i32 = 4;
@@ -24,12 +24,40 @@ const NR: i32 = 8;
 const KC: i32 = 320;
 const MC: i32 = 128;
 const NC: i32 = 512;
-const packedA: usize = memory.data(MC * KC * 4, 16);
-const packedB: usize = memory.data((KC * 32 + 64) * (NC / NR), 16); // packedStripBytes(KC) per strip
-const rowOffsets: usize = memory.data(KC * 4, 16);
-const colOffsets: usize = memory.data(NC * 4, 16);
-const tile: usize = memory.data(MR * NR * 4, 16);
-const tileColBias: usize = memory.data(NR * 4, 16);
+const PACKED_A_BYTES: usize = MC * KC * 4;
+const PACKED_B_BYTES: usize = (KC * 32 + 64) * (NC / NR); // packedStripBytes(KC) per strip
+const ROW_OFFSETS_BYTES: usize = KC * 4;
+const COL_OFFSETS_BYTES: usize = NC * 4;
+const TILE_BYTES: usize = MR * NR * 4;
+const TILE_COL_BIAS_BYTES: usize = NR * 4;
+// Globals, not constants: they are per instance, so that a second thread's instance on the same
+// shared memory can point them at its own region (f32_use_scratch).
+let packedA: usize = memory.data(<i32>PACKED_A_BYTES, 16);
+let packedB: usize = memory.data(<i32>PACKED_B_BYTES, 16);
+let rowOffsets: usize = memory.data(<i32>ROW_OFFSETS_BYTES, 16);
+let colOffsets: usize = memory.data(<i32>COL_OFFSETS_BYTES, 16);
+let tile: usize = memory.data(<i32>TILE_BYTES, 16);
+let tileColBias: usize = memory.data(<i32>TILE_COL_BIAS_BYTES, 16);
+
+/** Bytes of the GEMM's scratch (packed panels, offset tables, tile, pack tables), for f32_use_scratch. */
+export function f32_gemm_scratch_bytes(): i32 {
+  return <i32>(PACKED_A_BYTES + PACKED_B_BYTES + ROW_OFFSETS_BYTES + COL_OFFSETS_BYTES + TILE_BYTES + TILE_COL_BIAS_BYTES + PACK_TABLE_BYTES);
+}
+
+/**
+ * Points this instance's GEMM scratch at base (f32_gemm_scratch_bytes bytes, 16-byte aligned)
+ * instead of its static data: a second thread's instance on the same shared memory calls it so
+ * that the two never share packed panels.
+ */
+export function f32_use_scratch(base: usize): void {
+  packedA = base;
+  packedB = packedA + PACKED_A_BYTES;
+  rowOffsets = packedB + PACKED_B_BYTES;
+  colOffsets = rowOffsets + ROW_OFFSETS_BYTES;
+  tile = colOffsets + COL_OFFSETS_BYTES;
+  tileColBias = tile + TILE_BYTES;
+  usePackTables(tileColBias + TILE_COL_BIAS_BYTES);
+}
 
 /**
  * f32_gemm: C = op(A) * B, plus biasRow[i] (if biasRow != 0) and biasCol[j] (if biasCol != 0);

@@ -83,11 +83,24 @@ export function packedStripBytes(kc: i32): usize {
 // strips that need a gather, and per strip whether it was packed at all (see onlyGathered).
 // Static scratch: 4 tables of 64 i32s and 64 bytes (1.1 KiB).
 const MAX_STRIPS: i32 = 64;
-const runStart: usize = memory.data(MAX_STRIPS * 4, 16);
-const runLength: usize = memory.data(MAX_STRIPS * 4, 16);
-const runSource: usize = memory.data(MAX_STRIPS * 4, 16);
-const gatheredStrips: usize = memory.data(MAX_STRIPS * 4, 16);
-const stripPacked: usize = memory.data(MAX_STRIPS, 16);
+// Globals (per instance), so that another thread's instance can move them (usePackTables).
+let runStart: usize = memory.data(MAX_STRIPS * 4, 16);
+let runLength: usize = memory.data(MAX_STRIPS * 4, 16);
+let runSource: usize = memory.data(MAX_STRIPS * 4, 16);
+let gatheredStrips: usize = memory.data(MAX_STRIPS * 4, 16);
+let stripPacked: usize = memory.data(MAX_STRIPS, 16);
+
+/** Bytes of the tables above, for usePackTables. */
+export const PACK_TABLE_BYTES: usize = MAX_STRIPS * 4 * 4 + MAX_STRIPS;
+
+/** Moves this instance's pack tables to base (PACK_TABLE_BYTES bytes). */
+export function usePackTables(base: usize): void {
+  runStart = base;
+  runLength = runStart + MAX_STRIPS * 4;
+  runSource = runLength + MAX_STRIPS * 4;
+  gatheredStrips = runSource + MAX_STRIPS * 4;
+  stripPacked = gatheredStrips + MAX_STRIPS * 4;
+}
 
 /**
  * packB 8-column strips: dst[strip j/8][p][c] = B[p, j + c] for j + c < nc (0 past nc), p < kc,

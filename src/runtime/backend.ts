@@ -1,6 +1,7 @@
 import type { KernelSet, KernelSetName } from './kernel-set.ts';
 import { referenceKernels } from '../reference/index.ts';
 import { wasmKernels, wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-kernels.ts';
+import { threadedKernels } from './wasm-threads.ts';
 
 let current: KernelSet | null = null;
 
@@ -13,12 +14,13 @@ export function defaultKernelSetName(): KernelSetName {
 }
 
 export function parseKernelSetName(name: string, what = 'kernel set'): KernelSetName {
-  if (name === 'reference' || name === 'scalar' || name === 'simd' || name === 'relaxed') return name;
-  throw new Error(`${what}: unknown kernel set '${name}'; choose reference, scalar or simd (or relaxed where the runtime has relaxed SIMD)`);
+  if (name === 'reference' || name === 'scalar' || name === 'simd' || name === 'relaxed' || name === 'simd-2t') return name;
+  throw new Error(`${what}: unknown kernel set '${name}'; choose reference, scalar or simd (or relaxed where the runtime has relaxed SIMD, simd-2t for two threads)`);
 }
 
 export function kernelSet(name: KernelSetName): KernelSet {
-  return name === 'reference' ? referenceKernels : wasmKernels(name);
+  if (name === 'reference') return referenceKernels;
+  return name === 'simd-2t' ? threadedKernels() : wasmKernels(name);
 }
 
 /** The kernel set every op runs on. */

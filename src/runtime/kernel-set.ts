@@ -1,9 +1,9 @@
-import { wasmRelaxedSimdSupported } from './wasm-module.ts';
+import { wasmRelaxedSimdSupported, wasmThreadsModule } from './wasm-module.ts';
 
 /**
- * The array-level kernel interface. Four implementations share it: the TypeScript
- * reference (src/reference/), and the wasm scalar, SIMD and relaxed SIMD builds
- * (src/runtime/wasm-kernels.ts).
+ * The array-level kernel interface. Five implementations share it: the TypeScript
+ * reference (src/reference/), the wasm scalar, SIMD and relaxed SIMD builds
+ * (src/runtime/wasm-kernels.ts), and the SIMD kernels on two threads (src/runtime/wasm-threads.ts).
  * Ops (src/ops/) validate shapes and allocate outputs; kernels trust their arguments and
  * write into the output arrays they are given. Every layout is row-major, channels-first.
  */
@@ -102,11 +102,16 @@ export interface KernelSet {
   scale(a: Float32Array, s: number, out: Float32Array): void;
 }
 
-export type KernelSetName = 'reference' | 'scalar' | 'simd' | 'relaxed';
+export type KernelSetName = 'reference' | 'scalar' | 'simd' | 'relaxed' | 'simd-2t';
 
 /**
  * The kernel sets this runtime can run, which tests and benchmarks walk: 'relaxed' is listed only
  * where the runtime validates the relaxed SIMD build (Node 22+, browsers; Node 20 with
- * --experimental-wasm-relaxed-simd).
+ * --experimental-wasm-relaxed-simd), 'simd-2t' (the SIMD kernels on two threads, bit-identical
+ * to 'simd': src/runtime/wasm-threads.ts) only where it has shared wasm memory.
  */
-export const KERNEL_SET_NAMES: readonly KernelSetName[] = ['reference', 'scalar', 'simd', ...(wasmRelaxedSimdSupported() ? ['relaxed' as const] : [])];
+export const KERNEL_SET_NAMES: readonly KernelSetName[] = [
+  'reference', 'scalar', 'simd',
+  ...(wasmRelaxedSimdSupported() ? ['relaxed' as const] : []),
+  ...(wasmThreadsModule() !== null ? ['simd-2t' as const] : []),
+];

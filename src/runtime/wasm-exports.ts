@@ -10,6 +10,10 @@ export interface WasmExports {
   f32_transpose(rows: number, cols: number, src: number, dst: number): void;
   f32_conv2d_scratch(geometry: number): number;
   f32_conv2d(geometry: number, x: number, w: number, bias: number, y: number, scratch: number): void;
+  f32_conv2d_prepare(geometry: number, x: number, image: number, scratch: number): number;
+  f32_conv2d_columns(geometry: number, src: number, w: number, bias: number, y: number, image: number, scratch: number, j0: number, j1: number): void;
+  f32_gemm_scratch_bytes(): number;
+  f32_use_scratch(base: number): void;
   f32_conv2d_backward_data_scratch(geometry: number): number;
   f32_conv2d_backward_data(geometry: number, dy: number, w: number, dx: number, scratch: number): void;
   f32_conv2d_backward_filter_scratch(geometry: number): number;

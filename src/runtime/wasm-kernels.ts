@@ -1,4 +1,4 @@
-import type { BiasAxis, ConvGeometry, KernelSet, PoolGeometry, ReluRule } from './kernel-set.ts';
+import type { BiasAxis, ConvGeometry, KernelSet, KernelSetName, PoolGeometry, ReluRule } from './kernel-set.ts';
 import type { WasmExports } from './wasm-exports.ts';
 import { Arena } from './arena.ts';
 import { wasmInstance, type WasmBuild } from './wasm-module.ts';
@@ -7,7 +7,7 @@ export { wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-module.ts';
 
 const RELU_RULE_CODES: Record<ReluRule, number> = { salinet: 0, deconvnet: 1, guided: 2 };
 
-function convRecord(g: ConvGeometry): number[] {
+export function convRecord(g: ConvGeometry): number[] {
   return [g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.oh, g.ow];
 }
 
@@ -16,11 +16,12 @@ function poolRecord(g: PoolGeometry): number[] {
 }
 
 /** A KernelSet over one wasm build: copies operands into the arena, calls the export, copies results out. */
-class WasmKernelSet implements KernelSet {
+export class WasmKernelSet implements KernelSet {
   readonly arena: Arena;
 
-  constructor(readonly name: WasmBuild, private readonly wasm: WasmExports) {
-    this.arena = new Arena(wasm.memory, wasm.heap_base());
+  /** heapBase: where the arena starts (a threaded set keeps its worker's scratch below it). */
+  constructor(readonly name: Exclude<KernelSetName, 'reference'>, protected readonly wasm: WasmExports, heapBase = wasm.heap_base()) {
+    this.arena = new Arena(wasm.memory, heapBase);
   }
 
   conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void {

@@ -79,3 +79,25 @@ export function wasmInstance(build: WasmBuild): WasmExports {
   }
   return exports;
 }
+
+let threadsModule: WebAssembly.Module | null | undefined;
+
+/**
+ * The build for two threads (SIMD on an imported shared memory), compiled, or null where this
+ * runtime has no SharedArrayBuffer or does not validate it, or the file is not there.
+ */
+export function wasmThreadsModule(): WebAssembly.Module | null {
+  if (threadsModule === undefined) {
+    threadsModule = null;
+    try {
+      const file = join(buildDir(), 'convscope.threads.wasm');
+      if (typeof SharedArrayBuffer !== 'undefined' && existsSync(file)) {
+        const bytes = new Uint8Array(readFileSync(file));
+        if (WebAssembly.validate(bytes)) threadsModule = new WebAssembly.Module(bytes);
+      }
+    } catch {
+      threadsModule = null;
+    }
+  }
+  return threadsModule;
+}

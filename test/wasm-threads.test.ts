@@ -1,0 +1,112 @@
+// The simd-2t kernel set (src/runtime/wasm-threads.ts) splits big GEMMs and forward convs between
+// this thread and a worker on one shared wasm memory. Its results must be bit-identical to the
+// one-thread simd set's, on shapes big enough to take the two-thread path: odd sizes, a
+// transposed A, both bias axes, strides, dilations, no padding, a batch. (The small shapes of
+// the golden and agreement tests run on one thread in this set.)
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { KERNEL_SET_NAMES, type BiasAxis, type ConvGeometry } from '../src/runtime/kernel-set.ts';
+import { kernelSet } from '../src/runtime/backend.ts';
+import { wasmThreadsSupported } from '../src/runtime/wasm-threads.ts';
+import { windowOutputLength } from '../src/tensor.ts';
+import { seededRandom } from './helpers/random.ts';
+
+const supported = wasmThreadsSupported();
+const rng = seededRandom(20251122);
+const random = (n: number): Float32Array => {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng() * 2 - 1;
+  return a;
+};
+
+function assertIdentical(what: string, got: Float32Array, want: Float32Array): void {
+  assert.is(got.length, want.length, `${what}: length`);
+  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  for (let i = 0; i < w.length; i++) {
+    if (g[i] !== w[i]) assert.unreachable(`${what}: element ${i} is ${got[i]}, one thread gives ${want[i]}`);
+  }
+}
+
+test('simd-2t is listed exactly where this runtime has shared wasm memory', () => {
+  assert.is(KERNEL_SET_NAMES.includes('simd-2t'), supported);
+  if (supported) assert.is(kernelSet('simd-2t').name, 'simd-2t');
+});
+
+interface MatmulCase { m: number; n: number; k: number; transA?: boolean; bias?: BiasAxis }
+
+const MATMUL_CASES: MatmulCase[] = [
+  { m: 512, n: 512, k: 512 },
+  { m: 67, n: 301, k: 211, bias: 'row' },
+  { m: 130, n: 97, k: 700, transA: true, bias: 'col' },
+  { m: 3, n: 2000, k: 400, bias: 'col' },
+  { m: 257, n: 24, k: 999, transA: true },
+];
+
+for (const c of MATMUL_CASES) {
+  test(`matmul ${c.m}x${c.k} * ${c.k}x${c.n}${c.transA ? ' transA' : ''}${c.bias ? ` bias ${c.bias}` : ''}: two threads give one thread's bits`, () => {
+    if (!supported) return;
+    const a = random(c.m * c.k);
+    const b = random(c.k * c.n);
+    const bias = c.bias ? random(c.bias === 'row' ? c.m : c.n) : null;
+    const one = new Float32Array(c.m * c.n);
+    const two = new Float32Array(c.m * c.n).fill(NaN);
+    kernelSet('simd').matmul(c.m, c.n, c.k, a, !!c.transA, b, false, bias, c.bias ?? 'row', one);
+    kernelSet('simd-2t').matmul(c.m, c.n, c.k, a, !!c.transA, b, false, bias, c.bias ?? 'row', two);
+    assertIdentical('matmul', two, one);
+  });
+}
+
+interface ConvCase { n: number; cin: number; h: number; w: number; cout: number; k: number; stride?: number; dilation?: number; pad?: number; bias?: boolean }
+
+const CONV_CASES: ConvCase[] = [
+  { n: 1, cin: 64, h: 56, w: 56, cout: 64, k: 3, pad: 1, bias: true },
+  { n: 1, cin: 128, h: 28, w: 28, cout: 128, k: 3, pad: 1, bias: true },
+  { n: 1, cin: 256, h: 14, w: 14, cout: 256, k: 3, pad: 1 },
+  { n: 3, cin: 17, h: 33, w: 29, cout: 23, k: 3, bias: true },
+  { n: 2, cin: 32, h: 41, w: 37, cout: 19, k: 5, stride: 2, pad: 2, bias: true },
+  { n: 1, cin: 24, h: 40, w: 40, cout: 40, k: 3, dilation: 2, pad: 2 },
+  { n: 2, cin: 96, h: 23, w: 23, cout: 70, k: 1, bias: true },
+];
+
+function convGeometry(c: ConvCase): ConvGeometry {
+  const s = c.stride ?? 1;
+  const d = c.dilation ?? 1;
+  const p = c.pad ?? 0;
+  const oh = windowOutputLength(c.h, c.k, s, d, p, p);
+  const ow = windowOutputLength(c.w, c.k, s, d, p, p);
+  return { n: c.n, cin: c.cin, h: c.h, w: c.w, cout: c.cout, kh: c.k, kw: c.k, strideH: s, strideW: s, dilationH: d, dilationW: d, padTop: p, padLeft: p, oh, ow };
+}
+
+for (const c of CONV_CASES) {
+  const g = convGeometry(c);
+  test(`conv2d ${c.n}x${c.cin}x${c.h}x${c.w} -> ${c.cout}, ${c.k}x${c.k} stride ${g.strideH} dilation ${g.dilationH} pad ${g.padTop}: two threads give one thread's bits`, () => {
+    if (!supported) return;
+    const x = random(c.n * c.cin * c.h * c.w);
+    const w = random(c.cout * c.cin * c.k * c.k);
+    const bias = c.bias ? random(c.cout) : null;
+    const size = c.n * c.cout * g.oh * g.ow;
+    const one = new Float32Array(size);
+    const two = new Float32Array(size).fill(NaN);
+    kernelSet('simd').conv2d(g, x, w, bias, one);
+    kernelSet('simd-2t').conv2d(g, x, w, bias, two);
+    assertIdentical('conv2d', two, one);
+  });
+}
+
+test('simd-2t runs calls back to back and keeps its wasm memory once grown', () => {
+  if (!supported) return;
+  const set = kernelSet('simd-2t');
+  const m = 200;
+  const a = random(m * m);
+  const one = new Float32Array(m * m);
+  const two = new Float32Array(m * m);
+  kernelSet('simd').matmul(m, m, m, a, false, a, false, null, 'row', one);
+  for (let i = 0; i < 50; i++) {
+    two.fill(NaN);
+    set.matmul(m, m, m, a, false, a, false, null, 'row', two);
+    assertIdentical(`call ${i}`, two, one);
+  }
+});
+
+test.run();
