@@ -47,6 +47,15 @@ test('deconv writes the raw (C,H,W) result and a picture', async () => {
   assert.is(png(out('d.png')).width, 224);
 });
 
+test('deconv from the last layer without a channel starts from the predicted class', async () => {
+  ok(['deconv', digit, '--layer', 'out', '--method', 'salinet', '--out', out('class.npy')]);
+  ok(['deconv', digit, '--layer', 'out', '--channel', '7', '--method', 'salinet', '--out', out('class7.npy')]);
+  ok(['deconv', digit, '--layer', 'out', '--channel', '3', '--method', 'salinet', '--out', out('class3.npy')]);
+  const [d, d7, d3] = await Promise.all(['class.npy', 'class7.npy', 'class3.npy'].map((f) => readNpyTensor(out(f))));
+  assert.equal(Array.from(d.data), Array.from(d7.data));
+  assert.not.equal(Array.from(d.data), Array.from(d3.data));
+});
+
 test('top writes a picture of the strongest channels', () => {
   assert.match(ok(['top', digit, '--layer', 'conv2', '--k', '4', '--out', out('top.png')]), /channels \d+, \d+, \d+, \d+/);
   assert.ok(existsSync(out('top.png')));

@@ -2,6 +2,12 @@ import { Tensor, formatShape } from '../tensor.ts';
 import type { Model } from '../model/model.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
 import { walkBackward } from './backward-walk.ts';
+import { predictedClass } from './targets.ts';
+
+function predictedClasses(output: Tensor): number[] {
+  const per = output.size / output.shape[0];
+  return Array.from({ length: output.shape[0] }, (_, b) => predictedClass(output.data.subarray(b * per, (b + 1) * per)));
+}
 
 export const BACKWARD_METHODS = ['deconvnet', 'salinet', 'desalinet', 'guided'] as const;
 export type BackwardMethod = (typeof BACKWARD_METHODS)[number];
@@ -11,7 +17,10 @@ const RULES: Record<BackwardMethod, ReluRule> = { deconvnet: 'deconvnet', saline
 export interface BackwardNetOptions {
   /** The layer to start from (its output, after its activation). */
   layer: string;
-  /** A channel of a conv layer or a unit of a Dense layer; omitted: the whole layer. */
+  /**
+   * A channel of a conv layer or a unit of a Dense layer; omitted: the whole layer, except at the
+   * model's last layer, where it is the predicted class of each input (a class saliency map).
+   */
   channel?: number;
   /** 'all' (default): the whole channel as the start signal; 'max': only its strongest activation. */
   unit?: 'all' | 'max';
@@ -29,7 +38,7 @@ export function parseBackwardMethod(name: string): BackwardMethod {
  * softmax), with every channel but `channel` zeroed, or only that channel's largest value kept
  * (first in row-major order on ties), or all of it when no channel is given. Batched (N, ...).
  */
-export function startSignal(a: Tensor, channel: number | undefined, unit: 'all' | 'max'): Tensor {
+export function startSignal(a: Tensor, channel: number | readonly number[] | undefined, unit: 'all' | 'max'): Tensor {
   const n = a.shape[0];
   const channels = a.shape[1];
   const per = a.size / n;
@@ -37,7 +46,7 @@ export function startSignal(a: Tensor, channel: number | undefined, unit: 'all' 
   if (channel === undefined) return a.clone();
   const s = Tensor.zeros(a.shape);
   for (let b = 0; b < n; b++) {
-    const start = b * per + channel * plane;
+    const start = b * per + (typeof channel === 'number' ? channel : channel[b]) * plane;
     if (unit === 'all') {
       s.data.set(a.data.subarray(start, start + plane), start);
     } else {
@@ -75,7 +84,9 @@ export function backwardNet(model: Model, input: Tensor, opts: BackwardNetOption
   const forward = model.forward(input, layer.name);
   const record = forward.records.get(layer.name)!;
   const onLogits = layer.activation === 'softmax';
-  const s = startSignal(onLogits ? record.z : record.output, opts.channel, unit);
+  const isLast = index === model.layers.length - 1;
+  const channel = opts.channel ?? (isLast ? predictedClasses(record.output) : undefined);
+  const s = startSignal(onLogits ? record.z : record.output, channel, unit);
   const r = walkBackward(model, forward, index, s, RULES[method], -1, onLogits);
   if (r.shape.length !== forward.input.shape.length) throw new Error(`backwardNet: ended with shape ${formatShape(r.shape)}`);
   return forward.batched ? r : r.reshape(r.shape.slice(1));

@@ -14,7 +14,8 @@ const usage = `Usage: convscope deconv [MODEL] INPUT --layer L [--channel C] [--
 Projects layer L's activation back to the input through a backward net: deconvnet (Zeiler &
 Fergus), salinet (the gradient, Simonyan et al.), desalinet (Mahendran & Vedaldi; = guided
 backprop, also accepted as 'guided'). --channel picks a channel (a unit for Dense layers);
-without it the whole layer starts the walk. --unit all (default) starts from the whole
+without it the whole layer starts the walk, except from the model's last layer, where the
+predicted class does (a class saliency map). --unit all (default) starts from the whole
 channel, max from its strongest activation only. .npy: the raw (C,H,W) result; .png: the
 result normalised symmetrically around 0 (blue-white-red), or its absolute value with --abs.`;
 
