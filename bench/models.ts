@@ -6,7 +6,11 @@
 // back to pixels, the other backward nets and Grad-CAM, and a 16x16 occluder at stride 8 (729
 // windows) naive, batched and incremental. Runs that would take minutes (naive and batched
 // VGG16 occlusion; in --quick also incremental) are timed on their first windows and
-// extrapolated, and say so. Prints a table; --json prints the same as JSON.
+// extrapolated, and say so. In the same run, VGG16's forward on two threads (simd-2t) and through
+// the peers (bench/peers/vgg16.ts: tfjs-backend-wasm one thread, onnxruntime-web one thread,
+// onnxruntime-node one and two threads, same weights and image, scores checked against ours),
+// with issue 5's goal ratios, and the memory of one forward record against its tensors' bytes.
+// Prints a table; --json prints the same as JSON.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +26,12 @@ import { gradCam } from '../src/methods/grad-cam.ts';
 import { occlusion, occlusionGrid, type OcclusionOptions, type OcclusionResult, type OcclusionStrategy } from '../src/methods/occlusion.ts';
 import { planPositions, occlusionWork, type PositionPlan } from '../src/methods/occlusion-incremental.ts';
 import { ensureVgg16 } from './vgg16-h5.ts';
+import { installPeers } from './peers/load.ts';
+import { onnxNetwork, ortNetwork, tfjsNetwork, type NetworkRun } from './peers/vgg16.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { KERNEL_SET_NAMES } from '../src/runtime/kernel-set.ts';
+import { withKernels } from '../src/runtime/backend.ts';
 
 const FLAGS = ['--quick', '--json'];
 const args = process.argv.slice(2);
@@ -137,6 +147,7 @@ const describeAgreement = (g: ReturnType<typeof agreement>) =>
   `${g.identical === g.total ? 'bit-identical' : `${g.identical}/${g.total} identical, max|diff| ${g.maxDiff.toExponential(2)}`}${g.withinTolerance ? '' : ' OUTSIDE tolerance'}`;
 
 function fmtMs(ms: number): string {
+  if (Number.isNaN(ms)) return '-';
   return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
 }
 
@@ -285,6 +296,8 @@ const big = quick ? { budgetMs: 0, minRuns: 1, maxRuns: 1, warmup: false } : { b
 model.predict(image); // warms the arena up to VGG16's size once
 const vggForward = add('vgg16', 'forward, 1 image 224x224x3', time(() => model.predict(image), { ...big, minRuns: quick ? 2 : 5, maxRuns: quick ? 2 : 7 }));
 vggForward.result = `${(2 * forwardMacs(model) / vggForward.medianMs / 1e6).toFixed(1)} GFLOP/s (${(forwardMacs(model) / 1e9).toFixed(2)} GMAC)`;
+await vggPeers();
+vggMemory();
 backwardRows('vgg16', model, image, 'block5_conv3', quick ? ['deconvnet'] : ['deconvnet', 'salinet', 'desalinet'], vggForward.medianMs, big);
 if (!quick) gradCamRow('vgg16', model, image, 'block5_conv3', vggForward.medianMs, big);
 const vggOcclusion = occlusionRows('vgg16', model, image, 16, 8, quick ? { naive: 3, batched: 12, incremental: 128 } : { naive: 4, batched: 18 });
@@ -308,6 +321,143 @@ function checkVggSample(run: OcclusionResult): void {
   }
   row.result += `; windows ${windows.join(', ')} vs model.predict of the occluded image: ${describeAgreement(agreement(got, want))}`;
   log(`  ${row.result}`);
+}
+
+/**
+ * VGG16's forward on two threads (simd-2t) and through each peer in the same run, their class
+ * scores against ours, and the issue's goal ratios. A peer that cannot run VGG16 is one line.
+ */
+async function vggPeers(): Promise<void> {
+  const ours = model.predict(image).data;
+  const peerOpts = quick ? { budgetMs: 0, minRuns: 2, maxRuns: 2 } : { budgetMs: 8000, minRuns: 5, maxRuns: 7 };
+  let twoMs: number | undefined;
+  if (KERNEL_SET_NAMES.includes('simd-2t')) {
+    const two = add('vgg16', 'forward, 1 image, two threads (simd-2t)', time(() => withKernels('simd-2t', () => model.predict(image)), { ...peerOpts, warmup: true }));
+    const g = agreement(withKernels('simd-2t', () => model.predict(image)).data, ours);
+    two.result = `${(vggForward.medianMs / two.medianMs).toFixed(2)}x one thread; scores vs one thread: ${describeAgreement(g)}`;
+    twoMs = two.medianMs;
+  } else {
+    notes.push('VGG16 two threads: simd-2t is not available in this runtime (no shared wasm memory)');
+    log(`  ${notes[notes.length - 1]}`);
+  }
+  if (!installPeers(log)) {
+    notes.push('VGG16 peers not run: the peers package could not be installed');
+    return;
+  }
+  const peerMs: Record<string, number> = {};
+  let onnx: Uint8Array | undefined;
+  const onnxBytes = () => {
+    if (!onnx) {
+      const start = performance.now();
+      onnx = onnxNetwork(model);
+      log(`  vgg16: ONNX graph encoded, ${(onnx.length / 1e6).toFixed(0)} MB in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    }
+    return onnx;
+  };
+  const candidates: [string, () => Promise<NetworkRun>][] = [
+    ['tfjs-wasm', () => tfjsNetwork(model, image)],
+    ['ort-web', () => ortNetwork('web', 1, onnxBytes(), model, image)],
+    ['ort-node', () => ortNetwork('node', 1, onnxBytes(), model, image)],
+    ['ort-node x2', () => ortNetwork('node', 2, onnxBytes(), model, image)],
+  ];
+  for (const [name, load] of candidates) {
+    let peer: NetworkRun | undefined;
+    try {
+      const start = performance.now();
+      peer = await load();
+      const loadMs = performance.now() - start;
+      const scores = await peer.run(); // warm-up, and the check
+      const times: number[] = [];
+      for (let spent = 0; times.length < peerOpts.maxRuns && (times.length < peerOpts.minRuns || spent < peerOpts.budgetMs);) {
+        const t0 = performance.now();
+        await peer.run();
+        times.push(performance.now() - t0);
+        spent += times[times.length - 1];
+      }
+      const rel = relativeDiff(scores, ours);
+      const row = add('vgg16', `forward, 1 image: ${name}`, times);
+      row.result = `${(row.medianMs / vggForward.medianMs).toFixed(2)}x ours; scores vs ours: max rel diff ${rel.maxRel.toExponential(2)} (max|diff| ${rel.maxAbs.toExponential(2)}), top class ${rel.sameTop ? 'same' : 'DIFFERENT'}; set up in ${(loadMs / 1000).toFixed(1)} s`;
+      log(`    ${row.result}`);
+      notes.push(`VGG16 ${name}: ${peer.description}`);
+      peerMs[name] = row.medianMs;
+    } catch (e) {
+      const why = (typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e)).split('\n')[0];
+      notes.push(`VGG16 ${name} could not run VGG16 (${why})`);
+      log(`  ${notes[notes.length - 1]}`);
+    } finally {
+      await peer?.dispose();
+    }
+  }
+  if (peerMs['tfjs-wasm'] !== undefined) ratios['vgg16 forward, one thread: ours / tfjs-wasm time (goal <= 0.65x)'] = vggForward.medianMs / peerMs['tfjs-wasm'];
+  if (peerMs['ort-web'] !== undefined) ratios['vgg16 forward, one thread: ours / ort-web time'] = vggForward.medianMs / peerMs['ort-web'];
+  if (peerMs['ort-node'] !== undefined) ratios['vgg16 forward, one thread: ours / ort-node time'] = vggForward.medianMs / peerMs['ort-node'];
+  if (peerMs['ort-node x2'] !== undefined && twoMs !== undefined) ratios['vgg16 forward, two threads: ours (simd-2t) / ort-node x2 time (goal <= 2x)'] = twoMs / peerMs['ort-node x2'];
+}
+
+/** Max over classes of |peer - ours| / |ours|, max |peer - ours|, and whether the top class agrees. */
+function relativeDiff(peer: ArrayLike<number>, ours: ArrayLike<number>): { maxRel: number; maxAbs: number; sameTop: boolean } {
+  if (peer.length !== ours.length) throw new Error(`the peer gives ${peer.length} scores, ours ${ours.length}`);
+  let maxRel = 0;
+  let maxAbs = 0;
+  let topPeer = 0;
+  let topOurs = 0;
+  for (let i = 0; i < ours.length; i++) {
+    const d = Math.abs(peer[i] - ours[i]);
+    maxAbs = Math.max(maxAbs, d);
+    maxRel = Math.max(maxRel, d / Math.max(Math.abs(ours[i]), 1e-30));
+    if (peer[i] > peer[topPeer]) topPeer = i;
+    if (ours[i] > ours[topOurs]) topOurs = i;
+  }
+  return { maxRel, maxAbs, sameTop: topPeer === topOurs };
+}
+
+/**
+ * The memory goal: the bytes of the distinct tensors one forward record holds (every layer's
+ * input, pre-activation and output, and the switches; the caller's image not counted, it exists
+ * before) against the growth of heapUsed + arrayBuffers across that forward, after gc, with the
+ * record kept alive.
+ */
+function vggMemory(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  model.forward(image); // anything allocated once (arena, caches) is allocated before
+  const used = () => {
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const before = used();
+  const record = model.forward(image);
+  const after = used();
+  const ids = new Map<ArrayBufferLike, number>();
+  const seen = new Set<string>();
+  let tensorBytes = 0;
+  let switchBytes = 0;
+  const count = (data: Float32Array | Int32Array, isSwitch: boolean) => {
+    if (data.buffer === image.data.buffer) return;
+    if (!ids.has(data.buffer)) ids.set(data.buffer, ids.size);
+    const key = `${ids.get(data.buffer)}:${data.byteOffset}:${data.byteLength}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (isSwitch) switchBytes += data.byteLength;
+    else tensorBytes += data.byteLength;
+  };
+  for (const r of record.records.values()) {
+    count(r.input.data, false);
+    count(r.z.data, false);
+    count(r.output.data, false);
+    if (r.switches) count(r.switches, true);
+  }
+  const grown = after - before;
+  const own = tensorBytes + switchBytes;
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const row: Row = { model: 'vgg16', workload: 'memory of one forward record (heapUsed + arrayBuffers growth, after gc)', medianMs: NaN, minMs: NaN, maxMs: NaN, runs: 1, result: '' };
+  rows.push(row);
+  row.result = `grew ${mb(grown)}; the record's ${seen.size} distinct tensors ${mb(tensorBytes)} + switches ${mb(switchBytes)} = ${mb(own)}; ${(grown / own).toFixed(3)}x (goal <= 1x: ${grown <= own ? 'met' : 'NOT MET'})`;
+  log(`  vgg16 memory: ${row.result}`);
+  ratios['vgg16 forward record: memory growth / its tensors + switches bytes (goal <= 1x)'] = grown / own;
+  if (record.output.size === 0) log('unreachable'); // keeps the record alive until after the measure
 }
 
 // ---- report ----

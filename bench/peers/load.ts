@@ -49,6 +49,11 @@ function firstLine(e: unknown): string {
   return text.split('\n')[0];
 }
 
+/** Installs the peers package when it is not yet; false (said in one line) when that fails. */
+export function installPeers(log: (line: string) => void): boolean {
+  return install(log);
+}
+
 /** Every peer that installs and loads; each one that does not is said in one line and left out. */
 export async function loadPeers(log: (line: string) => void): Promise<Peer[]> {
   if (!install(log)) return [];

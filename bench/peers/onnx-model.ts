@@ -92,3 +92,14 @@ export function oneNodeModel(n: OnnxNode, inputs: readonly OnnxValue[], outputs:
   // ModelProto { ir_version = 1; producer_name = 2; graph = 7; opset_import = 8 { version = 2 } }
   return concat([intField(1, 8), stringField(2, 'convscope-bench'), graph, messageField(8, intField(2, 13))]);
 }
+
+/** The bytes of a ModelProto whose graph is `nodes` in order (a whole network, e.g. VGG16 in bench/peers/vgg16.ts). */
+export function graphModel(name: string, nodes: readonly OnnxNode[], inputs: readonly OnnxValue[], outputs: readonly OnnxValue[], initializers: readonly OnnxInitializer[] = []): Uint8Array {
+  const graph = messageField(7,
+    ...nodes.map(node),
+    stringField(2, name),
+    ...initializers.map(initializer),
+    ...inputs.map((v) => valueInfo(11, v)),
+    ...outputs.map((v) => valueInfo(12, v)));
+  return concat([intField(1, 8), stringField(2, 'convscope-bench'), graph, messageField(8, intField(2, 13))]);
+}
