@@ -19,24 +19,9 @@ export function f32_conv2d_scratch(g: usize): i32 {
 /** f32_conv2d: y (n, cout, oh, ow) = conv of x (n, cin, h, w) with w (cout, cin, kh, kw), plus bias (cout) unless 0. */
 export function f32_conv2d(g: usize, x: usize, w: usize, bias: usize, y: usize, scratch: usize): void {
   const c = changetype<Conv>(g);
-  const hp = paddedHeight(c);
-  const wp = paddedWidth(c);
-  const padded = needsPadding(c, hp, wp);
-  const k = c.cin * c.kh * c.kw;
   const ohw = c.oh * c.ow;
-  const taps = scratch;
-  const cols = taps + (<usize>k << 2);
-  const image = cols + (<usize>ohw << 2);
-  writeOffsets(c, padded ? wp : c.w, padded ? hp * wp : c.h * c.w, taps, cols);
-  const xImage = (<usize>c.cin * <usize>c.h * <usize>c.w) << 2;
-  const yImage = (<usize>c.cout * <usize>ohw) << 2;
   for (let i = 0; i < c.n; i++) {
-    let src = x + <usize>i * xImage;
-    if (padded) {
-      padImage(c.cin, c.h, c.w, src, hp, wp, c.pt, c.pl, image);
-      src = image;
-    }
-    gemm(c.cout, ohw, k, w, k, false, src, 0, taps, cols, y + <usize>i * yImage, ohw, 0, 0, bias, 0, 0);
+    f32_conv2d_columns(g, f32_conv2d_prepare(g, x, i, scratch), w, bias, y, i, scratch, 0, ohw);
   }
 }
 
@@ -47,17 +32,11 @@ export function f32_conv2d(g: usize, x: usize, w: usize, bias: usize, y: usize, 
  */
 export function f32_conv2d_prepare(g: usize, x: usize, i: i32, scratch: usize): usize {
   const c = changetype<Conv>(g);
-  const hp = paddedHeight(c);
-  const wp = paddedWidth(c);
-  const padded = needsPadding(c, hp, wp);
-  const k = c.cin * c.kh * c.kw;
-  const taps = scratch;
-  const cols = taps + (<usize>k << 2);
-  const image = cols + (<usize>(c.oh * c.ow) << 2);
-  writeOffsets(c, padded ? wp : c.w, padded ? hp * wp : c.h * c.w, taps, cols);
+  const padded = writeTables(c, scratch);
   const src = x + <usize>i * ((<usize>c.cin * <usize>c.h * <usize>c.w) << 2);
   if (!padded) return src;
-  padImage(c.cin, c.h, c.w, src, hp, wp, c.pt, c.pl, image);
+  const image = paddedImage(c, scratch);
+  padImage(c.cin, c.h, c.w, src, paddedHeight(c), paddedWidth(c), c.pt, c.pl, image);
   return image;
 }
 
@@ -70,7 +49,7 @@ export function f32_conv2d_columns(g: usize, src: usize, w: usize, bias: usize, 
   const c = changetype<Conv>(g);
   const k = c.cin * c.kh * c.kw;
   const ohw = c.oh * c.ow;
-  const cols = scratch + (<usize>k << 2) + (<usize>j0 << 2);
+  const cols = columnTable(c, scratch) + (<usize>j0 << 2);
   const yi = y + <usize>i * ((<usize>c.cout * <usize>ohw) << 2) + (<usize>j0 << 2);
   gemm(c.cout, j1 - j0, k, w, k, false, src, 0, scratch, cols, yi, ohw, 0, 0, bias, 0, 0);
 }
@@ -88,15 +67,14 @@ export function f32_conv2d_backward_data_scratch(g: usize): i32 {
  */
 export function f32_conv2d_backward_data(g: usize, dy: usize, w: usize, dx: usize, scratch: usize): void {
   const c = changetype<Conv>(g);
+  const padded = writeTables(c, scratch);
   const hp = paddedHeight(c);
   const wp = paddedWidth(c);
-  const padded = needsPadding(c, hp, wp);
   const k = c.cin * c.kh * c.kw;
   const ohw = c.oh * c.ow;
   const taps = scratch;
-  const cols = taps + (<usize>k << 2);
-  const image = cols + (<usize>ohw << 2);
-  writeOffsets(c, padded ? wp : c.w, padded ? hp * wp : c.h * c.w, taps, cols);
+  const cols = columnTable(c, scratch);
+  const image = paddedImage(c, scratch);
   const xImage = (<usize>c.cin * <usize>c.h * <usize>c.w) << 2;
   const yImage = (<usize>c.cout * <usize>ohw) << 2;
   for (let i = 0; i < c.n; i++) {
@@ -166,6 +144,29 @@ function implicitScratch(c: Conv): i32 {
   const wp = paddedWidth(c);
   const tables = c.cin * c.kh * c.kw + c.oh * c.ow;
   return needsPadding(c, hp, wp) ? tables + c.cin * hp * wp : tables;
+}
+
+// Writes the tap table at scratch and the position table after it, for the image the conv reads:
+// the padded copy (after the tables) or, when no padding is needed, the input in place. Returns
+// whether the padded copy is the one.
+function writeTables(c: Conv, scratch: usize): bool {
+  const hp = paddedHeight(c);
+  const wp = paddedWidth(c);
+  const padded = needsPadding(c, hp, wp);
+  writeOffsets(c, padded ? wp : c.w, padded ? hp * wp : c.h * c.w, scratch, columnTable(c, scratch));
+  return padded;
+}
+
+// @ts-ignore: decorator
+@inline
+function columnTable(c: Conv, scratch: usize): usize {
+  return scratch + (<usize>(c.cin * c.kh * c.kw) << 2);
+}
+
+// @ts-ignore: decorator
+@inline
+function paddedImage(c: Conv, scratch: usize): usize {
+  return columnTable(c, scratch) + (<usize>(c.oh * c.ow) << 2);
 }
 
 // The offset tables of the implicit im2col, in bytes: the image element under tap (ci, ky, kx)
