@@ -7,7 +7,7 @@ export { wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-module.ts';
 
 const RELU_RULE_CODES: Record<ReluRule, number> = { salinet: 0, deconvnet: 1, guided: 2 };
 
-export function convRecord(g: ConvGeometry): number[] {
+function convRecord(g: ConvGeometry): number[] {
   return [g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.oh, g.ow];
 }
 
@@ -25,17 +25,23 @@ export class WasmKernelSet implements KernelSet {
   }
 
   conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void {
-    const { arena, wasm } = this;
-    arena.scope(() => {
-      const gp = arena.putI32(convRecord(g));
-      const xp = arena.putF32(x);
-      const wp = arena.putF32(w);
-      const bp = bias ? arena.putF32(bias) : 0;
-      const yp = arena.alloc(y.length * 4);
-      const sp = arena.alloc(wasm.f32_conv2d_scratch(gp) * 4);
-      wasm.f32_conv2d(gp, xp, wp, bp, yp, sp);
-      arena.getF32(yp, y);
+    this.arena.scope(() => {
+      const p = this.stageConv2d(g, x, w, bias, y);
+      this.wasm.f32_conv2d(p.gp, p.xp, p.wp, p.bp, p.yp, p.sp);
+      this.arena.getF32(p.yp, y);
     });
+  }
+
+  /** Inside an arena scope: the geometry and operands of a forward conv in wasm memory, with room for y and scratch. */
+  protected stageConv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array) {
+    const { arena, wasm } = this;
+    const gp = arena.putI32(convRecord(g));
+    const xp = arena.putF32(x);
+    const wp = arena.putF32(w);
+    const bp = bias ? arena.putF32(bias) : 0;
+    const yp = arena.alloc(y.length * 4);
+    const sp = arena.alloc(wasm.f32_conv2d_scratch(gp) * 4);
+    return { gp, xp, wp, bp, yp, sp };
   }
 
   conv2dBackwardData(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BiasAxis, ConvGeometry } from './kernel-set.ts';
 import type { WasmExports } from './wasm-exports.ts';
-import { WasmKernelSet, convRecord } from './wasm-kernels.ts';
+import { WasmKernelSet } from './wasm-kernels.ts';
 import { wasmThreadsModule } from './wasm-module.ts';
 
 // The 'simd-2t' kernel set: the threads build (SIMD on an imported shared memory) instantiated
@@ -151,12 +151,7 @@ class ThreadedKernelSet extends WasmKernelSet {
     }
     const { arena, wasm } = this;
     arena.scope(() => {
-      const gp = arena.putI32(convRecord(g));
-      const xp = arena.putF32(x);
-      const wp = arena.putF32(w);
-      const bp = bias ? arena.putF32(bias) : 0;
-      const yp = arena.alloc(y.length * 4);
-      const sp = arena.alloc(wasm.f32_conv2d_scratch(gp) * 4);
+      const { gp, xp, wp, bp, yp, sp } = this.stageConv2d(g, x, w, bias, y);
       const width = chunkColumns(ohw);
       for (let i = 0; i < g.n; i++) {
         const src = wasm.f32_conv2d_prepare(gp, xp, i, sp);
