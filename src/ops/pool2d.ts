@@ -1,4 +1,4 @@
-import { Tensor, NO_PADDING, windowOutputLength, formatShape, type Padding2d } from '../tensor.ts';
+import { Tensor, NO_PADDING, windowOutputLength, formatShape, sameShape, type Padding2d } from '../tensor.ts';
 import { kernels } from '../runtime/backend.ts';
 import type { PoolGeometry } from '../runtime/kernel-set.ts';
 import { asBatch, batchShape, requirePositiveInts, requireNonNegativeInts } from './shape-checks.ts';
@@ -33,6 +33,17 @@ function poolGeometry(op: string, planes: number, h: number, w: number, opts: Po
   return { planes, h, w, kh, kw, strideH, strideW, padTop: pad.top, padLeft: pad.left, oh, ow };
 }
 
+/** The geometry of a pooling's backward pass, checking that the signal has the pooled shape of inputShape. */
+function backwardGeometry(op: string, signal: Tensor, inputShape: readonly number[], opts: Pool2dOptions): PoolGeometry {
+  const { n, c, h, w, batched } = asBatch(op, 'input shape', inputShape);
+  const g = poolGeometry(op, n * c, h, w, opts);
+  const expected = batchShape(batched, n, c, g.oh, g.ow);
+  if (!sameShape(signal.shape, expected)) {
+    throw new Error(`${op}: signal has shape ${formatShape(signal.shape)} but pooling ${formatShape(inputShape)} gives ${formatShape(expected)}`);
+  }
+  return g;
+}
+
 /** Max pooling of x (N,C,H,W) or (C,H,W), with the switches that maxUnpool2d needs. Ties go to the first in row-major order. */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): MaxPoolResult {
   const { n, c, h, w, batched } = asBatch('maxPool2d', 'input', x.shape);
@@ -46,12 +57,8 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): MaxPoolResult {
 /** Sends each value of r (the pooled shape) to its window's switch in an input of inputShape, summing where windows overlap. */
 export function maxUnpool2d(r: Tensor, switches: Int32Array, inputShape: readonly number[], opts: Pool2dOptions): Tensor {
   const op = 'maxUnpool2d';
-  const { n, c, h, w, batched } = asBatch(op, 'input shape', inputShape);
-  const g = poolGeometry(op, n * c, h, w, opts);
-  const expected = batchShape(batched, n, c, g.oh, g.ow);
-  if (formatShape(r.shape) !== formatShape(expected)) {
-    throw new Error(`${op}: signal has shape ${formatShape(r.shape)} but pooling ${formatShape(inputShape)} gives ${formatShape(expected)}`);
-  }
+  const g = backwardGeometry(op, r, inputShape, opts);
+  const { h, w } = g;
   if (switches.length !== r.size) throw new Error(`${op}: ${switches.length} switches for a signal of ${r.size} values`);
   const planeSize = h * w;
   for (let i = 0; i < switches.length; i++) {
@@ -75,13 +82,7 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 
 /** The adjoint of avgPool2d: each value divided by its window's count and spread over the window. */
 export function avgPool2dBackward(dy: Tensor, inputShape: readonly number[], opts: Pool2dOptions): Tensor {
-  const op = 'avgPool2dBackward';
-  const { n, c, h, w, batched } = asBatch(op, 'input shape', inputShape);
-  const g = poolGeometry(op, n * c, h, w, opts);
-  const expected = batchShape(batched, n, c, g.oh, g.ow);
-  if (formatShape(dy.shape) !== formatShape(expected)) {
-    throw new Error(`${op}: signal has shape ${formatShape(dy.shape)} but pooling ${formatShape(inputShape)} gives ${formatShape(expected)}`);
-  }
+  const g = backwardGeometry('avgPool2dBackward', dy, inputShape, opts);
   const dx = Tensor.zeros(inputShape);
   kernels().avgPool2dBackward(g, dy.data, dx.data);
   return dx;
