@@ -5,7 +5,7 @@ import { renderGrid, type Canvas } from '../io/png-output.ts';
  * channel number, each normalised on its own (viridis). A (K) vector is shown as one tile,
  * laid out row by row in a near-square block.
  */
-export function featureMapGrid(values: Float32Array, shape: readonly number[], _title?: string): Canvas {
+export function featureMapGrid(values: Float32Array, shape: readonly number[]): Canvas {
   if (shape.length === 3) {
     const [c, h, w] = shape;
     const maps = Array.from({ length: c }, (_, i) => values.subarray(i * h * w, (i + 1) * h * w));

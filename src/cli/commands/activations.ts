@@ -29,7 +29,7 @@ export const activations: Command = {
     }
     const layer = model.layer(name);
     const first = a.rank > layer.outputShape.length ? a.data.subarray(0, a.size / a.shape[0]) : a.data;
-    writePicture(out, featureMapGrid(first, layer.outputShape, `${layer.name} (${layer.type})`));
+    writePicture(out, featureMapGrid(first, layer.outputShape));
     console.log(`wrote ${out}`);
   },
 };
