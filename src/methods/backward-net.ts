@@ -1,5 +1,5 @@
 import { Tensor, formatShape } from '../tensor.ts';
-import type { Model } from '../model/model.ts';
+import type { Model, ForwardResult } from '../model/model.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
 import { walkBackward } from './backward-walk.ts';
 import { predictedClass } from './targets.ts';
@@ -72,6 +72,12 @@ export function startSignal(a: Tensor, channel: number | readonly number[] | und
  *   // r: (1, 28, 28), what in the digit drives conv2's channel 5 at its strongest position
  */
 export function backwardNet(model: Model, input: Tensor, opts: BackwardNetOptions): Tensor {
+  model.layer(opts.layer);
+  return backwardNetFrom(model, model.forward(input, opts.layer), opts);
+}
+
+/** backwardNet on a forward pass already made (up to at least opts.layer), so that several walks share one. */
+export function backwardNetFrom(model: Model, forward: ForwardResult, opts: BackwardNetOptions): Tensor {
   const method = opts.method ?? 'deconvnet';
   const unit = opts.unit ?? 'all';
   if (unit !== 'all' && unit !== 'max') throw new Error(`unknown unit '${unit as string}'; valid units: all, max`);
@@ -81,8 +87,8 @@ export function backwardNet(model: Model, input: Tensor, opts: BackwardNetOption
   if (opts.channel !== undefined && !(Number.isInteger(opts.channel) && opts.channel >= 0 && opts.channel < channels)) {
     throw new Error(`channel ${opts.channel} is out of range: layer '${layer.name}' has ${channels} ${layer.outputShape.length === 1 ? 'units' : 'channels'} (0..${channels - 1})`);
   }
-  const forward = model.forward(input, layer.name);
-  const record = forward.records.get(layer.name)!;
+  const record = forward.records.get(layer.name);
+  if (!record) throw new Error(`backwardNet: layer '${layer.name}' was not run forward`);
   const onLogits = layer.activation === 'softmax';
   const isLast = index === model.layers.length - 1;
   const channel = opts.channel ?? (isLast ? predictedClasses(record.output) : undefined);

@@ -1,6 +1,6 @@
 import { Tensor } from '../tensor.ts';
 import type { Model } from '../model/model.ts';
-import { backwardNet, type BackwardMethod } from './backward-net.ts';
+import { backwardNetFrom, type BackwardMethod } from './backward-net.ts';
 
 export interface TopChannel {
   channel: number;
@@ -27,8 +27,9 @@ export function topChannels(model: Model, input: Tensor, opts: { layer: string; 
   const k = opts.k ?? 9;
   const channels = layer.outputShape[0];
   if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, not ${k}`);
-  const a = model.predict(input, layer.name);
-  if (a.size !== layer.outputShape.reduce((x, y) => x * y, 1)) throw new Error('topChannels: give one input (C, H, W), not a batch');
+  const forward = model.forward(input, layer.name);
+  if (forward.input.shape[0] !== 1) throw new Error('topChannels: give one input (C, H, W), not a batch');
+  const a = forward.output;
   const plane = a.size / channels;
   const ranked = Array.from({ length: channels }, (_, c) => {
     let best = -Infinity;
@@ -39,6 +40,6 @@ export function topChannels(model: Model, input: Tensor, opts: { layer: string; 
     channel: c,
     score: best,
     featureMap: new Tensor(layer.outputShape.length === 3 ? layer.outputShape.slice(1) : [1], a.data.slice(c * plane, (c + 1) * plane)),
-    reconstructions: Object.fromEntries(methods.map((method) => [method, backwardNet(model, input, { layer: layer.name, channel: c, unit, method })])),
+    reconstructions: Object.fromEntries(methods.map((method) => [method, backwardNetFrom(model, forward, { layer: layer.name, channel: c, unit, method })])),
   }));
 }
