@@ -7,6 +7,10 @@ export {
   f32_conv2d_backward_data, f32_conv2d_backward_data_scratch,
   f32_conv2d_backward_filter, f32_conv2d_backward_filter_scratch,
 } from './f32-conv2d/conv2d';
+export {
+  f32_winograd_applies, f32_winograd_adjoint, f32_winograd_tile_rows, f32_winograd_chunk_rows,
+  f32_winograd_weights, f32_winograd_image, f32_winograd_rows,
+} from './f32-conv2d/winograd';
 export { f32_max_pool2d, f32_max_unpool2d } from './f32-pool/max-pool';
 export { f32_avg_pool2d, f32_avg_pool2d_backward } from './f32-pool/avg-pool';
 export { f32_relu, f32_relu_backward } from './f32-eltwise/relu';

@@ -93,6 +93,15 @@ const CONV_CASES: ConvCase[] = [
   { n: 1, cin: 3, h: 4, w: 33, cout: 4, k: [5, 3], stride: [3, 1], dilation: [1, 2], padding: pad(1, 1, 0, 2) },
   { n: 1, cin: 2, h: 3, w: 3, cout: 3, k: [5, 5], padding: pad(2, 2, 2, 2) },
   { n: 2, cin: 3, h: 7, w: 7, cout: 5, k: [3, 3], stride: [2, 2], padding: kerasPadding2d('same', [7, 7], [3, 3], [2, 2]) },
+  // the Winograd path (3x3, stride 1, 8+ channels): odd sizes, four-tile groups and remainders,
+  // asymmetric padding, a padding its adjoint cannot take (3), K and M past one GEMM block, chunks
+  { n: 2, cin: 8, h: 13, w: 11, cout: 12, k: [3, 3], padding: pad(1, 1, 1, 1) },
+  { n: 1, cin: 12, h: 20, w: 37, cout: 9, k: [3, 3] },
+  { n: 1, cin: 10, h: 9, w: 18, cout: 8, k: [3, 3], padding: pad(2, 0, 2, 1) },
+  { n: 1, cin: 8, h: 7, w: 7, cout: 8, k: [3, 3], padding: pad(3, 3, 3, 3) },
+  { n: 1, cin: 330, h: 6, w: 9, cout: 20, k: [3, 3], padding: pad(1, 1, 1, 1) },
+  { n: 1, cin: 9, h: 5, w: 12, cout: 140, k: [3, 3], padding: pad(1, 1, 1, 1) },
+  { n: 1, cin: 64, h: 19, w: 80, cout: 64, k: [3, 3], padding: pad(1, 1, 1, 1) },
 ];
 
 const convName = (c: ConvCase, g: ConvGeometry): string =>

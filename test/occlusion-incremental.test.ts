@@ -61,6 +61,11 @@ test('windowSpan: 3x3 stride 1 pad 1 in the middle and at the top border', () =>
   assert.equal(windowSpan(0, 2, 10, 10, 3, 1, 1, 1), { lo: 0, hi: 3, c0: 0, c1: 4, before: 1, after: 0 });
 });
 
+test('windowSpan aligned to Winograd tiles: starts and ends on even outputs, or at the end of an odd map', () => {
+  assert.equal(windowSpan(4, 6, 10, 10, 3, 1, 1, 1, 2), { lo: 2, hi: 8, c0: 1, c1: 9, before: 0, after: 0 });
+  assert.equal(windowSpan(8, 9, 9, 9, 3, 1, 1, 1, 2), { lo: 6, hi: 9, c0: 5, c1: 9, before: 0, after: 1 });
+});
+
 test('windowSpan: 3x3 stride 2 same on 13 rows, the last row reaches into the bottom padding', () => {
   assert.equal(windowSpan(12, 13, 13, 7, 3, 2, 1, 1), { lo: 6, hi: 7, c0: 11, c1: 13, before: 0, after: 1 });
 });
@@ -121,7 +126,7 @@ for (const [name, model] of [['functional_chain_model (ZeroPadding2D, dilated sa
   }
 }
 
-/** A deeper chain on 3x32x32, so that patches live through several layers of every kind. */
+/** A deeper chain on 3x32x32, so that patches live through several layers of every kind and conv path. */
 function deepModel(): Model {
   const rng = seededRandom(5);
   const w = (shape: number[], scale: number) => new Tensor(shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (rng() * 2 - 1) * scale));
@@ -138,6 +143,7 @@ function deepModel(): Model {
     plain('pad', 'ZeroPadding2D', { padding: [1, 2, 2, 1] }),
     conv('c1', 3, 8, 3, {}, 'relu'),
     bn,
+    conv('cw', 8, 8, 3, {}, 'relu'), // on the Winograd path: patches must keep its 2x2 tiles
     conv('c2', 8, 8, 3, { strides: [2, 2] }, 'tanh'),
     plain('avg', 'AveragePooling2D', { pool: [3, 3], strides: [1, 1], padding: 'same' }),
     conv('c3', 8, 12, 3, { dilation: [2, 2], padding: 'valid' }, 'relu'),

@@ -67,6 +67,7 @@ const CONV_CASES: ConvCase[] = [
   { n: 2, cin: 32, h: 41, w: 37, cout: 19, k: 5, stride: 2, pad: 2, bias: true },
   { n: 1, cin: 24, h: 40, w: 40, cout: 40, k: 3, dilation: 2, pad: 2 },
   { n: 2, cin: 96, h: 23, w: 23, cout: 70, k: 1, bias: true },
+  { n: 2, cin: 40, h: 27, w: 31, cout: 36, k: 3, pad: 1, bias: true },
 ];
 
 function convGeometry(c: ConvCase): ConvGeometry {
@@ -80,7 +81,7 @@ function convGeometry(c: ConvCase): ConvGeometry {
 
 for (const c of CONV_CASES) {
   const g = convGeometry(c);
-  test(`conv2d ${c.n}x${c.cin}x${c.h}x${c.w} -> ${c.cout}, ${c.k}x${c.k} stride ${g.strideH} dilation ${g.dilationH} pad ${g.padTop}: two threads give one thread's bits`, () => {
+  test(`conv2d ${c.n}x${c.cin}x${c.h}x${c.w} -> ${c.cout}, ${c.k}x${c.k} stride ${g.strideH} dilation ${g.dilationH} pad ${g.padTop}: two threads give one thread's bits, forward and backward data`, () => {
     if (!supported) return;
     const x = random(c.n * c.cin * c.h * c.w);
     const w = random(c.cout * c.cin * c.k * c.k);
@@ -91,6 +92,12 @@ for (const c of CONV_CASES) {
     kernelSet('simd').conv2d(g, x, w, bias, one);
     kernelSet('simd-2t').conv2d(g, x, w, bias, two);
     assertIdentical('conv2d', two, one);
+    const dy = random(size);
+    const dxOne = new Float32Array(x.length);
+    const dxTwo = new Float32Array(x.length).fill(NaN);
+    kernelSet('simd').conv2dBackwardData(g, dy, w, dxOne);
+    kernelSet('simd-2t').conv2dBackwardData(g, dy, w, dxTwo);
+    assertIdentical('conv2dBackwardData', dxTwo, dxOne);
   });
 }
 

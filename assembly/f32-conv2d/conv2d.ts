@@ -2,6 +2,10 @@ import { Conv, isPointwise } from './geometry';
 import { im2col } from './im2col';
 import { gemm } from '../f32-gemm/gemm';
 import { f32_gemm_nt } from '../f32-gemm/gemm-nt';
+import {
+  winogradApplies, winogradScratch, ADJOINT_GEOMETRY_FLOATS,
+  f32_winograd_adjoint, f32_winograd_weights, f32_winograd_image, f32_winograd_rows, f32_winograd_tile_rows,
+} from './winograd';
 
 // Convolutions run as an implicit GEMM: y_n (cout, oh*ow) = W (cout, cin*kh*kw) * B, where
 // B[(ci, ky, kx), (oy, ox)] = image[ci, oy*sh + ky*dh, ox*sw + kx*dw] of the image padded by
@@ -9,16 +13,30 @@ import { f32_gemm_nt } from '../f32-gemm/gemm-nt';
 // tap and a column part per output position: two offset tables the GEMM reads B through while
 // it packs, so the column matrix of im2col is never written. The backward pass for the data
 // runs the transposed GEMM W^T * dy_n and adds each product element back through the same two
-// tables (col2im fused into the GEMM).
+// tables (col2im fused into the GEMM). 3x3 stride-1 convolutions with 8 or more channels in and
+// out take the Winograd path instead, both ways (winograd.ts).
+
+// Where the backward pass's scratch size is worked out: the adjoint's geometry (main thread only).
+const adjointProbe: usize = memory.data(ADJOINT_GEOMETRY_FLOATS * 4, 16);
 
 /** Scratch floats f32_conv2d needs: tap and position offset tables and the padded image. */
 export function f32_conv2d_scratch(g: usize): i32 {
-  return implicitScratch(changetype<Conv>(g));
+  const c = changetype<Conv>(g);
+  return winogradApplies(c) ? winogradScratch(c) : implicitScratch(c);
 }
 
 /** f32_conv2d: y (n, cout, oh, ow) = conv of x (n, cin, h, w) with w (cout, cin, kh, kw), plus bias (cout) unless 0. */
 export function f32_conv2d(g: usize, x: usize, w: usize, bias: usize, y: usize, scratch: usize): void {
   const c = changetype<Conv>(g);
+  if (winogradApplies(c)) {
+    f32_winograd_weights(g, w, scratch, 0);
+    const rows = f32_winograd_tile_rows(g);
+    for (let i = 0; i < c.n; i++) {
+      f32_winograd_image(g, x, i, scratch);
+      f32_winograd_rows(g, bias, y, i, scratch, 0, 0, rows);
+    }
+    return;
+  }
   const ohw = c.oh * c.ow;
   for (let i = 0; i < c.n; i++) {
     f32_conv2d_columns(g, f32_conv2d_prepare(g, x, i, scratch), w, bias, y, i, scratch, 0, ohw);
@@ -56,6 +74,7 @@ export function f32_conv2d_columns(g: usize, src: usize, w: usize, bias: usize, 
 
 /** Scratch floats f32_conv2d_backward_data needs: tap and position offset tables and the padded gradient image. */
 export function f32_conv2d_backward_data_scratch(g: usize): i32 {
+  if (f32_winograd_adjoint(g, adjointProbe)) return ADJOINT_GEOMETRY_FLOATS + winogradScratch(changetype<Conv>(adjointProbe));
   return implicitScratch(changetype<Conv>(g));
 }
 
@@ -67,6 +86,16 @@ export function f32_conv2d_backward_data_scratch(g: usize): i32 {
  */
 export function f32_conv2d_backward_data(g: usize, dy: usize, w: usize, dx: usize, scratch: usize): void {
   const c = changetype<Conv>(g);
+  if (f32_winograd_adjoint(g, scratch)) {
+    const work = scratch + (<usize>ADJOINT_GEOMETRY_FLOATS << 2);
+    f32_winograd_weights(scratch, w, work, 1);
+    const rows = f32_winograd_tile_rows(scratch);
+    for (let i = 0; i < c.n; i++) {
+      f32_winograd_image(scratch, dy, i, work);
+      f32_winograd_rows(scratch, 0, dx, i, work, 0, 0, rows);
+    }
+    return;
+  }
   const padded = writeTables(c, scratch);
   const hp = paddedHeight(c);
   const wp = paddedWidth(c);

@@ -82,6 +82,9 @@ export function f32_gemm(
  * of the product is added to the f32 at c + cRows[i] + cCols[j] (tables of m and n i32 byte
  * offsets; ldc, biases and accumulate unused), one row after the other, so that the targets of
  * different elements may coincide: the col2im of a convolution's backward pass, fused.
+ * With aPacked, a is all of op(A) packed once for every call (lda and transA unused): K block by
+ * K block (kBlockDepth), each holding all of A's rows in the 4-row panels of packA_4 (rows past m
+ * zero), so that rows ic.. of the block from depth pc start at float pc*roundUp4(m) + ic*kc.
  */
 export function gemm(
   m: i32, n: i32, k: i32,
@@ -89,6 +92,7 @@ export function gemm(
   b: usize, ldb: i32, taps: usize, cols: usize,
   c: usize, ldc: i32, cRows: usize, cCols: usize,
   biasRow: usize, biasCol: usize, accumulate: i32,
+  aPacked: bool = false,
 ): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
@@ -98,9 +102,8 @@ export function gemm(
   const rowStrideA: usize = transA ? 4 : <usize>lda << 2;
   const colStrideA: usize = transA ? <usize>lda << 2 : 4;
   const strideC = <usize>ldc << 2;
-  // K blocks of equal depth, so that no block is a thin remainder
-  const kBlocks = (k + KC - 1) / KC;
-  const kcMax = (k + kBlocks - 1) / kBlocks;
+  const kcMax = kBlockDepth(k);
+  const m4 = (<usize>m + 3) & ~3;
   // When all of A fits one packed block it is packed once, not once per column block.
   const packAOnce = m <= MC && k <= KC;
   const inPlace = m <= MR;
@@ -125,8 +128,9 @@ export function gemm(
       const first = pc == 0;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        if (!packAOnce || jc == 0) packA_4(mc, kc, a + <usize>ic * rowStrideA + <usize>pc * colStrideA, rowStrideA, colStrideA, packedA);
-        const aBlock = packedA;
+        let aBlock = packedA;
+        if (aPacked) aBlock = a + ((<usize>pc * m4 + <usize>ic * <usize>kc) << 2);
+        else if (!packAOnce || jc == 0) packA_4(mc, kc, a + <usize>ic * rowStrideA + <usize>pc * colStrideA, rowStrideA, colStrideA, packedA);
         const cBlock = c + <usize>ic * strideC;
         const rowBias = first && biasRow != 0 ? biasRow + (<usize>ic << 2) : 0;
         for (let jr = 0; jr < nc; jr += NR) {
@@ -152,6 +156,12 @@ export function gemm(
       }
     }
   }
+}
+
+/** The depth of the GEMM's K blocks for a product of depth k: equal blocks, so that none is a thin remainder. */
+export function kBlockDepth(k: i32): i32 {
+  const kBlocks = (k + KC - 1) / KC;
+  return (k + kBlocks - 1) / kBlocks;
 }
 
 // Fewer than 8 columns (the strip is packed, zero past the last column): the microkernel runs on

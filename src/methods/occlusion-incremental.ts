@@ -19,7 +19,7 @@ import { maxPool2d, avgPool2d } from '../ops/pool2d.ts';
 
 /** How a layer carries a changed rectangle from its input to its output; null for a layer that mixes all positions. */
 type Step =
-  | { kind: 'window'; kernel: readonly [number, number]; stride: readonly [number, number]; dilation: readonly [number, number]; pad: Padding2d; run(x: Tensor, pad: Padding2d): Tensor }
+  | { kind: 'window'; kernel: readonly [number, number]; stride: readonly [number, number]; dilation: readonly [number, number]; pad: Padding2d; align: number; run(x: Tensor, pad: Padding2d): Tensor }
   | { kind: 'pointwise'; run(x: Tensor): Tensor }
   | { kind: 'shift'; top: number; left: number };
 
@@ -28,7 +28,7 @@ function stepOf(layer: Layer): Step | null {
   if (layer instanceof Conv2DLayer) {
     const { kernel, bias, strides, dilation } = layer.config;
     return {
-      kind: 'window', kernel: [kernel.shape[2], kernel.shape[3]], stride: strides, dilation, pad: layer.pad,
+      kind: 'window', kernel: [kernel.shape[2], kernel.shape[3]], stride: strides, dilation, pad: layer.pad, align: winogradShaped(layer) ? 2 : 1,
       run: (x, padding) => applyActivation(layer.activation, conv2d(x, kernel, bias, { stride: strides, dilation, padding })),
     };
   }
@@ -36,7 +36,7 @@ function stepOf(layer: Layer): Step | null {
     const { kernel, stride } = layer.options;
     const max = layer instanceof MaxPooling2DLayer;
     return {
-      kind: 'window', kernel, stride: stride ?? kernel, dilation: [1, 1], pad: layer.options.padding!,
+      kind: 'window', kernel, stride: stride ?? kernel, dilation: [1, 1], pad: layer.options.padding!, align: 1,
       run: (x, padding) => applyActivation(layer.activation, max ? maxPool2d(x, { kernel, stride, padding }).y : avgPool2d(x, { kernel, stride, padding })),
     };
   }
@@ -45,6 +45,16 @@ function stepOf(layer: Layer): Step | null {
   }
   if (layer instanceof ZeroPadding2DLayer) return { kind: 'shift', top: layer.pad.top, left: layer.pad.left };
   return null;
+}
+
+/**
+ * A 3x3 stride-1 conv may run on the Winograd path (assembly/f32-conv2d/winograd.ts), which
+ * computes outputs in 2x2 tiles from (0, 0): a patch of its output must then start on an even row
+ * and column and end on one (or at the map's edge) to get the same bits as the full map.
+ */
+function winogradShaped(layer: Conv2DLayer): boolean {
+  const { kernel, strides, dilation } = layer.config;
+  return kernel.shape[2] === 3 && kernel.shape[3] === 3 && strides[0] === 1 && strides[1] === 1 && dilation[0] === 1 && dilation[1] === 1;
 }
 
 /**
@@ -60,12 +70,17 @@ export interface Span {
   after: number;
 }
 
-/** Output positions o whose window [o*s - pad, o*s - pad + (k-1)*d] meets input range [r0, r1); null if none. */
-export function windowSpan(r0: number, r1: number, n: number, outLen: number, k: number, s: number, d: number, pad: number): Span | null {
+/**
+ * Output positions o whose window [o*s - pad, o*s - pad + (k-1)*d] meets input range [r0, r1),
+ * widened to multiples of `align` (or the map's end); null if none.
+ */
+export function windowSpan(r0: number, r1: number, n: number, outLen: number, k: number, s: number, d: number, pad: number, align = 1): Span | null {
   const extent = (k - 1) * d + 1;
-  const lo = Math.max(0, Math.ceil((r0 + pad - extent + 1) / s));
-  const hi = Math.min(outLen, Math.floor((r1 - 1 + pad) / s) + 1);
+  let lo = Math.max(0, Math.ceil((r0 + pad - extent + 1) / s));
+  let hi = Math.min(outLen, Math.floor((r1 - 1 + pad) / s) + 1);
   if (lo >= hi) return null;
+  lo -= lo % align;
+  hi = Math.min(outLen, Math.ceil(hi / align) * align);
   const start = lo * s - pad;
   const end = (hi - 1) * s - pad + extent;
   const c0 = Math.max(0, start);
@@ -83,7 +98,7 @@ function axisSpans(layers: readonly Layer[], steps: readonly (Step | null)[], ax
     if (step !== null && range !== null) {
       if (step.kind === 'window') {
         const before = axis === 0 ? step.pad.top : step.pad.left;
-        span = windowSpan(range[0], range[1], layers[l].inputShape[axis + 1], layers[l].outputShape[axis + 1], step.kernel[axis], step.stride[axis], step.dilation[axis], before);
+        span = windowSpan(range[0], range[1], layers[l].inputShape[axis + 1], layers[l].outputShape[axis + 1], step.kernel[axis], step.stride[axis], step.dilation[axis], before, step.align);
       } else {
         const shift = step.kind === 'shift' ? (axis === 0 ? step.top : step.left) : 0;
         span = { lo: range[0] + shift, hi: range[1] + shift, c0: range[0], c1: range[1], before: 0, after: 0 };

@@ -16,6 +16,13 @@ export interface WasmExports {
   f32_use_scratch(base: number): void;
   f32_conv2d_backward_data_scratch(geometry: number): number;
   f32_conv2d_backward_data(geometry: number, dy: number, w: number, dx: number, scratch: number): void;
+  f32_winograd_applies(geometry: number): number;
+  f32_winograd_adjoint(geometry: number, adjoint: number): number;
+  f32_winograd_tile_rows(geometry: number): number;
+  f32_winograd_chunk_rows(geometry: number): number;
+  f32_winograd_weights(geometry: number, w: number, scratch: number, adjoint: number): void;
+  f32_winograd_image(geometry: number, x: number, image: number, scratch: number): void;
+  f32_winograd_rows(geometry: number, bias: number, y: number, image: number, scratch: number, thread: number, r0: number, r1: number): void;
   f32_conv2d_backward_filter_scratch(geometry: number): number;
   f32_conv2d_backward_filter(geometry: number, x: number, dy: number, dw: number, db: number, scratch: number): void;
   f32_max_pool2d(geometry: number, x: number, y: number, switches: number): void;

@@ -7,7 +7,7 @@ export { wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-module.ts';
 
 const RELU_RULE_CODES: Record<ReluRule, number> = { salinet: 0, deconvnet: 1, guided: 2 };
 
-function convRecord(g: ConvGeometry): number[] {
+export function convRecord(g: ConvGeometry): number[] {
   return [g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.oh, g.ow];
 }
 

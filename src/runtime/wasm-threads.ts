@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BiasAxis, ConvGeometry } from './kernel-set.ts';
 import type { WasmExports } from './wasm-exports.ts';
-import { WasmKernelSet } from './wasm-kernels.ts';
+import { WasmKernelSet, convRecord } from './wasm-kernels.ts';
 import { wasmThreadsModule } from './wasm-module.ts';
 
 // The 'simd-2t' kernel set: the threads build (SIMD on an imported shared memory) instantiated
@@ -9,13 +9,17 @@ import { wasmThreadsModule } from './wasm-module.ts';
 // transB, the forward conv) split their columns (output positions) into chunks of a multiple of 8
 // columns, which both threads take in turn from a shared counter until none is left (2 to 8
 // chunks: chunkColumns), each with its own GEMM scratch (the worker's instance points its
-// scratch below the arena with f32_use_scratch). Every output element is summed in the same
-// order as on one thread, so the results are bit-identical to the 'simd' set. Everything else,
-// and work too small to be worth a hand-off, runs here alone.
+// scratch below the arena with f32_use_scratch). Convolutions on the Winograd path (both ways)
+// split their tile rows the same way, each thread through its own chunk buffers. Every output
+// element is summed in the same order as on one thread, so the results are bit-identical to the
+// 'simd' set. Everything else, and work too small to be worth a hand-off, runs here alone.
 
 // Pages, as the threads target of asconfig.json declares them (the import must fit them).
 const INITIAL_PAGES = 32;
 const MAXIMUM_PAGES = 16384;
+
+/** The adjoint geometry f32_winograd_adjoint writes: 15 i32s. */
+const ADJOINT_GEOMETRY_BYTES = 64;
 
 /** Below this many multiply-adds (about 0.1 ms of work) the hand-off costs more than it saves. */
 const MIN_SPLIT_MACS = 1 << 21;
@@ -35,6 +39,7 @@ const STATE_READY = 1;
 const STATE_FAILED = 2;
 const OP_GEMM = 1;
 const OP_CONV_COLUMNS = 2;
+const OP_WINOGRAD_ROWS = 3;
 
 // The worker: instantiates the module on the shared memory, moves its GEMM scratch, then runs
 // jobs, blocking in Atomics.wait between them. Plain CommonJS so that it runs from a string,
@@ -67,6 +72,8 @@ while (wasm !== null) {
         wasm.f32_gemm(a[0], cols, a[2], a[3], a[4], a[5], a[6] + j0 * 4, a[7], a[8] + j0 * 4, a[9], a[10], a[11] ? a[11] + j0 * 4 : 0, 0);
       } else if (op === ${OP_CONV_COLUMNS}) {
         wasm.f32_conv2d_columns(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j0 + cols);
+      } else if (op === ${OP_WINOGRAD_ROWS}) {
+        wasm.f32_winograd_rows(a[0], a[1], a[2], a[3], a[4], 1, j0, j0 + cols);
       }
     }
   } catch (e) {
@@ -152,6 +159,11 @@ class ThreadedKernelSet extends WasmKernelSet {
     const { arena, wasm } = this;
     arena.scope(() => {
       const { gp, xp, wp, bp, yp, sp } = this.stageConv2d(g, x, w, bias, y);
+      if (wasm.f32_winograd_applies(gp)) {
+        this.winogradSplit(g.n, gp, xp, wp, bp, yp, sp, 0);
+        arena.getF32(yp, y);
+        return;
+      }
       const width = chunkColumns(ohw);
       for (let i = 0; i < g.n; i++) {
         const src = wasm.f32_conv2d_prepare(gp, xp, i, sp);
@@ -159,6 +171,44 @@ class ThreadedKernelSet extends WasmKernelSet {
       }
       arena.getF32(yp, y);
     });
+  }
+
+  override conv2dBackwardData(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
+    if (g.cout * g.oh * g.ow * g.cin * g.kh * g.kw < MIN_SPLIT_MACS) {
+      super.conv2dBackwardData(g, dy, w, dx);
+      return;
+    }
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const adjoint = arena.alloc(ADJOINT_GEOMETRY_BYTES);
+      const gp = arena.putI32(convRecord(g));
+      if (!wasm.f32_winograd_adjoint(gp, adjoint)) {
+        arena.scope(() => super.conv2dBackwardData(g, dy, w, dx));
+        return;
+      }
+      const dyp = arena.putF32(dy);
+      const wp = arena.putF32(w);
+      const dxp = arena.alloc(dx.length * 4);
+      const sp = arena.alloc(wasm.f32_conv2d_backward_data_scratch(gp) * 4);
+      this.winogradSplit(g.n, adjoint, dyp, wp, 0, dxp, sp, 1);
+      arena.getF32(dxp, dx);
+    });
+  }
+
+  /**
+   * A conv on the Winograd path (geometry gp; adjoint: the adjoint's geometry, filters read as the
+   * adjoint reads them): U once, then per image its padded copy and the tile rows split in chunks
+   * of about a quarter of the rows (at least one, at most one wasm chunk).
+   */
+  private winogradSplit(n: number, gp: number, xp: number, wp: number, bp: number, yp: number, sp: number, adjoint: 0 | 1): void {
+    const wasm = this.wasm;
+    wasm.f32_winograd_weights(gp, wp, sp, adjoint);
+    const rows = wasm.f32_winograd_tile_rows(gp);
+    const width = Math.max(1, Math.min(wasm.f32_winograd_chunk_rows(gp), Math.ceil(rows / 4)));
+    for (let i = 0; i < n; i++) {
+      wasm.f32_winograd_image(gp, xp, i, sp);
+      this.split(OP_WINOGRAD_ROWS, [gp, bp, yp, i, sp], rows, width, (r0, r1) => wasm.f32_winograd_rows(gp, bp, yp, i, sp, 0, r0, r1));
+    }
   }
 
   override matmul(

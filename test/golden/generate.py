@@ -110,6 +110,14 @@ CONVS = [
     (2, 6, 9, 1, 1, 1, 1, (1, 1), (1, 1), "valid", True),
     (1, 2, 3, 1, 1, 3, 3, (1, 1), (1, 1), "same", True),
     (1, 1, 1, 3, 3, 3, 3, (1, 1), (1, 1), "valid", False),
+    # the Winograd path (3x3, stride 1, 8+ channels in and out): odd sizes, batch, asymmetric
+    # padding, a padding of 3 (its adjoint takes the direct path), K past one GEMM block
+    (2, 16, 24, 13, 11, 3, 3, (1, 1), (1, 1), "same", True),
+    (1, 12, 9, 20, 37, 3, 3, (1, 1), (1, 1), "valid", True),
+    (1, 10, 8, 9, 18, 3, 3, (1, 1), (1, 1), (2, 0, 2, 1), True),
+    (1, 8, 8, 7, 7, 3, 3, (1, 1), (1, 1), (3, 3, 3, 3), False),
+    (1, 330, 12, 6, 9, 3, 3, (1, 1), (1, 1), "same", True),
+    (1, 40, 36, 30, 29, 3, 3, (1, 1), (1, 1), "same", True),
 ]
 
 
