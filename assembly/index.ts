@@ -10,6 +10,7 @@ export {
 export {
   f32_winograd_applies, f32_winograd_adjoint, f32_winograd_tile_rows, f32_winograd_chunk_rows,
   f32_winograd_weights, f32_winograd_image, f32_winograd_rows,
+  f32_winograd_input, f32_winograd_products, f32_winograd_output,
 } from './f32-conv2d/winograd';
 export { f32_max_pool2d, f32_max_unpool2d } from './f32-pool/max-pool';
 export { f32_avg_pool2d, f32_avg_pool2d_backward } from './f32-pool/avg-pool';

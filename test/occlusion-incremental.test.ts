@@ -57,22 +57,22 @@ const describe = (o: OcclusionOptions) =>
   `size ${o.size} stride ${o.stride}${o.fill ? ` fill ${o.fill}` : ''}${o.layer ? ` ${o.layer} channel ${o.channel}` : o.target !== undefined ? ` class ${o.target}` : ''}`;
 
 test('windowSpan: 3x3 stride 1 pad 1 in the middle and at the top border', () => {
-  assert.equal(windowSpan(4, 6, 10, 10, 3, 1, 1, 1), { lo: 3, hi: 7, c0: 2, c1: 8, before: 0, after: 0 });
-  assert.equal(windowSpan(0, 2, 10, 10, 3, 1, 1, 1), { lo: 0, hi: 3, c0: 0, c1: 4, before: 1, after: 0 });
+  assert.equal(windowSpan(4, 6, 10, 10, 3, 1, 1, 1), { lo: 3, hi: 7, changedLo: 3, changedHi: 7, c0: 2, c1: 8, before: 0, after: 0 });
+  assert.equal(windowSpan(0, 2, 10, 10, 3, 1, 1, 1), { lo: 0, hi: 3, changedLo: 0, changedHi: 3, c0: 0, c1: 4, before: 1, after: 0 });
 });
 
-test('windowSpan aligned to Winograd tiles: starts and ends on even outputs, or at the end of an odd map', () => {
-  assert.equal(windowSpan(4, 6, 10, 10, 3, 1, 1, 1, 2), { lo: 2, hi: 8, c0: 1, c1: 9, before: 0, after: 0 });
-  assert.equal(windowSpan(8, 9, 9, 9, 3, 1, 1, 1, 2), { lo: 6, hi: 9, c0: 5, c1: 9, before: 0, after: 1 });
+test('windowSpan aligned to Winograd tiles: computed from an even output to an even one or the end of an odd map; the changed part travels on', () => {
+  assert.equal(windowSpan(4, 6, 10, 10, 3, 1, 1, 1, 2), { lo: 2, hi: 8, changedLo: 3, changedHi: 7, c0: 1, c1: 9, before: 0, after: 0 });
+  assert.equal(windowSpan(8, 9, 9, 9, 3, 1, 1, 1, 2), { lo: 6, hi: 9, changedLo: 7, changedHi: 9, c0: 5, c1: 9, before: 0, after: 1 });
 });
 
 test('windowSpan: 3x3 stride 2 same on 13 rows, the last row reaches into the bottom padding', () => {
-  assert.equal(windowSpan(12, 13, 13, 7, 3, 2, 1, 1), { lo: 6, hi: 7, c0: 11, c1: 13, before: 0, after: 1 });
+  assert.equal(windowSpan(12, 13, 13, 7, 3, 2, 1, 1), { lo: 6, hi: 7, changedLo: 6, changedHi: 7, c0: 11, c1: 13, before: 0, after: 1 });
 });
 
 test('windowSpan: 2x2 stride 2 valid drops row 12 of 13, and a 5x5 dilation-2 window reaches 9 rows', () => {
   assert.is(windowSpan(12, 13, 13, 6, 2, 2, 1, 0), null);
-  assert.equal(windowSpan(10, 11, 20, 12, 5, 1, 2, 0), { lo: 2, hi: 11, c0: 2, c1: 19, before: 0, after: 0 });
+  assert.equal(windowSpan(10, 11, 20, 12, 5, 1, 2, 0), { lo: 2, hi: 11, changedLo: 2, changedHi: 11, c0: 2, c1: 19, before: 0, after: 0 });
 });
 
 const mnist = loadModel(join(root, 'weights', 'mnist-cnn'));

@@ -225,34 +225,40 @@ export function winogradImage(c: Conv, x: usize, i: i32, scratch: usize): void {
  */
 export function winogradRows(c: Conv, bias: usize, y: usize, i: i32, scratch: usize, thread: i32, r0: i32, r1: i32): void {
   const step = chunkRows(c);
-  const tc = tileCols(c);
-  const v = workAt(c, scratch, thread);
+  const work = workAt(c, scratch, thread);
   for (let r = r0; r < r1; r += step) {
     const rows = min(step, r1 - r);
-    const tiles = rows * tc;
-    const m = v + ((<usize>16 * <usize>c.cin * <usize>tiles) << 2);
-    inputTransform(c, imageAt(c, scratch), r, rows, v, tiles);
-    for (let k = 0; k < 16; k++) {
-      gemm(
-        c.cout, tiles, c.cin,
-        scratch + ((<usize>k * <usize>packedRows(c) * <usize>c.cin) << 2), 0, false,
-        v + ((<usize>k * <usize>c.cin * <usize>tiles) << 2), tiles, 0, 0,
-        m + ((<usize>k * <usize>c.cout * <usize>tiles) << 2), tiles, 0, 0,
-        0, 0, 0, true,
-      );
-    }
-    outputTransform(c, m, tiles, bias, y, i, r, rows);
+    inputTransform(c, imageAt(c, scratch), r, rows, work, 0, c.cin);
+    products(c, scratch, work, rows, 0, 16);
+    outputTransform(c, work, bias, y, i, r, rows, 0, c.cout);
+  }
+}
+
+// M_k = U_k V_k for k0 <= k < k1, for a chunk of `rows` tile rows in work: M follows V.
+function products(c: Conv, scratch: usize, work: usize, rows: i32, k0: i32, k1: i32): void {
+  const tiles = rows * tileCols(c);
+  const m = work + ((<usize>16 * <usize>c.cin * <usize>tiles) << 2);
+  for (let k = k0; k < k1; k++) {
+    gemm(
+      c.cout, tiles, c.cin,
+      scratch + ((<usize>k * <usize>packedRows(c) * <usize>c.cin) << 2), 0, false,
+      work + ((<usize>k * <usize>c.cin * <usize>tiles) << 2), tiles, 0, 0,
+      m + ((<usize>k * <usize>c.cout * <usize>tiles) << 2), tiles, 0, 0,
+      0, 0, 0, true,
+    );
   }
 }
 
 // V (16, cin, tiles) of tile rows r0..r0+rows: B^T d B with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],
 // rows of d first, then columns.
-function inputTransform(c: Conv, image: usize, r0: i32, rows: i32, v: usize, tiles: i32): void {
+// Channels ci0..ci1 only (threads share a chunk's channels).
+function inputTransform(c: Conv, image: usize, r0: i32, rows: i32, v: usize, ci0: i32, ci1: i32): void {
+  const tiles = rows * tileCols(c);
   const wp = paddedCols(c);
   const tc = tileCols(c);
   const rowBytes = <usize>wp << 2;
   const kStride = (<usize>c.cin * <usize>tiles) << 2;
-  for (let ci = 0; ci < c.cin; ci++) {
+  for (let ci = ci0; ci < ci1; ci++) {
     const plane = image + <usize>ci * <usize>paddedRows(c) * rowBytes;
     for (let r = 0; r < rows; r++) {
       const d0 = plane + <usize>(2 * (r0 + r)) * rowBytes;
@@ -330,12 +336,15 @@ function storeRow4(q: usize, kStride: usize, s0: v128, s1: v128, s2: v128, s3: v
 
 // y tiles of tile rows r0..r0+rows from M (16, cout, tiles): A^T m A + bias with
 // A^T = [1 1 1 0; 0 1 -1 -1], rows first, then columns; outputs past oh/ow are dropped.
-function outputTransform(c: Conv, m: usize, tiles: i32, bias: usize, y: usize, i: i32, r0: i32, rows: i32): void {
+// Output channels co0..co1 only.
+function outputTransform(c: Conv, work: usize, bias: usize, y: usize, i: i32, r0: i32, rows: i32, co0: i32, co1: i32): void {
+  const tiles = rows * tileCols(c);
+  const m = work + ((<usize>16 * <usize>c.cin * <usize>tiles) << 2);
   const tc = tileCols(c);
   const kStride = (<usize>c.cout * <usize>tiles) << 2;
   const rowBytes = <usize>c.ow << 2;
   const planeBytes = <usize>c.oh * rowBytes;
-  for (let co = 0; co < c.cout; co++) {
+  for (let co = co0; co < co1; co++) {
     const b: f32 = bias != 0 ? load<f32>(bias + (<usize>co << 2)) : 0;
     const plane = y + (<usize>i * <usize>c.cout + <usize>co) * planeBytes;
     for (let r = 0; r < rows; r++) {
@@ -442,6 +451,27 @@ export function f32_winograd_image(g: usize, x: usize, i: i32, scratch: usize): 
 
 export function f32_winograd_rows(g: usize, bias: usize, y: usize, i: i32, scratch: usize, thread: i32, r0: i32, r1: i32): void {
   winogradRows(changetype<Conv>(g), bias, y, i, scratch, thread, r0, r1);
+}
+
+/**
+ * The three steps of f32_winograd_rows for one chunk of `rows` tile rows from r0 (at most
+ * f32_winograd_chunk_rows), each over a range of what it produces, so that two threads can share
+ * one chunk (its buffers are thread 0's): V for input channels j0..j1, M_k for k = j0..j1, the
+ * outputs of channels j0..j1.
+ */
+export function f32_winograd_input(g: usize, scratch: usize, r0: i32, rows: i32, j0: i32, j1: i32): void {
+  const c = changetype<Conv>(g);
+  inputTransform(c, imageAt(c, scratch), r0, rows, workAt(c, scratch, 0), j0, j1);
+}
+
+export function f32_winograd_products(g: usize, scratch: usize, rows: i32, j0: i32, j1: i32): void {
+  const c = changetype<Conv>(g);
+  products(c, scratch, workAt(c, scratch, 0), rows, j0, j1);
+}
+
+export function f32_winograd_output(g: usize, bias: usize, y: usize, i: i32, scratch: usize, r0: i32, rows: i32, j0: i32, j1: i32): void {
+  const c = changetype<Conv>(g);
+  outputTransform(c, workAt(c, scratch, 0), bias, y, i, r0, rows, j0, j1);
 }
 
 /**

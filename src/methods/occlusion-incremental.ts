@@ -49,8 +49,9 @@ function stepOf(layer: Layer): Step | null {
 
 /**
  * A 3x3 stride-1 conv may run on the Winograd path (assembly/f32-conv2d/winograd.ts), which
- * computes outputs in 2x2 tiles from (0, 0): a patch of its output must then start on an even row
- * and column and end on one (or at the map's edge) to get the same bits as the full map.
+ * computes outputs in 2x2 tiles from (0, 0): a patch of its output is then computed from an even
+ * row and column to an even one (or the map's edge) to get the same bits as the full map. Only
+ * the changed part travels on, so the widening does not grow from layer to layer.
  */
 function winogradShaped(layer: Conv2DLayer): boolean {
   const { kernel, strides, dilation } = layer.config;
@@ -58,12 +59,16 @@ function winogradShaped(layer: Conv2DLayer): boolean {
 }
 
 /**
- * Along one axis of one layer: the changed output range [lo, hi), and for a window layer the
+ * Along one axis of one layer: the output range [lo, hi) recomputed, and for a window layer the
  * input range [c0, c1) it is computed from, with `before`/`after` padded positions beyond it.
+ * [changedLo, changedHi) is the part of [lo, hi) that the occluder changes, which is what the next
+ * layer sees change; the rest is there to keep Winograd's tiles, and comes out equal to the cache.
  */
 export interface Span {
   lo: number;
   hi: number;
+  changedLo: number;
+  changedHi: number;
   c0: number;
   c1: number;
   before: number;
@@ -72,20 +77,20 @@ export interface Span {
 
 /**
  * Output positions o whose window [o*s - pad, o*s - pad + (k-1)*d] meets input range [r0, r1),
- * widened to multiples of `align` (or the map's end); null if none.
+ * computed over that range widened to multiples of `align` (or the map's end); null if none.
  */
 export function windowSpan(r0: number, r1: number, n: number, outLen: number, k: number, s: number, d: number, pad: number, align = 1): Span | null {
   const extent = (k - 1) * d + 1;
-  let lo = Math.max(0, Math.ceil((r0 + pad - extent + 1) / s));
-  let hi = Math.min(outLen, Math.floor((r1 - 1 + pad) / s) + 1);
-  if (lo >= hi) return null;
-  lo -= lo % align;
-  hi = Math.min(outLen, Math.ceil(hi / align) * align);
+  const changedLo = Math.max(0, Math.ceil((r0 + pad - extent + 1) / s));
+  const changedHi = Math.min(outLen, Math.floor((r1 - 1 + pad) / s) + 1);
+  if (changedLo >= changedHi) return null;
+  const lo = changedLo - (changedLo % align);
+  const hi = Math.min(outLen, Math.ceil(changedHi / align) * align);
   const start = lo * s - pad;
   const end = (hi - 1) * s - pad + extent;
   const c0 = Math.max(0, start);
   const c1 = Math.min(n, end);
-  return { lo, hi, c0, c1, before: c0 - start, after: end - c1 };
+  return { lo, hi, changedLo, changedHi, c0, c1, before: c0 - start, after: end - c1 };
 }
 
 /** The spans of one axis (0: rows, 1: columns) through layers 0..last for an input range [r0, r1); null from where nothing changes. */
@@ -101,11 +106,12 @@ function axisSpans(layers: readonly Layer[], steps: readonly (Step | null)[], ax
         span = windowSpan(range[0], range[1], layers[l].inputShape[axis + 1], layers[l].outputShape[axis + 1], step.kernel[axis], step.stride[axis], step.dilation[axis], before, step.align);
       } else {
         const shift = step.kind === 'shift' ? (axis === 0 ? step.top : step.left) : 0;
-        span = { lo: range[0] + shift, hi: range[1] + shift, c0: range[0], c1: range[1], before: 0, after: 0 };
+        const [lo, hi] = [range[0] + shift, range[1] + shift];
+        span = { lo, hi, changedLo: lo, changedHi: hi, c0: range[0], c1: range[1], before: 0, after: 0 };
       }
     }
     spans.push(span);
-    range = span === null ? null : [span.lo, span.hi];
+    range = span === null ? null : [span.changedLo, span.changedHi];
   }
   return spans;
 }

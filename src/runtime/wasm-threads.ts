@@ -10,7 +10,8 @@ import { wasmThreadsModule } from './wasm-module.ts';
 // columns, which both threads take in turn from a shared counter until none is left (2 to 8
 // chunks: chunkColumns), each with its own GEMM scratch (the worker's instance points its
 // scratch below the arena with f32_use_scratch). Convolutions on the Winograd path (both ways)
-// split their tile rows the same way, each thread through its own chunk buffers. Every output
+// share each chunk of tiles in three steps: input channels of the transform, the 16 GEMMs, and
+// output channels of the inverse transform. Every output
 // element is summed in the same order as on one thread, so the results are bit-identical to the
 // 'simd' set. Everything else, and work too small to be worth a hand-off, runs here alone.
 
@@ -39,7 +40,9 @@ const STATE_READY = 1;
 const STATE_FAILED = 2;
 const OP_GEMM = 1;
 const OP_CONV_COLUMNS = 2;
-const OP_WINOGRAD_ROWS = 3;
+const OP_WINOGRAD_INPUT = 3;
+const OP_WINOGRAD_PRODUCTS = 4;
+const OP_WINOGRAD_OUTPUT = 5;
 
 // The worker: instantiates the module on the shared memory, moves its GEMM scratch, then runs
 // jobs, blocking in Atomics.wait between them. Plain CommonJS so that it runs from a string,
@@ -72,8 +75,12 @@ while (wasm !== null) {
         wasm.f32_gemm(a[0], cols, a[2], a[3], a[4], a[5], a[6] + j0 * 4, a[7], a[8] + j0 * 4, a[9], a[10], a[11] ? a[11] + j0 * 4 : 0, 0);
       } else if (op === ${OP_CONV_COLUMNS}) {
         wasm.f32_conv2d_columns(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j0 + cols);
-      } else if (op === ${OP_WINOGRAD_ROWS}) {
-        wasm.f32_winograd_rows(a[0], a[1], a[2], a[3], a[4], 1, j0, j0 + cols);
+      } else if (op === ${OP_WINOGRAD_INPUT}) {
+        wasm.f32_winograd_input(a[0], a[1], a[2], a[3], j0, j0 + cols);
+      } else if (op === ${OP_WINOGRAD_PRODUCTS}) {
+        wasm.f32_winograd_products(a[0], a[1], a[2], j0, j0 + cols);
+      } else if (op === ${OP_WINOGRAD_OUTPUT}) {
+        wasm.f32_winograd_output(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j0 + cols);
       }
     }
   } catch (e) {
@@ -197,17 +204,25 @@ class ThreadedKernelSet extends WasmKernelSet {
 
   /**
    * A conv on the Winograd path (geometry gp; adjoint: the adjoint's geometry, filters read as the
-   * adjoint reads them): U once, then per image its padded copy and the tile rows split in chunks
-   * of about a quarter of the rows (at least one, at most one wasm chunk).
+   * adjoint reads them): U once, then per image its padded copy and, chunk by chunk, each of the
+   * three steps split between the threads.
    */
   private winogradSplit(n: number, gp: number, xp: number, wp: number, bp: number, yp: number, sp: number, adjoint: 0 | 1): void {
     const wasm = this.wasm;
+    const cin = new Int32Array(wasm.memory.buffer, gp, 5)[1];
+    const cout = new Int32Array(wasm.memory.buffer, gp, 5)[4];
     wasm.f32_winograd_weights(gp, wp, sp, adjoint);
-    const rows = wasm.f32_winograd_tile_rows(gp);
-    const width = Math.max(1, Math.min(wasm.f32_winograd_chunk_rows(gp), Math.ceil(rows / 4)));
+    const tileRows = wasm.f32_winograd_tile_rows(gp);
+    const step = wasm.f32_winograd_chunk_rows(gp);
+    const part = (count: number) => Math.ceil(count / 8);
     for (let i = 0; i < n; i++) {
       wasm.f32_winograd_image(gp, xp, i, sp);
-      this.split(OP_WINOGRAD_ROWS, [gp, bp, yp, i, sp], rows, width, (r0, r1) => wasm.f32_winograd_rows(gp, bp, yp, i, sp, 0, r0, r1));
+      for (let r = 0; r < tileRows; r += step) {
+        const rows = Math.min(step, tileRows - r);
+        this.split(OP_WINOGRAD_INPUT, [gp, sp, r, rows], cin, part(cin), (j0, j1) => wasm.f32_winograd_input(gp, sp, r, rows, j0, j1));
+        this.split(OP_WINOGRAD_PRODUCTS, [gp, sp, rows], 16, 2, (j0, j1) => wasm.f32_winograd_products(gp, sp, rows, j0, j1));
+        this.split(OP_WINOGRAD_OUTPUT, [gp, bp, yp, i, sp, r, rows], cout, part(cout), (j0, j1) => wasm.f32_winograd_output(gp, bp, yp, i, sp, r, rows, j0, j1));
+      }
     }
   }
 
