@@ -67,13 +67,37 @@ function imageFloats(c: Conv): i32 {
   return roundUp4(c.cin * paddedRows(c) * paddedCols(c));
 }
 
+// The 16 planes of U, V and M lie SKEW floats more than their size apart: planes a power of two
+// apart (U of 512x512 filters: 1 MiB) would all fall in the same cache sets, and the transforms
+// write all 16 at once.
+const SKEW: i32 = 16;
+
+// @ts-ignore: decorator
+@inline
+function uPlane(c: Conv): i32 {
+  return packedRows(c) * c.cin + SKEW;
+}
+
+// @ts-ignore: decorator
+@inline
+function vPlane(c: Conv, tiles: i32): i32 {
+  return c.cin * tiles + SKEW;
+}
+
+// @ts-ignore: decorator
+@inline
+function mPlane(c: Conv, tiles: i32): i32 {
+  return c.cout * tiles + SKEW;
+}
+
 function workFloats(c: Conv): i32 {
-  return 16 * (c.cin + c.cout) * chunkRows(c) * tileCols(c);
+  const tiles = chunkRows(c) * tileCols(c);
+  return 16 * (vPlane(c, tiles) + mPlane(c, tiles));
 }
 
 /** Scratch floats of the Winograd path, with room for two threads' chunks. */
 export function winogradScratch(c: Conv): i32 {
-  return 16 * packedRows(c) * c.cin + imageFloats(c) + THREADS * workFloats(c);
+  return 16 * uPlane(c) + imageFloats(c) + THREADS * workFloats(c);
 }
 
 /** Floats before the adjoint's Winograd scratch: its geometry (f32_winograd_adjoint). */
@@ -82,7 +106,7 @@ export const ADJOINT_GEOMETRY_FLOATS: i32 = 16;
 // @ts-ignore: decorator
 @inline
 function imageAt(c: Conv, scratch: usize): usize {
-  return scratch + (<usize>(16 * packedRows(c) * c.cin) << 2);
+  return scratch + (<usize>(16 * uPlane(c)) << 2);
 }
 
 // @ts-ignore: decorator
@@ -99,7 +123,7 @@ function workAt(c: Conv, scratch: usize, thread: i32): usize {
  */
 export function winogradWeights(c: Conv, w: usize, oStride: usize, iStride: usize, flip: bool, scratch: usize): void {
   const rows = packedRows(c);
-  const kStride = (<usize>rows * <usize>c.cin) << 2;
+  const kStride = <usize>uPlane(c) << 2;
   const kc = kBlockDepth(c.cin);
   for (let pc = 0; pc < c.cin; pc += kc) {
     const depth = min(kc, c.cin - pc);
@@ -237,13 +261,13 @@ export function winogradRows(c: Conv, bias: usize, y: usize, i: i32, scratch: us
 // M_k = U_k V_k for k0 <= k < k1, for a chunk of `rows` tile rows in work: M follows V.
 function products(c: Conv, scratch: usize, work: usize, rows: i32, k0: i32, k1: i32): void {
   const tiles = rows * tileCols(c);
-  const m = work + ((<usize>16 * <usize>c.cin * <usize>tiles) << 2);
+  const m = work + (<usize>(16 * vPlane(c, tiles)) << 2);
   for (let k = k0; k < k1; k++) {
     gemm(
       c.cout, tiles, c.cin,
-      scratch + ((<usize>k * <usize>packedRows(c) * <usize>c.cin) << 2), 0, false,
-      work + ((<usize>k * <usize>c.cin * <usize>tiles) << 2), tiles, 0, 0,
-      m + ((<usize>k * <usize>c.cout * <usize>tiles) << 2), tiles, 0, 0,
+      scratch + (<usize>(k * uPlane(c)) << 2), 0, false,
+      work + (<usize>(k * vPlane(c, tiles)) << 2), tiles, 0, 0,
+      m + (<usize>(k * mPlane(c, tiles)) << 2), tiles, 0, 0,
       0, 0, 0, true,
     );
   }
@@ -257,7 +281,7 @@ function inputTransform(c: Conv, image: usize, r0: i32, rows: i32, v: usize, ci0
   const wp = paddedCols(c);
   const tc = tileCols(c);
   const rowBytes = <usize>wp << 2;
-  const kStride = (<usize>c.cin * <usize>tiles) << 2;
+  const kStride = <usize>vPlane(c, tiles) << 2;
   for (let ci = ci0; ci < ci1; ci++) {
     const plane = image + <usize>ci * <usize>paddedRows(c) * rowBytes;
     for (let r = 0; r < rows; r++) {
@@ -339,9 +363,9 @@ function storeRow4(q: usize, kStride: usize, s0: v128, s1: v128, s2: v128, s3: v
 // Output channels co0..co1 only.
 function outputTransform(c: Conv, work: usize, bias: usize, y: usize, i: i32, r0: i32, rows: i32, co0: i32, co1: i32): void {
   const tiles = rows * tileCols(c);
-  const m = work + ((<usize>16 * <usize>c.cin * <usize>tiles) << 2);
+  const m = work + (<usize>(16 * vPlane(c, tiles)) << 2);
   const tc = tileCols(c);
-  const kStride = (<usize>c.cout * <usize>tiles) << 2;
+  const kStride = <usize>mPlane(c, tiles) << 2;
   const rowBytes = <usize>c.ow << 2;
   const planeBytes = <usize>c.oh * rowBytes;
   for (let co = co0; co < co1; co++) {
