@@ -1,5 +1,5 @@
 export { heap_base } from './memory';
-export { f32_gemm, f32_gemm_scratch_bytes, f32_use_scratch } from './f32-gemm/gemm';
+export { f32_gemm, f32_gemm_k_block, f32_gemm_scratch_bytes, f32_use_scratch } from './f32-gemm/gemm';
 export { f32_gemm_nt } from './f32-gemm/gemm-nt';
 export { f32_transpose } from './f32-gemm/transpose';
 export {

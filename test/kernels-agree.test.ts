@@ -192,6 +192,8 @@ for (const c of POOL_CASES) {
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 33];
 const MATMUL_CASES: [number, number, number][] = [[3, 5, 0]];
 for (let i = 0; i < 40; i++) MATMUL_CASES.push([SIZES[i % SIZES.length], pick(SIZES), pick(SIZES)]);
+// B past 4M floats goes into wasm memory K block by K block (a Dense layer's weights at small batch)
+MATMUL_CASES.push([2, 2050, 2100], [9, 2049, 2300]);
 
 for (const [m, n, k] of MATMUL_CASES) {
   test(`matmul M,N,K = ${m},${n},${k}: every transA/transB with no, row and column bias`, () => {

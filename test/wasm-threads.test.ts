@@ -41,6 +41,9 @@ const MATMUL_CASES: MatmulCase[] = [
   { m: 130, n: 97, k: 700, transA: true, bias: 'col' },
   { m: 3, n: 2000, k: 400, bias: 'col' },
   { m: 257, n: 24, k: 999, transA: true },
+  // B past 4M floats, streamed K block by K block: blocks split between the threads, and not
+  { m: 9, n: 2049, k: 2300, bias: 'col' },
+  { m: 1, n: 4100, k: 1100, transA: true, bias: 'row' },
 ];
 
 for (const c of MATMUL_CASES) {

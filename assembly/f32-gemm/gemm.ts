@@ -158,6 +158,11 @@ export function gemm(
   }
 }
 
+/** f32_gemm's K block depth for a product of depth k (kBlockDepth), for callers that feed B block by block. */
+export function f32_gemm_k_block(k: i32): i32 {
+  return kBlockDepth(k);
+}
+
 /** The depth of the GEMM's K blocks for a product of depth k: equal blocks, so that none is a thin remainder. */
 export function kBlockDepth(k: i32): i32 {
   const kBlocks = (k + KC - 1) / KC;

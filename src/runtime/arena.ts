@@ -29,8 +29,13 @@ export class Arena {
   /** Copies values in; views are made after the allocation because growing detaches old ones. */
   putF32(values: Float32Array): number {
     const ptr = this.alloc(values.length * 4);
-    new Float32Array(this.memory.buffer, ptr, values.length).set(values);
+    this.setF32(ptr, values);
     return ptr;
+  }
+
+  /** Copies values to ptr, already allocated. */
+  setF32(ptr: number, values: Float32Array): void {
+    new Float32Array(this.memory.buffer, ptr, values.length).set(values);
   }
 
   putI32(values: Int32Array | readonly number[]): number {

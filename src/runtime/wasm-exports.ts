@@ -6,6 +6,7 @@ export interface WasmExports {
   memory: WebAssembly.Memory;
   heap_base(): number;
   f32_gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, c: number, ldc: number, biasRow: number, biasCol: number, accumulate: number): void;
+  f32_gemm_k_block(k: number): number;
   f32_gemm_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   f32_transpose(rows: number, cols: number, src: number, dst: number): void;
   f32_conv2d_scratch(geometry: number): number;

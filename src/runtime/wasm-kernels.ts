@@ -5,6 +5,19 @@ import { wasmInstance, type WasmBuild } from './wasm-module.ts';
 
 export { wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-module.ts';
 
+/**
+ * Above this many floats, matmul's B (not transposed) goes into wasm memory one K block at a time,
+ * each block multiplied while it is still in cache, instead of copied whole and read back: a Dense
+ * layer at small batch then reads its weights once (VGG16's fc1: 411 MB). The blocks are the
+ * GEMM's own K blocks, so every sum runs in the same order as in one call.
+ */
+const STREAMED_B_FLOATS = 1 << 22;
+
+/** Whether matmul streams this (not transposed) B into wasm memory block by block. */
+export function streamsB(b: Float32Array): boolean {
+  return b.length > STREAMED_B_FLOATS;
+}
+
 const RELU_RULE_CODES: Record<ReluRule, number> = { salinet: 0, deconvnet: 1, guided: 2 };
 
 export function convRecord(g: ConvGeometry): number[] {
@@ -123,6 +136,10 @@ export class WasmKernelSet implements KernelSet {
     bias: Float32Array | null, biasAxis: BiasAxis,
     c: Float32Array,
   ): void {
+    if (!transB && streamsB(b)) {
+      this.matmulStreamed(m, n, k, a, transA, b, bias, biasAxis, c);
+      return;
+    }
     const { arena, wasm } = this;
     arena.scope(() => {
       let ap = arena.putF32(a);
@@ -146,6 +163,32 @@ export class WasmKernelSet implements KernelSet {
       }
       arena.getF32(cp, c);
     });
+  }
+
+  private matmulStreamed(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, bias: Float32Array | null, biasAxis: BiasAxis, c: Float32Array): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const ap = arena.putF32(a);
+      const biasPtr = bias ? arena.putF32(bias) : 0;
+      const cp = arena.alloc(m * n * 4);
+      const depth = wasm.f32_gemm_k_block(k);
+      const block = arena.alloc(depth * n * 4);
+      const lda = transA ? m : k;
+      for (let pc = 0; pc < k; pc += depth) {
+        const kc = Math.min(depth, k - pc);
+        arena.setF32(block, b.subarray(pc * n, (pc + kc) * n));
+        const first = pc === 0;
+        const rowBias = first && biasAxis === 'row' ? biasPtr : 0;
+        const colBias = first && biasAxis === 'col' ? biasPtr : 0;
+        this.gemmBlock(m, n, kc, ap + (transA ? pc * m : pc) * 4, lda, transA ? 1 : 0, block, cp, rowBias, colBias, first ? 0 : 1);
+      }
+      arena.getF32(cp, c);
+    });
+  }
+
+  /** One K block of a streamed matmul: C (m, n) (+)= op(A) block * B block (kc, n), B packed tight. */
+  protected gemmBlock(m: number, n: number, kc: number, ap: number, lda: number, transA: number, bp: number, cp: number, rowBias: number, colBias: number, accumulate: number): void {
+    this.wasm.f32_gemm(m, n, kc, ap, lda, transA, bp, n, cp, n, rowBias, colBias, accumulate);
   }
 
   relu(x: Float32Array, y: Float32Array): void {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BiasAxis, ConvGeometry } from './kernel-set.ts';
 import type { WasmExports } from './wasm-exports.ts';
-import { WasmKernelSet, convRecord } from './wasm-kernels.ts';
+import { WasmKernelSet, convRecord, streamsB } from './wasm-kernels.ts';
 import { wasmThreadsModule } from './wasm-module.ts';
 
 // The 'simd-2t' kernel set: the threads build (SIMD on an imported shared memory) instantiated
@@ -72,7 +72,7 @@ while (wasm !== null) {
     for (let j0 = Atomics.add(ctl, ${NEXT}, 1) * width; j0 < n; j0 = Atomics.add(ctl, ${NEXT}, 1) * width) {
       const cols = Math.min(width, n - j0);
       if (op === ${OP_GEMM}) {
-        wasm.f32_gemm(a[0], cols, a[2], a[3], a[4], a[5], a[6] + j0 * 4, a[7], a[8] + j0 * 4, a[9], a[10], a[11] ? a[11] + j0 * 4 : 0, 0);
+        wasm.f32_gemm(a[0], cols, a[2], a[3], a[4], a[5], a[6] + j0 * 4, a[7], a[8] + j0 * 4, a[9], a[10], a[11] ? a[11] + j0 * 4 : 0, a[12]);
       } else if (op === ${OP_CONV_COLUMNS}) {
         wasm.f32_conv2d_columns(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j0 + cols);
       } else if (op === ${OP_WINOGRAD_INPUT}) {
@@ -180,6 +180,19 @@ class ThreadedKernelSet extends WasmKernelSet {
     });
   }
 
+  /** A K block of a streamed matmul, its columns split when the block is worth a hand-off. */
+  protected override gemmBlock(m: number, n: number, kc: number, ap: number, lda: number, transA: number, bp: number, cp: number, rowBias: number, colBias: number, accumulate: number): void {
+    if (n < 16 || m * n * kc < MIN_SPLIT_MACS) {
+      super.gemmBlock(m, n, kc, ap, lda, transA, bp, cp, rowBias, colBias, accumulate);
+      return;
+    }
+    const wasm = this.wasm;
+    this.split(OP_GEMM, [m, n, kc, ap, lda, transA, bp, n, cp, n, rowBias, colBias, accumulate], n, chunkColumns(n), (j0, j1) => {
+      const right = j0 * 4;
+      wasm.f32_gemm(m, j1 - j0, kc, ap, lda, transA, bp + right, n, cp + right, n, rowBias, colBias ? colBias + right : 0, accumulate);
+    });
+  }
+
   override conv2dBackwardData(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
     if (g.cout * g.oh * g.ow * g.cin * g.kh * g.kw < MIN_SPLIT_MACS) {
       super.conv2dBackwardData(g, dy, w, dx);
@@ -233,7 +246,7 @@ class ThreadedKernelSet extends WasmKernelSet {
     bias: Float32Array | null, biasAxis: BiasAxis,
     c: Float32Array,
   ): void {
-    if (transB || n < 16 || m * n * k < MIN_SPLIT_MACS) {
+    if (transB || n < 16 || m * n * k < MIN_SPLIT_MACS || streamsB(b)) {
       super.matmul(m, n, k, a, transA, b, transB, bias, biasAxis, c);
       return;
     }
@@ -247,7 +260,7 @@ class ThreadedKernelSet extends WasmKernelSet {
       const cp = arena.alloc(m * n * 4);
       const lda = transA ? m : k;
       const ta = transA ? 1 : 0;
-      this.split(OP_GEMM, [m, n, k, ap, lda, ta, bp, n, cp, n, rowBias, colBias], n, chunkColumns(n), (j0, j1) => {
+      this.split(OP_GEMM, [m, n, k, ap, lda, ta, bp, n, cp, n, rowBias, colBias, 0], n, chunkColumns(n), (j0, j1) => {
         const right = j0 * 4;
         wasm.f32_gemm(m, j1 - j0, k, ap, lda, ta, bp + right, n, cp + right, n, rowBias, colBias ? colBias + right : 0, 0);
       });
