@@ -6,12 +6,15 @@ import { wasmInstance, type WasmBuild } from './wasm-module.ts';
 export { wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-module.ts';
 
 /**
- * Above this many floats, matmul's B (not transposed) goes into wasm memory one K block at a time,
- * each block multiplied while it is still in cache, instead of copied whole and read back: a Dense
- * layer at small batch then reads its weights once (VGG16's fc1: 411 MB). The blocks are the
- * GEMM's own K blocks, so every sum runs in the same order as in one call.
+ * Above this many floats, matmul's B goes into wasm memory a block at a time, each block
+ * multiplied while it is still in cache, instead of copied whole and read back: a Dense layer at
+ * small batch then reads its weights once (VGG16's fc1: 411 MB), forward and backward. Not
+ * transposed, the blocks are the GEMM's own K blocks; transposed, blocks of C's columns: either
+ * way every sum runs in the same order as in one call.
  */
 const STREAMED_B_FLOATS = 1 << 22;
+/** Rows of a transposed B streamed at once: about 1 MB. */
+const STREAMED_BLOCK_FLOATS = 1 << 18;
 
 /** Whether matmul streams this (not transposed) B into wasm memory block by block. */
 export function streamsB(b: Float32Array): boolean {
@@ -143,7 +146,8 @@ export class WasmKernelSet implements KernelSet {
     const { arena, wasm } = this;
     arena.scope(() => {
       let ap = arena.putF32(a);
-      const bp = arena.putF32(b);
+      const streamed = streamsB(b);
+      const bp = streamed ? 0 : arena.putF32(b);
       const biasPtr = bias ? arena.putF32(bias) : 0;
       const rowBias = biasAxis === 'row' ? biasPtr : 0;
       const colBias = biasAxis === 'col' ? biasPtr : 0;
@@ -159,7 +163,18 @@ export class WasmKernelSet implements KernelSet {
         }
         // gemm_nt has no bias: start C at the bias and accumulate onto it.
         if (bias) wasm.f32_gemm(m, n, 0, ap, k, 0, bp, n, cp, n, rowBias, colBias, 0);
-        wasm.f32_gemm_nt(m, n, k, ap, k, bp, k, cp, n, bias ? 1 : 0);
+        if (!streamed) {
+          wasm.f32_gemm_nt(m, n, k, ap, k, bp, k, cp, n, bias ? 1 : 0);
+        } else {
+          // B's rows (C's columns) a block at a time; an even number, as gemm_nt pairs columns
+          const rows = Math.max(2, Math.floor(STREAMED_BLOCK_FLOATS / k / 8) * 8);
+          const block = arena.alloc(rows * k * 4);
+          for (let j0 = 0; j0 < n; j0 += rows) {
+            const j1 = Math.min(n, j0 + rows);
+            arena.setF32(block, b.subarray(j0 * k, j1 * k));
+            wasm.f32_gemm_nt(m, j1 - j0, k, ap, k, block, k, cp + j0 * 4, n, bias ? 1 : 0);
+          }
+        }
       }
       arena.getF32(cp, c);
     });
