@@ -8,7 +8,7 @@ export {
   f32_conv2d_backward_filter, f32_conv2d_backward_filter_scratch,
 } from './f32-conv2d/conv2d';
 export {
-  f32_winograd_applies, f32_winograd_adjoint, f32_winograd_tile_rows, f32_winograd_chunk_rows,
+  f32_winograd_applies, f32_winograd_adjoint, f32_winograd_planes, f32_winograd_tile_rows, f32_winograd_chunk_rows,
   f32_winograd_weights, f32_winograd_image, f32_winograd_rows,
   f32_winograd_input, f32_winograd_products, f32_winograd_output,
 } from './f32-conv2d/winograd';

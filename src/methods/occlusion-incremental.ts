@@ -28,7 +28,7 @@ function stepOf(layer: Layer): Step | null {
   if (layer instanceof Conv2DLayer) {
     const { kernel, bias, strides, dilation } = layer.config;
     return {
-      kind: 'window', kernel: [kernel.shape[2], kernel.shape[3]], stride: strides, dilation, pad: layer.pad, align: winogradShaped(layer) ? 2 : 1,
+      kind: 'window', kernel: [kernel.shape[2], kernel.shape[3]], stride: strides, dilation, pad: layer.pad, align: winogradShaped(layer) ? WINOGRAD_TILE : 1,
       run: (x, padding) => applyActivation(layer.activation, conv2d(x, kernel, bias, { stride: strides, dilation, padding })),
     };
   }
@@ -50,9 +50,13 @@ function stepOf(layer: Layer): Step | null {
 /**
  * A 3x3 stride-1 conv may run on the Winograd path (assembly/f32-conv2d/winograd.ts), which
  * computes outputs in 2x2 tiles from (0, 0): a patch of its output is then computed from an even
- * row and column to an even one (or the map's edge) to get the same bits as the full map. Only
- * the changed part travels on, so the widening does not grow from layer to layer.
+ * row and column to an even one (or the map's edge) to get the same bits as the full map. The
+ * extra outputs come out with the bits of the cache (a tile's output does not depend, even in
+ * rounding, on inputs outside its window), so only the changed part travels on and the widening
+ * does not grow from layer to layer.
  */
+const WINOGRAD_TILE = 2;
+
 function winogradShaped(layer: Conv2DLayer): boolean {
   const { kernel, strides, dilation } = layer.config;
   return kernel.shape[2] === 3 && kernel.shape[3] === 3 && strides[0] === 1 && strides[1] === 1 && dilation[0] === 1 && dilation[1] === 1;
@@ -198,10 +202,13 @@ export function patchedInputs(
       const col = plans[b].cols[l];
       if (p === null || r === null || col === null) return;
       if (step.kind === 'shift') {
-        next[b] = { y0: r.lo, y1: r.hi, x0: col.lo, x1: col.hi, data: p.data };
+        // the patch moves whole (it may reach past the changed part: see windowSpan)
+        const [dy, dx] = [r.lo - r.c0, col.lo - col.c0];
+        next[b] = { y0: p.y0 + dy, y1: p.y1 + dy, x0: p.x0 + dx, x1: p.x1 + dx, data: p.data };
         return;
       }
-      const key = step.kind === 'window' ? `${r.c1 - r.c0},${r.before},${r.after},${col.c1 - col.c0},${col.before},${col.after}` : `${p.y1 - p.y0},${p.x1 - p.x0}`;
+      // batched by the shape of the input crop (for a pointwise layer, the changed part)
+      const key = `${r.c1 - r.c0},${r.before},${r.after},${col.c1 - col.c0},${col.before},${col.after}`;
       const group = groups.get(key);
       if (group) group.push(b);
       else groups.set(key, [b]);

@@ -10,7 +10,7 @@ import { wasmThreadsModule } from './wasm-module.ts';
 // columns, which both threads take in turn from a shared counter until none is left (2 to 8
 // chunks: chunkColumns), each with its own GEMM scratch (the worker's instance points its
 // scratch below the arena with f32_use_scratch). Convolutions on the Winograd path (both ways)
-// share each chunk of tiles in three steps: input channels of the transform, the 16 GEMMs, and
+// share each chunk of tiles in three steps: input channels of the transform, the GEMMs, and
 // output channels of the inverse transform. Every output
 // element is summed in the same order as on one thread, so the results are bit-identical to the
 // 'simd' set. Everything else, and work too small to be worth a hand-off, runs here alone.
@@ -228,12 +228,13 @@ class ThreadedKernelSet extends WasmKernelSet {
     const tileRows = wasm.f32_winograd_tile_rows(gp);
     const step = wasm.f32_winograd_chunk_rows(gp);
     const part = (count: number) => Math.ceil(count / 8);
+    const planes = wasm.f32_winograd_planes();
     for (let i = 0; i < n; i++) {
       wasm.f32_winograd_image(gp, xp, i, sp);
       for (let r = 0; r < tileRows; r += step) {
         const rows = Math.min(step, tileRows - r);
         this.split(OP_WINOGRAD_INPUT, [gp, sp, r, rows], cin, part(cin), (j0, j1) => wasm.f32_winograd_input(gp, sp, r, rows, j0, j1));
-        this.split(OP_WINOGRAD_PRODUCTS, [gp, sp, rows], 16, 2, (j0, j1) => wasm.f32_winograd_products(gp, sp, rows, j0, j1));
+        this.split(OP_WINOGRAD_PRODUCTS, [gp, sp, rows], planes, part(planes), (j0, j1) => wasm.f32_winograd_products(gp, sp, rows, j0, j1));
         this.split(OP_WINOGRAD_OUTPUT, [gp, bp, yp, i, sp, r, rows], cout, part(cout), (j0, j1) => wasm.f32_winograd_output(gp, bp, yp, i, sp, r, rows, j0, j1));
       }
     }
