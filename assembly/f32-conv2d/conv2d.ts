@@ -33,7 +33,7 @@ export function f32_conv2d(g: usize, x: usize, w: usize, bias: usize, y: usize, 
     const rows = f32_winograd_tile_rows(g);
     for (let i = 0; i < c.n; i++) {
       f32_winograd_image(g, x, i, scratch);
-      f32_winograd_rows(g, bias, y, i, scratch, 0, 0, rows);
+      f32_winograd_rows(g, bias, y, i, scratch, 0, rows);
     }
     return;
   }
@@ -92,7 +92,7 @@ export function f32_conv2d_backward_data(g: usize, dy: usize, w: usize, dx: usiz
     const rows = f32_winograd_tile_rows(scratch);
     for (let i = 0; i < c.n; i++) {
       f32_winograd_image(scratch, dy, i, work);
-      f32_winograd_rows(scratch, 0, dx, i, work, 0, 0, rows);
+      f32_winograd_rows(scratch, 0, dx, i, work, 0, rows);
     }
     return;
   }

@@ -18,12 +18,11 @@ import { gemm, kBlockDepth } from '../f32-gemm/gemm';
 // F(4x4, 3x3), 1.2-1.3x faster, does not have this).
 //
 // Scratch, in floats: U (16, cout rounded up to 4, cin), each U_k packed once as the GEMM's A, so
-// that no chunk packs it again; the zero-padded image (cin, hp, wp); then one chunk's V and M per
-// thread.
+// that no chunk packs it again; the zero-padded image (cin, hp, wp); then one chunk's V and M
+// (threads share them: f32_winograd_input and the two after it).
 
 /** About 4 MiB for V and M of one chunk: bigger chunks measured faster, up to here, than ones that stay in L2. */
 const CHUNK_FLOATS: i32 = 1 << 20;
-const THREADS: i32 = 2;
 
 /** Whether f32_conv2d takes the Winograd path: 3x3, stride 1, dilation 1, at least 8 channels in and out. */
 export function winogradApplies(c: Conv): bool {
@@ -97,9 +96,9 @@ function workFloats(c: Conv): i32 {
   return 16 * (vPlane(c, tiles) + mPlane(c, tiles));
 }
 
-/** Scratch floats of the Winograd path, with room for two threads' chunks. */
+/** Scratch floats of the Winograd path. */
 export function winogradScratch(c: Conv): i32 {
-  return 16 * uPlane(c) + imageFloats(c) + THREADS * workFloats(c);
+  return 16 * uPlane(c) + imageFloats(c) + workFloats(c);
 }
 
 /** Floats before the adjoint's Winograd scratch: its geometry (f32_winograd_adjoint). */
@@ -113,8 +112,8 @@ function imageAt(c: Conv, scratch: usize): usize {
 
 // @ts-ignore: decorator
 @inline
-function workAt(c: Conv, scratch: usize, thread: i32): usize {
-  return imageAt(c, scratch) + (<usize>(imageFloats(c) + thread * workFloats(c)) << 2);
+function workAt(c: Conv, scratch: usize): usize {
+  return imageAt(c, scratch) + (<usize>imageFloats(c) << 2);
 }
 
 /**
@@ -247,11 +246,11 @@ export function winogradImage(c: Conv, x: usize, i: i32, scratch: usize): void {
 
 /**
  * Tile rows r0..r1 of image i into y (n, cout, oh, ow), plus bias (cout) unless 0, from U and the
- * padded image in scratch (winogradWeights, winogradImage), in chunks through thread's work area.
+ * padded image in scratch (winogradWeights, winogradImage), in chunks.
  */
-export function winogradRows(c: Conv, bias: usize, y: usize, i: i32, scratch: usize, thread: i32, r0: i32, r1: i32): void {
+export function winogradRows(c: Conv, bias: usize, y: usize, i: i32, scratch: usize, r0: i32, r1: i32): void {
   const step = chunkRows(c);
-  const work = workAt(c, scratch, thread);
+  const work = workAt(c, scratch);
   for (let r = r0; r < r1; r += step) {
     const rows = min(step, r1 - r);
     inputTransform(c, imageAt(c, scratch), r, rows, work, 0, c.cin);
@@ -448,14 +447,14 @@ function storeOutputs4(p: usize, left: v128, right: v128): void {
   v128.store(p, v128.shuffle<f32>(left, right, 2, 6, 3, 7), 16);
 }
 
-// ---- exports for callers that split the tile rows between threads (src/runtime/wasm-threads.ts) ----
+// ---- exports for callers that split the work between threads (src/runtime/wasm-threads.ts) ----
 
 /** 1 when f32_conv2d on geometry g takes the Winograd path. */
 export function f32_winograd_applies(g: usize): i32 {
   return winogradApplies(changetype<Conv>(g)) ? 1 : 0;
 }
 
-/** Tile rows of one image, and the rows per chunk (the unit a thread should take at least). */
+/** Tile rows of one image, and the rows per chunk. */
 export function f32_winograd_tile_rows(g: usize): i32 {
   return tileRows(changetype<Conv>(g));
 }
@@ -480,29 +479,29 @@ export function f32_winograd_image(g: usize, x: usize, i: i32, scratch: usize): 
   winogradImage(changetype<Conv>(g), x, i, scratch);
 }
 
-export function f32_winograd_rows(g: usize, bias: usize, y: usize, i: i32, scratch: usize, thread: i32, r0: i32, r1: i32): void {
-  winogradRows(changetype<Conv>(g), bias, y, i, scratch, thread, r0, r1);
+export function f32_winograd_rows(g: usize, bias: usize, y: usize, i: i32, scratch: usize, r0: i32, r1: i32): void {
+  winogradRows(changetype<Conv>(g), bias, y, i, scratch, r0, r1);
 }
 
 /**
  * The three steps of f32_winograd_rows for one chunk of `rows` tile rows from r0 (at most
  * f32_winograd_chunk_rows), each over a range of what it produces, so that two threads can share
- * one chunk (its buffers are thread 0's): V for input channels j0..j1, M_k for k = j0..j1 (of
+ * one chunk: V for input channels j0..j1, M_k for k = j0..j1 (of
  * f32_winograd_planes), the outputs of channels j0..j1.
  */
 export function f32_winograd_input(g: usize, scratch: usize, r0: i32, rows: i32, j0: i32, j1: i32): void {
   const c = changetype<Conv>(g);
-  inputTransform(c, imageAt(c, scratch), r0, rows, workAt(c, scratch, 0), j0, j1);
+  inputTransform(c, imageAt(c, scratch), r0, rows, workAt(c, scratch), j0, j1);
 }
 
 export function f32_winograd_products(g: usize, scratch: usize, rows: i32, j0: i32, j1: i32): void {
   const c = changetype<Conv>(g);
-  products(c, scratch, workAt(c, scratch, 0), rows, j0, j1);
+  products(c, scratch, workAt(c, scratch), rows, j0, j1);
 }
 
 export function f32_winograd_output(g: usize, bias: usize, y: usize, i: i32, scratch: usize, r0: i32, rows: i32, j0: i32, j1: i32): void {
   const c = changetype<Conv>(g);
-  outputTransform(c, workAt(c, scratch, 0), bias, y, i, r0, rows, j0, j1);
+  outputTransform(c, workAt(c, scratch), bias, y, i, r0, rows, j0, j1);
 }
 
 /**

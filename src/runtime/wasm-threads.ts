@@ -35,6 +35,10 @@ const OP = 3;
 const NEXT = 4;
 const ARGS_OFFSET = 64;
 const ARGS = 16;
+// Checks of the control block before blocking in Atomics.wait (a few tens of microseconds): a
+// Winograd convolution hands over three jobs per chunk back to back, and waking a blocked thread
+// took longer than the smaller jobs themselves.
+const SPINS = 20_000;
 const STATE_STARTING = 0;
 const STATE_READY = 1;
 const STATE_FAILED = 2;
@@ -45,7 +49,7 @@ const OP_WINOGRAD_PRODUCTS = 4;
 const OP_WINOGRAD_OUTPUT = 5;
 
 // The worker: instantiates the module on the shared memory, moves its GEMM scratch, then runs
-// jobs, blocking in Atomics.wait between them. Plain CommonJS so that it runs from a string,
+// jobs, spinning briefly and then blocking in Atomics.wait between them. Plain CommonJS so that it runs from a string,
 // wherever this file was bundled to.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -62,6 +66,7 @@ try {
 Atomics.notify(ctl, ${STATE});
 let seq = 0;
 while (wasm !== null) {
+  for (let i = 0; i < ${SPINS} && Atomics.load(ctl, ${REQUEST}) === seq; i++);
   Atomics.wait(ctl, ${REQUEST}, seq);
   seq = Atomics.load(ctl, ${REQUEST});
   try {
@@ -150,7 +155,8 @@ class ThreadedKernelSet extends WasmKernelSet {
 
   private join(): void {
     for (;;) {
-      const done = Atomics.load(this.control, DONE);
+      let done = Atomics.load(this.control, DONE);
+      for (let i = 0; i < SPINS && done !== this.seq; i++) done = Atomics.load(this.control, DONE);
       if (done === this.seq) break;
       Atomics.wait(this.control, DONE, done);
     }
