@@ -24,9 +24,14 @@ import { gemm, kBlockDepth } from '../f32-gemm/gemm';
 /** About 4 MiB for V and M of one chunk: bigger chunks measured faster, up to here, than ones that stay in L2. */
 const CHUNK_FLOATS: i32 = 1 << 20;
 
-/** Whether f32_conv2d takes the Winograd path: 3x3, stride 1, dilation 1, at least 8 channels in and out. */
+/**
+ * Whether f32_conv2d takes the Winograd path: 3x3, stride 1, dilation 1, at least 8 channels in
+ * and out, and U (16 cin cout floats) at most 64 MiB. Never the map's size, so that a crop of a
+ * map takes the same path as the map (incremental occlusion relies on it).
+ */
 export function winogradApplies(c: Conv): bool {
-  return c.kh == 3 && c.kw == 3 && c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 && c.cin >= 8 && c.cout >= 8;
+  return c.kh == 3 && c.kw == 3 && c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1
+    && c.cin >= 8 && c.cout >= 8 && <i64>c.cin * <i64>c.cout <= 1 << 20;
 }
 
 // @ts-ignore: decorator
