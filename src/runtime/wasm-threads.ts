@@ -173,7 +173,7 @@ class ThreadedKernelSet extends WasmKernelSet {
     arena.scope(() => {
       const { gp, xp, wp, bp, yp, sp } = this.stageConv2d(g, x, w, bias, y);
       if (wasm.f32_winograd_applies(gp)) {
-        this.winogradSplit(g.n, gp, xp, wp, bp, yp, sp, 0);
+        this.winogradSplit(g.n, g.cin, g.cout, gp, xp, wp, bp, yp, sp, 0);
         arena.getF32(yp, y);
         return;
       }
@@ -216,20 +216,18 @@ class ThreadedKernelSet extends WasmKernelSet {
       const wp = arena.putF32(w);
       const dxp = arena.alloc(dx.length * 4);
       const sp = arena.alloc(wasm.f32_conv2d_backward_data_scratch(gp) * 4);
-      this.winogradSplit(g.n, adjoint, dyp, wp, 0, dxp, sp, 1);
+      this.winogradSplit(g.n, g.cout, g.cin, adjoint, dyp, wp, 0, dxp, sp, 1);
       arena.getF32(dxp, dx);
     });
   }
 
   /**
-   * A conv on the Winograd path (geometry gp; adjoint: the adjoint's geometry, filters read as the
-   * adjoint reads them): U once, then per image its padded copy and, chunk by chunk, each of the
-   * three steps split between the threads.
+   * A conv of n images, cin to cout channels, on the Winograd path (geometry gp; adjoint: the
+   * adjoint's geometry, filters read as the adjoint reads them): U once, then per image its padded
+   * copy and, chunk by chunk, each of the three steps split between the threads.
    */
-  private winogradSplit(n: number, gp: number, xp: number, wp: number, bp: number, yp: number, sp: number, adjoint: 0 | 1): void {
+  private winogradSplit(n: number, cin: number, cout: number, gp: number, xp: number, wp: number, bp: number, yp: number, sp: number, adjoint: 0 | 1): void {
     const wasm = this.wasm;
-    const cin = new Int32Array(wasm.memory.buffer, gp, 5)[1];
-    const cout = new Int32Array(wasm.memory.buffer, gp, 5)[4];
     wasm.f32_winograd_weights(gp, wp, sp, adjoint);
     const tileRows = wasm.f32_winograd_tile_rows(gp);
     const step = wasm.f32_winograd_chunk_rows(gp);
