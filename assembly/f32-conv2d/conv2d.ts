@@ -29,7 +29,7 @@ export function f32_conv2d_scratch(g: usize): i32 {
 export function f32_conv2d(g: usize, x: usize, w: usize, bias: usize, y: usize, scratch: usize): void {
   const c = changetype<Conv>(g);
   if (winogradApplies(c)) {
-    f32_winograd_weights(g, w, scratch, 0);
+    f32_winograd_weights(g, w, scratch, 0, 0, c.cout);
     const rows = f32_winograd_tile_rows(g);
     for (let i = 0; i < c.n; i++) {
       f32_winograd_image(g, x, i, scratch);
@@ -88,7 +88,7 @@ export function f32_conv2d_backward_data(g: usize, dy: usize, w: usize, dx: usiz
   const c = changetype<Conv>(g);
   if (f32_winograd_adjoint(g, scratch)) {
     const work = scratch + (<usize>ADJOINT_GEOMETRY_FLOATS << 2);
-    f32_winograd_weights(scratch, w, work, 1);
+    f32_winograd_weights(scratch, w, work, 1, 0, c.cin);
     const rows = f32_winograd_tile_rows(scratch);
     for (let i = 0; i < c.n; i++) {
       f32_winograd_image(scratch, dy, i, work);

@@ -125,15 +125,15 @@ function workAt(c: Conv, scratch: usize): usize {
  * U into scratch, each U_k packed as the GEMM's A (gemm's aPacked), from the 3x3 filters: filter
  * (o, i) of the conv is the 9 floats at w + o*oStride + i*iStride (bytes), read rotated by 180
  * degrees when flip. A forward conv passes (cin*36, 36, false); its adjoint, run as a forward
- * conv, (36, cout*36, true).
+ * conv, (36, cout*36, true). Output channels o0..o1 only, o0 a multiple of 4.
  */
-export function winogradWeights(c: Conv, w: usize, oStride: usize, iStride: usize, flip: bool, scratch: usize): void {
+export function winogradWeights(c: Conv, w: usize, oStride: usize, iStride: usize, flip: bool, scratch: usize, o0: i32, o1: i32): void {
   const rows = packedRows(c);
   const kStride = <usize>uPlane(c) << 2;
   const kc = kBlockDepth(c.cin);
   for (let pc = 0; pc < c.cin; pc += kc) {
     const depth = min(kc, c.cin - pc);
-    for (let o = 0; o < c.cout; o += 4) {
+    for (let o = o0; o < o1; o += 4) {
       const lanes = min(4, c.cout - o);
       let u = scratch + ((<usize>pc * <usize>rows + <usize>o * <usize>depth) << 2);
       let f = w + <usize>o * oStride + <usize>pc * iStride;
@@ -473,11 +473,14 @@ export function f32_winograd_chunk_rows(g: usize): i32 {
   return chunkRows(changetype<Conv>(g));
 }
 
-/** U of the forward conv g (adjoint != 0: of the adjoint, g being its geometry from f32_winograd_adjoint). */
-export function f32_winograd_weights(g: usize, w: usize, scratch: usize, adjoint: i32): void {
+/**
+ * U of the forward conv g (adjoint != 0: of the adjoint, g being its geometry from
+ * f32_winograd_adjoint), for output channels o0..o1 (o0 a multiple of 4; threads split them).
+ */
+export function f32_winograd_weights(g: usize, w: usize, scratch: usize, adjoint: i32, o0: i32, o1: i32): void {
   const c = changetype<Conv>(g);
-  if (adjoint != 0) winogradWeights(c, w, 36, <usize>c.cout * 36, true, scratch);
-  else winogradWeights(c, w, <usize>c.cin * 36, 36, false, scratch);
+  if (adjoint != 0) winogradWeights(c, w, 36, <usize>c.cout * 36, true, scratch, o0, o1);
+  else winogradWeights(c, w, <usize>c.cin * 36, 36, false, scratch, o0, o1);
 }
 
 export function f32_winograd_image(g: usize, x: usize, i: i32, scratch: usize): void {

@@ -22,7 +22,7 @@ export interface WasmExports {
   f32_winograd_tile_rows(geometry: number): number;
   f32_winograd_chunk_rows(geometry: number): number;
   f32_winograd_planes(): number;
-  f32_winograd_weights(geometry: number, w: number, scratch: number, adjoint: number): void;
+  f32_winograd_weights(geometry: number, w: number, scratch: number, adjoint: number, o0: number, o1: number): void;
   f32_winograd_image(geometry: number, x: number, image: number, scratch: number): void;
   f32_winograd_rows(geometry: number, bias: number, y: number, image: number, scratch: number, r0: number, r1: number): void;
   f32_winograd_input(geometry: number, scratch: number, r0: number, rows: number, j0: number, j1: number): void;

@@ -44,9 +44,10 @@ const STATE_READY = 1;
 const STATE_FAILED = 2;
 const OP_GEMM = 1;
 const OP_CONV_COLUMNS = 2;
-const OP_WINOGRAD_INPUT = 3;
-const OP_WINOGRAD_PRODUCTS = 4;
-const OP_WINOGRAD_OUTPUT = 5;
+const OP_WINOGRAD_WEIGHTS = 3;
+const OP_WINOGRAD_INPUT = 4;
+const OP_WINOGRAD_PRODUCTS = 5;
+const OP_WINOGRAD_OUTPUT = 6;
 
 // The worker: instantiates the module on the shared memory, moves its GEMM scratch, then runs
 // jobs, spinning briefly and then blocking in Atomics.wait between them. Plain CommonJS so that it runs from a string,
@@ -80,6 +81,8 @@ while (wasm !== null) {
         wasm.f32_gemm(a[0], cols, a[2], a[3], a[4], a[5], a[6] + j0 * 4, a[7], a[8] + j0 * 4, a[9], a[10], a[11] ? a[11] + j0 * 4 : 0, a[12]);
       } else if (op === ${OP_CONV_COLUMNS}) {
         wasm.f32_conv2d_columns(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j0 + cols);
+      } else if (op === ${OP_WINOGRAD_WEIGHTS}) {
+        wasm.f32_winograd_weights(a[0], a[1], a[2], a[3], j0, j0 + cols);
       } else if (op === ${OP_WINOGRAD_INPUT}) {
         wasm.f32_winograd_input(a[0], a[1], a[2], a[3], j0, j0 + cols);
       } else if (op === ${OP_WINOGRAD_PRODUCTS}) {
@@ -223,12 +226,13 @@ class ThreadedKernelSet extends WasmKernelSet {
 
   /**
    * A conv of n images, cin to cout channels, on the Winograd path (geometry gp; adjoint: the
-   * adjoint's geometry, filters read as the adjoint reads them): U once, then per image its padded
-   * copy and, chunk by chunk, each of the three steps split between the threads.
+   * adjoint's geometry, filters read as the adjoint reads them): U, its output channels split,
+   * then per image its padded copy and, chunk by chunk, each of the three steps split too.
    */
   private winogradSplit(n: number, cin: number, cout: number, gp: number, xp: number, wp: number, bp: number, yp: number, sp: number, adjoint: 0 | 1): void {
     const wasm = this.wasm;
-    wasm.f32_winograd_weights(gp, wp, sp, adjoint);
+    const filterRows = Math.ceil(cout / 32) * 4;
+    this.split(OP_WINOGRAD_WEIGHTS, [gp, wp, sp, adjoint], cout, filterRows, (o0, o1) => wasm.f32_winograd_weights(gp, wp, sp, adjoint, o0, o1));
     const tileRows = wasm.f32_winograd_tile_rows(gp);
     const step = wasm.f32_winograd_chunk_rows(gp);
     const part = (count: number) => Math.ceil(count / 8);
