@@ -144,6 +144,8 @@ function deepModel(): Model {
     conv('c1', 3, 8, 3, {}, 'relu'),
     bn,
     conv('cw', 8, 8, 3, {}, 'relu'), // on the Winograd path: patches must keep its 2x2 tiles
+    plain('tanh', 'Activation', {}, 'tanh'), // pointwise on a tile-aligned patch wider than its change
+    plain('pad2', 'ZeroPadding2D', { padding: [1, 0, 0, 1] }), // and moved by padding
     conv('c2', 8, 8, 3, { strides: [2, 2] }, 'tanh'),
     plain('avg', 'AveragePooling2D', { pool: [3, 3], strides: [1, 1], padding: 'same' }),
     conv('c3', 8, 12, 3, { dilation: [2, 2], padding: 'valid' }, 'relu'),

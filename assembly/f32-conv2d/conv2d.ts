@@ -13,13 +13,13 @@ import {
 // tap and a column part per output position: two offset tables the GEMM reads B through while
 // it packs, so the column matrix of im2col is never written. The backward pass for the data
 // runs the transposed GEMM W^T * dy_n and adds each product element back through the same two
-// tables (col2im fused into the GEMM). 3x3 stride-1 convolutions with 8 or more channels in and
-// out take the Winograd path instead, both ways (winograd.ts).
+// tables (col2im fused into the GEMM). 3x3 stride-1 convolutions with enough channels take the
+// Winograd path instead, both ways (winograd.ts: winogradApplies).
 
 // Where the backward pass's scratch size is worked out: the adjoint's geometry (main thread only).
 const adjointProbe: usize = memory.data(ADJOINT_GEOMETRY_FLOATS * 4, 16);
 
-/** Scratch floats f32_conv2d needs: tap and position offset tables and the padded image. */
+/** Scratch floats f32_conv2d needs: tap and position offset tables and the padded image, or the Winograd path's. */
 export function f32_conv2d_scratch(g: usize): i32 {
   const c = changetype<Conv>(g);
   return winogradApplies(c) ? winogradScratch(c) : implicitScratch(c);
@@ -72,7 +72,7 @@ export function f32_conv2d_columns(g: usize, src: usize, w: usize, bias: usize, 
   gemm(c.cout, j1 - j0, k, w, k, false, src, 0, scratch, cols, yi, ohw, 0, 0, bias, 0, 0);
 }
 
-/** Scratch floats f32_conv2d_backward_data needs: tap and position offset tables and the padded gradient image. */
+/** Scratch floats f32_conv2d_backward_data needs: tap and position offset tables and the padded gradient image, or the Winograd path's. */
 export function f32_conv2d_backward_data_scratch(g: usize): i32 {
   if (f32_winograd_adjoint(g, adjointProbe)) return ADJOINT_GEOMETRY_FLOATS + winogradScratch(changetype<Conv>(adjointProbe));
   return implicitScratch(changetype<Conv>(g));

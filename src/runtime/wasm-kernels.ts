@@ -163,18 +163,8 @@ export class WasmKernelSet implements KernelSet {
         }
         // gemm_nt has no bias: start C at the bias and accumulate onto it.
         if (bias) wasm.f32_gemm(m, n, 0, ap, k, 0, bp, n, cp, n, rowBias, colBias, 0);
-        if (!streamed) {
-          wasm.f32_gemm_nt(m, n, k, ap, k, bp, k, cp, n, bias ? 1 : 0);
-        } else {
-          // B's rows (C's columns) a block at a time; an even number, as gemm_nt pairs columns
-          const rows = Math.max(2, Math.floor(STREAMED_BLOCK_FLOATS / k / 8) * 8);
-          const block = arena.alloc(rows * k * 4);
-          for (let j0 = 0; j0 < n; j0 += rows) {
-            const j1 = Math.min(n, j0 + rows);
-            arena.setF32(block, b.subarray(j0 * k, j1 * k));
-            wasm.f32_gemm_nt(m, j1 - j0, k, ap, k, block, k, cp + j0 * 4, n, bias ? 1 : 0);
-          }
-        }
+        if (streamed) this.gemmNtStreamed(m, n, k, ap, b, cp, bias ? 1 : 0);
+        else wasm.f32_gemm_nt(m, n, k, ap, k, bp, k, cp, n, bias ? 1 : 0);
       }
       arena.getF32(cp, c);
     });
@@ -199,6 +189,18 @@ export class WasmKernelSet implements KernelSet {
       }
       arena.getF32(cp, c);
     });
+  }
+
+  /** Inside an arena scope: C (m, n) (+)= A (m, k) * B^T with B (n, k) copied in a block of its rows (C's columns) at a time. */
+  private gemmNtStreamed(m: number, n: number, k: number, ap: number, b: Float32Array, cp: number, accumulate: number): void {
+    // an even number of rows, as gemm_nt pairs C's columns
+    const rows = Math.max(2, Math.floor(STREAMED_BLOCK_FLOATS / k / 8) * 8);
+    const block = this.arena.alloc(rows * k * 4);
+    for (let j0 = 0; j0 < n; j0 += rows) {
+      const j1 = Math.min(n, j0 + rows);
+      this.arena.setF32(block, b.subarray(j0 * k, j1 * k));
+      this.wasm.f32_gemm_nt(m, j1 - j0, k, ap, k, block, k, cp + j0 * 4, n, accumulate);
+    }
   }
 
   /** One K block of a streamed matmul: C (m, n) (+)= op(A) block * B block (kc, n), B packed tight. */
