@@ -73,5 +73,6 @@ const BYTE_MUTATORS = [bitFlips, interestingBytes, truncate, duplicateChunk, del
 
 /** One format-blind mutation, chosen by the generator. */
 export function mutateBytes(rng: Rng, input: Uint8Array): Mutation {
+  if (input.length === 0) return { bytes: Uint8Array.of(pick(rng, INTERESTING_BYTES)), note: 'one byte into an empty part' };
   return pick(rng, BYTE_MUTATORS)(rng, input);
 }
