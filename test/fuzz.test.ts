@@ -26,6 +26,29 @@ function allResults(): Promise<CaseResult[]> {
   return (results ??= runCases(cases, { size: 2, timeoutMs: FULL ? 20_000 : 10_000 }));
 }
 
+/** A problem without its particulars (sizes, paths), to count the kinds of breakage. */
+function kind(problem: string): string {
+  return problem.replace(/\d+/g, 'N').replace(/: .*$/, '');
+}
+
+/** The failed cases, the first of every kind of problem first: ten examples of ten kinds beat ten of one. */
+function diverse(failed: CaseResult[]): CaseResult[] {
+  const seen = new Set<string>();
+  const first: CaseResult[] = [];
+  for (const r of failed) {
+    const ks = r.problems.map(kind);
+    if (ks.some((k) => !seen.has(k))) first.push(r);
+    for (const k of ks) seen.add(k);
+  }
+  return [...first, ...failed.filter((r) => !first.includes(r))];
+}
+
+function kinds(results: CaseResult[]): string {
+  const counts = new Map<string, number>();
+  for (const r of results) for (const k of new Set(r.problems.map(kind))) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join('; ');
+}
+
 function example(r: CaseResult): string {
   const last = r.outcomes[r.outcomes.length - 1];
   const output = (last?.stderr || last?.stdout || '').slice(0, 300);
@@ -36,7 +59,7 @@ for (const category of categories) {
   test(`fuzz ${category}: each case fails with one clear line or succeeds with finite outputs`, async () => {
     const mine = (await allResults()).filter((r) => r.fuzzCase.category === category);
     const failed = mine.filter((r) => r.problems.length > 0);
-    const shown = failed.slice(0, EXAMPLES).map(example).join('\n  ');
+    const shown = diverse(failed).slice(0, EXAMPLES).map(example).join('\n  ');
     assert.ok(failed.length === 0, `${failed.length} of ${mine.length} ${category} cases (seed ${SEED}) broke the contract; the first ${Math.min(EXAMPLES, failed.length)}:\n  ${shown}\n`);
   });
 }
@@ -49,6 +72,7 @@ test.after(async () => {
     const mine = all.filter((r) => r.fuzzCase.category === category);
     const failed = mine.filter((r) => r.problems.length > 0).length;
     console.log(`  ${category.padEnd(14)} ${String(mine.length).padStart(5)} cases ${String(mine.length - failed).padStart(5)} passed ${String(failed).padStart(5)} failed`);
+    if (failed > 0) console.log(`      ${kinds(mine)}`);
   }
 });
 

@@ -101,8 +101,8 @@ test('Runaway memory: /dev/zero given as a model is refused at once, under 1 GiB
 });
 
 test('Hangs: `convert MODEL /proc/x` fails at once, naming /proc/x', async () => {
-  const dir = folderWith(modelFiles(shippedModel().json, shippedModel().bin));
-  assertFails(await cliIn(dir, ['convert', 'model', '/proc/x']), ['/proc/x']);
+  const dir = folderWith({ 'model.h5': readFileSync(join(fixtures, 'mnist_model.h5')) });
+  assertFails(await cliIn(dir, ['convert', 'model.h5', '/proc/x']), ['/proc/x']);
 });
 
 test('Runaway memory: a 68-byte PNG declaring 65535x65535 is refused from its header, naming the file and the size', async () => {
@@ -296,7 +296,7 @@ test('Rough CLI edges: `explain MODEL.h5` alone takes it as the model, not the i
 // ---- Library calls ----
 
 test("Library calls: `loadModel(42)` throws a ConvscopeError, without h5wasm's 'Aborted(...)'", async () => {
-  await assertThrowsConvscopeError(() => convscope.loadModel(42 as never), ['42']);
+  await assertThrowsConvscopeError(() => convscope.loadModel(42 as never), [/42|number/]);
 });
 
 test("Library calls: `backwardNet(..., {method: 'bogus'})` throws, naming the method and the valid ones", async () => {

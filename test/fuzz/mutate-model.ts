@@ -49,7 +49,8 @@ function mutateJson(rng: Rng, text: string): { text: string; note: string } {
     }
     case 1: {
       const path = pick(rng, all);
-      const value = pick(rng, VALUES);
+      // a layer named 'NaN' would be printed by info as it is, which is not a NaN result
+      const value = pick(rng, typeof valueAt(json, path) === 'string' ? VALUES.filter((v) => v !== 'NaN' && v !== 'Infinity') : VALUES);
       parentOf(json, path)[path[path.length - 1]] = value;
       return { text: JSON.stringify(json), note: `${describe(path)} = ${JSON.stringify(value).slice(0, 40)}` };
     }

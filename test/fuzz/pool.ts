@@ -69,7 +69,8 @@ class Runner {
         const last = outcomes[outcomes.length - 1];
         last.stderr += this.rawStderr;
         last.peakRss = reply.maxRss;
-        finish(outcomes, reply.maxRss > MEMORY_CEILING || last.status === null);
+        // maxRSS is a running maximum: past half the ceiling, a fresh runner measures the next case alone
+        finish(outcomes, reply.maxRss > MEMORY_CEILING / 2 || last.status === null);
       };
       const onExit = (code: number | null, signal: string | null) => {
         const why = overMemory ? '' : `\n(the runner exited: code ${code}, signal ${signal})`;
