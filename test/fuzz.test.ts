@@ -28,7 +28,7 @@ function allResults(): Promise<CaseResult[]> {
 
 /** A problem without its particulars (sizes, paths), to count the kinds of breakage. */
 function kind(problem: string): string {
-  return problem.replace(/\d+/g, 'N').replace(/: .*$/, '');
+  return problem.replace(/ \(like .*?\)/, '').replace(/\S+\.npy/g, 'FILE.npy').replace(/\d+/g, 'N').replace(/: .*$/, '');
 }
 
 /** The failed cases, the first of every kind of problem first: ten examples of ten kinds beat ten of one. */
