@@ -1,6 +1,7 @@
 // One named test for every case that issue 9 saw ("What was seen"), except packaging (tested
 // from the tarball elsewhere). Each states what must happen, not a wording: the exit code, one
-// line, and the words that line must name (the user's file or option, the problem).
+// line, and the words that line must name (the user's file or option, the problem). Library
+// calls go through src/node.ts: the core's functions plus those that take paths.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { distCli } from './helpers/cli-process.ts';
 import { assertFails, assertThrowsConvscopeError, assertWorks, cliIn, folderWith, modelFiles, shippedModel } from './helpers/cli-expect.ts';
 import { concat, float32Bytes, ihdr, npyDict, npyFile, pngFromChunks } from './fuzz/formats.ts';
 import { seeds } from './fuzz/seeds.ts';
-import * as convscope from '../src/index.ts';
+import * as convscope from '../src/node.ts';
 import { Tensor } from '../src/tensor.ts';
 
 const fixtures = join(root, 'test', 'fixtures', 'models');

@@ -35,8 +35,13 @@ const INTERNAL_TEXT: [RegExp, string][] = [
 /** NaN or Infinity printed as a number. */
 const NON_FINITE_TEXT = /\b(NaN|-?Infinity)\b/;
 
-export function internalTextProblems(text: string, where: string): string[] {
-  return INTERNAL_TEXT.filter(([re]) => re.test(text)).map(([, what]) => `${where} shows ${what}`);
+/**
+ * What `text` shows that only a bug prints. A library message may start with its function's
+ * name (`loadModel: expected ...`, as tfjs does); on the command line that name is internal.
+ */
+export function internalTextProblems(text: string, where: string, library = false): string[] {
+  const checks = library ? INTERNAL_TEXT.filter(([, what]) => !what.includes('prefix')) : INTERNAL_TEXT;
+  return checks.filter(([re]) => re.test(text)).map(([, what]) => `${where} shows ${what}`);
 }
 
 /** What is wrong with a failure's stderr: it must be one line, optionally followed by usage. */

@@ -75,7 +75,7 @@ export async function assertThrowsConvscopeError(call: () => unknown, names: (st
   const e = thrown as Error;
   assert.is(e?.name, 'ConvscopeError', `threw ${e?.name}: ${e?.message}`);
   assert.not.match(e.message, /\n/, `a message of more than one line: ${e.message}`);
-  const problems = [...internalTextProblems(e.message, 'the message'), ...internalTextProblems(printed, 'stderr')];
+  const problems = [...internalTextProblems(e.message, 'the message', true), ...internalTextProblems(printed, 'stderr', true)];
   assert.ok(problems.length === 0, `${problems.join('; ')}: ${e.message}\nprinted: ${printed.slice(0, 300)}`);
   for (const name of names) {
     const found = typeof name === 'string' ? e.message.includes(name) : name.test(e.message);
