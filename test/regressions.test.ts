@@ -135,22 +135,22 @@ test("Unchecked model folders: a model.json without layers ('Cannot read propert
 
 test("Unchecked model folders: a weight shape that is not a list ('shape.join is not a function') names the layer and 'shape'", async () => {
   const dir = folderWith(damagedModelJson((j) => (j.layers[0].weights.kernel.shape = '16x1x5x5')));
-  assertFails(await cliIn(dir, ['info', 'model']), ['model.json', 'conv1', 'shape']);
+  assertFails(await cliIn(dir, ['info', 'model']), ['model.json', /conv1|layers\[0\]/, 'shape']);
 });
 
 test("Unchecked model folders: a weight offset outside weights.bin ('Offset is outside the bounds of the DataView') names the layer and 'offset'", async () => {
   const dir = folderWith(damagedModelJson((j) => (j.layers[2].weights.kernel.offset = -10)));
-  assertFails(await cliIn(dir, ['info', 'model']), ['conv2', 'offset']);
+  assertFails(await cliIn(dir, ['info', 'model']), [/conv2|layers\[2\]/, 'offset']);
 });
 
 test('Unchecked model folders: a missing weight offset is refused (it read every weight from offset 0)', async () => {
   const dir = folderWith(damagedModelJson((j) => delete j.layers[2].weights.kernel.offset));
-  assertFails(await cliIn(dir, ['predict', 'model', 'digit.npy']), ['conv2', 'offset']);
+  assertFails(await cliIn(dir, ['predict', 'model', 'digit.npy']), [/conv2|layers\[2\]/, 'offset']);
 });
 
 test('Unchecked model folders: a missing activation is refused (it was taken as linear)', async () => {
   const dir = folderWith(damagedModelJson((j) => delete j.layers[0].activation));
-  assertFails(await cliIn(dir, ['predict', 'model', 'digit.npy']), ['conv1', 'activation']);
+  assertFails(await cliIn(dir, ['predict', 'model', 'digit.npy']), [/conv1|layers\[0\]/, 'activation']);
 });
 
 test('Unchecked model folders: `convert` writes folders that run (every fixture that loads)', async () => {
