@@ -28,7 +28,8 @@ const INTERNAL_TEXT: [RegExp, string][] = [
   [/\bAborted\b/, "emscripten's 'Aborted'"],
   [/^\s*at .*(:\d+:\d+\)?|<anonymous>\)?|\(native\))$/m, 'a stack frame'],
   [/\.tmp\b/, 'a temporary .tmp path'],
-  [/(^|: )[a-z]+[A-Z][A-Za-z0-9]*: /, "a function's name as a prefix (like 'readImageTensor: ')"],
+  // right after `convscope CMD: ` (later, `inputShape: ` is a model.json key, which is fine)
+  [/^convscope [\w-]+: [a-z]+[A-Z][A-Za-z0-9]*: /m, "a function's name as a prefix (like 'readImageTensor: ')"],
   [/^convscope ([\w-]+): \1: /, "a doubled prefix (like 'convscope gradcam: gradcam: ')"],
 ];
 
