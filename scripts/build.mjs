@@ -3,6 +3,7 @@
 // them (so that the library finds its kernels wherever it is bundled), the bundled JavaScript of
 // the library's two entries and the CLI, and the library's type declarations.
 import { execFileSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -23,9 +24,18 @@ writeFileSync(join(root, 'build', 'wasm-base64.d.ts'), `export declare const was
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const esbuildArgs = ['--bundle', '--format=esm', '--target=es2022', '--packages=external', '--outdir=dist', '--log-level=warning'];
-run(bin('esbuild'), ['index=src/index.ts', '--platform=neutral', ...esbuildArgs]);
+run(bin('esbuild'), ['index=src/index.ts', '--platform=neutral', '--metafile=dist/index.meta.json', ...esbuildArgs]);
+// The core must run in browsers: no Node built-in may be imported from it, directly or not.
+const coreImports = Object.values(JSON.parse(readFileSync(join(root, 'dist', 'index.meta.json'), 'utf8')).outputs)
+  .flatMap((o) => o.imports.map((i) => i.path));
+const nodeOnly = coreImports.filter((p) => p.startsWith('node:') || builtinModules.includes(p));
+rmSync(join(root, 'dist', 'index.meta.json'));
+if (nodeOnly.length > 0) {
+  console.error(`build: the core (src/index.ts) imports Node built-ins: ${[...new Set(nodeOnly)].join(', ')}; move that code behind src/node.ts`);
+  process.exit(1);
+}
 run(bin('esbuild'), ['node=src/node.ts', 'cli=src/cli/main.ts', '--platform=node', ...esbuildArgs]);
-run(bin('tsc'), ['-p', 'tsconfig.types.json']);
+run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.types.json']);
 
 // tsc keeps the sources' '.ts' import specifiers in declarations; consumers resolve '.js' ones.
 for (const file of readdirSync(join(root, 'dist', 'types'), { recursive: true })) {
