@@ -1,22 +1,33 @@
+import { ConvscopeError } from './errors.ts';
+import { checkMemory } from './limits.ts';
+
 /** A dense float32 tensor: a shape and its row-major data. The engine is channels-first (NCHW). */
 export class Tensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
 
+  /**
+   * shape: an array of whole numbers >= 0; data: as many values as the shape holds (a
+   * Float32Array is kept, not copied). Without data the tensor is zeros, allocated only when the
+   * size is under the memory limit (see limits.ts).
+   */
   constructor(shape: readonly number[], data?: Float32Array | ArrayLike<number>) {
-    for (const d of shape) {
-      if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: bad shape [${shape.join(', ')}]`);
-    }
-    const size = sizeOf(shape);
-    this.shape = [...shape];
+    const size = checkShape(shape);
     if (data === undefined) {
+      checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
       this.data = new Float32Array(size);
     } else {
-      if (data.length !== size) {
-        throw new Error(`Tensor: shape [${shape.join(', ')}] needs ${size} values but got ${data.length}`);
+      const length = typeof data === 'object' && data !== null ? (data as ArrayLike<number>).length : undefined;
+      if (typeof length !== 'number') {
+        throw new ConvscopeError('E_ARGUMENT', `a tensor's data must be a Float32Array or an array of numbers, not ${kindOf(data)}`);
       }
+      if (length !== size) {
+        throw new ConvscopeError('E_SHAPE', `a tensor of shape ${formatShape(shape)} needs ${size} values but got ${length}`);
+      }
+      if (!(data instanceof Float32Array)) checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
       this.data = data instanceof Float32Array ? data : Float32Array.from(data);
     }
+    this.shape = [...shape];
   }
 
   static zeros(shape: readonly number[]): Tensor {
@@ -32,8 +43,8 @@ export class Tensor {
   }
 
   reshape(shape: readonly number[]): Tensor {
-    if (sizeOf(shape) !== this.size) {
-      throw new Error(`reshape: cannot view [${this.shape.join(', ')}] as [${shape.join(', ')}]`);
+    if (checkShape(shape) !== this.size) {
+      throw new ConvscopeError('E_SHAPE', `cannot reshape a tensor of shape ${formatShape(this.shape)} (${this.size} values) to ${formatShape(shape)}`);
     }
     return new Tensor(shape, this.data);
   }
@@ -45,6 +56,23 @@ export class Tensor {
   toString(): string {
     return `Tensor[${this.shape.join(', ')}]`;
   }
+}
+
+/** The number of values a shape holds, after checking it is an array of whole numbers >= 0 (E_ARGUMENT otherwise). */
+export function checkShape(shape: readonly number[]): number {
+  const valid = Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0);
+  if (!valid) {
+    const given = Array.isArray(shape) ? `[${shape.map(kindOf).join(', ')}]` : kindOf(shape);
+    throw new ConvscopeError('E_ARGUMENT', `a tensor's shape must be an array of whole numbers >= 0, not ${given}`);
+  }
+  const size = sizeOf(shape);
+  if (!Number.isSafeInteger(size)) checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
+  return size;
+}
+
+/** A number as itself, anything else by its kind, for messages. */
+function kindOf(v: unknown): string {
+  return typeof v === 'number' ? String(v) : v === null ? 'null' : v === undefined ? 'nothing' : typeof v === 'string' ? `'${v}'` : `a ${typeof v}`;
 }
 
 export function sizeOf(shape: readonly number[]): number {
