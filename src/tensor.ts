@@ -76,12 +76,14 @@ function kindOf(v: unknown): string {
 }
 
 export function sizeOf(shape: readonly number[]): number {
+  if (!Array.isArray(shape)) throw new ConvscopeError('E_ARGUMENT', `a shape must be an array of whole numbers, not ${kindOf(shape)}`);
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
 export function formatShape(shape: readonly number[]): string {
+  if (!Array.isArray(shape)) return kindOf(shape);
   return `[${shape.join(', ')}]`;
 }
 
@@ -115,6 +117,11 @@ export function windowOutputLength(input: number, k: number, stride: number, dil
  * max((out - 1) * stride + k_eff - in, 0), the odd extra at the end (bottom/right).
  */
 export function samePadding(input: number, k: number, stride: number, dilation = 1): { before: number; after: number } {
+  for (const [name, v, min] of [['input', input, 0], ['kernel', k, 1], ['stride', stride, 1], ['dilation', dilation, 1]] as const) {
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= min)) {
+      throw new ConvscopeError('E_ARGUMENT', `samePadding: the ${name} size must be a whole number >= ${min}, not ${kindOf(v)}`);
+    }
+  }
   const out = Math.ceil(input / stride);
   const total = Math.max((out - 1) * stride + dilatedExtent(k, dilation) - input, 0);
   const before = Math.floor(total / 2);
@@ -129,6 +136,10 @@ export function kerasPadding2d(
   stride: readonly [number, number],
   dilation: readonly [number, number] = [1, 1],
 ): Padding2d {
+  if (mode !== 'valid' && mode !== 'same') throw new ConvscopeError('E_ARGUMENT', `kerasPadding2d: unknown padding mode ${kindOf(mode)}; valid modes: valid, same`);
+  for (const [name, pair] of [['inputHW', inputHW], ['kernel', kernel], ['stride', stride], ['dilation', dilation]] as const) {
+    if (!(Array.isArray(pair) && pair.length === 2)) throw new ConvscopeError('E_ARGUMENT', `kerasPadding2d: ${name} must be [height, width], not ${Array.isArray(pair) ? `an array of ${pair.length}` : kindOf(pair)}`);
+  }
   if (mode === 'valid') return { ...NO_PADDING };
   const v = samePadding(inputHW[0], kernel[0], stride[0], dilation[0]);
   const h = samePadding(inputHW[1], kernel[1], stride[1], dilation[1]);

@@ -3,6 +3,7 @@ import { dirname, join, resolve, basename } from 'node:path';
 import type { Report } from '../methods/report.ts';
 import { encodePng } from './png-output.ts';
 import { writeFileAtomic } from './atomic-write.ts';
+import { argumentError, describe } from '../check.ts';
 
 function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -47,6 +48,10 @@ ${sections}
  * and moved in only when all are done, index.html last, so a failed run leaves no half report.
  */
 export function writeReport(report: Report, dir: string): void {
+  if (typeof report !== 'object' || report === null || !Array.isArray(report.sections) || !Array.isArray(report.prediction)) {
+    throw argumentError(`the report must be what buildReport returns, not ${describe(report)}`);
+  }
+  if (typeof dir !== 'string' || dir === '') throw argumentError(`the report folder must be given as a path, not ${describe(dir)}`);
   const target = resolve(dir);
   mkdirSync(dirname(target), { recursive: true });
   const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));

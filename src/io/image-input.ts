@@ -3,6 +3,10 @@ import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { Tensor } from '../tensor.ts';
+import { ConvscopeError, type ErrorCode } from '../errors.ts';
+import { checkMemory, memoryLimit } from '../limits.ts';
+import { argumentError, checkOptions, describe } from '../check.ts';
+import { checkImageSize, isJpeg, isPng, readImageHeader } from './image-header.ts';
 
 export interface ImageInputOptions {
   channels: 1 | 3;
@@ -24,11 +28,6 @@ interface Decoded {
   maxSample: number;
 }
 
-const SUPPORTED = 'supported formats: PNG, JPEG';
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const JPEG_MAGIC = [0xff, 0xd8, 0xff];
-// jpeg-js's own default; above it a decode throws rather than exhausting the heap.
-const JPEG_MAX_MEMORY_MB = 512;
 
 /**
  * Reads a PNG or JPEG file (told apart by their magic bytes) as a model input of shape
@@ -49,17 +48,9 @@ const JPEG_MAX_MEMORY_MB = 512;
  * ```
  */
 export function readImageTensor(path: string, opts: ImageInputOptions): Tensor {
-  const { channels, height, width, scale = 1 } = opts;
-  const fail = (problem: string): never => {
-    throw new Error(`readImageTensor: ${path}: ${problem}`);
-  };
-  if (channels !== 1 && channels !== 3) fail(`channels must be 1 or 3, got ${channels}`);
-  if (!isPositiveInt(height) || !isPositiveInt(width)) fail(`height and width must be positive integers, got ${height}x${width}`);
-  const mean = perChannel(opts.mean, 0, 'mean', channels, fail);
-  const std = perChannel(opts.std, 1, 'std', channels, fail);
-  if (std.some((s) => s === 0)) fail('std has a 0 entry');
-
-  const image = decode(readFileSync(path), fail);
+  if (typeof path !== 'string' || path === '') throw argumentError(`the image must be a path, not ${describe(path)}`);
+  const { channels, height, width, scale, mean, std } = checkImageOptions(opts, path);
+  const image = decode(readFileSync(path), path, channels);
   const planes = toPlanes(image, channels);
   const sized = image.height === height && image.width === width
     ? planes
@@ -72,12 +63,44 @@ export function readImageTensor(path: string, opts: ImageInputOptions): Tensor {
   return new Tensor([channels, height, width], sized);
 }
 
-function isPositiveInt(n: number): boolean {
-  return Number.isInteger(n) && n > 0;
+/**
+ * The options with their defaults, each checked: channels 1 or 3, a size that fits the memory
+ * limit, and scale, mean and std finite numbers whose quotients stay finite for 0..255 pixels
+ * (a std of 1e-45 or a scale of 1e38 would make every value Infinity).
+ */
+function checkImageOptions(options: ImageInputOptions, name: string): Required<ImageInputOptions> {
+  const opts = checkOptions(options, 'the image options');
+  const { channels, height, width, scale = 1 } = opts;
+  const fail = (problem: string): never => {
+    throw argumentError(`${name}: ${problem}`);
+  };
+  if (channels !== 1 && channels !== 3) fail(`channels must be 1 or 3, not ${describe(channels)}`);
+  if (!isPositiveInt(height) || !isPositiveInt(width)) fail(`height and width must be positive integers, not ${describe(height)} and ${describe(width)}`);
+  checkMemory(channels * height * width * 4, `${name}: an input of ${channels}x${height}x${width}`);
+  if (!(typeof scale === 'number' && Number.isFinite(scale))) fail(`scale must be a finite number, not ${describe(scale)}`);
+  const mean = perChannel(opts.mean, 0, 'mean', channels, fail);
+  const std = perChannel(opts.std, 1, 'std', channels, fail);
+  if (std.some((s) => s === 0)) fail('std has a 0 entry');
+  for (let c = 0; c < channels; c++) {
+    for (const pixel of [0, 255]) {
+      const v = Math.fround((Math.fround(pixel * scale) - mean[c]) / std[c]);
+      if (!Number.isFinite(v)) {
+        fail(`scale ${scale}, mean ${mean[c]} and std ${std[c]} turn the pixel value ${pixel} into ${v}; choose values that keep 0..255 within float32 range`);
+      }
+    }
+  }
+  return { channels, height, width, scale, mean, std };
 }
 
-function perChannel(values: number[] | undefined, fallback: number, name: string, channels: number, fail: (p: string) => never): number[] {
+function isPositiveInt(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+}
+
+function perChannel(values: unknown, fallback: number, name: string, channels: number, fail: (p: string) => never): number[] {
   if (values === undefined) return new Array<number>(channels).fill(fallback);
+  if (!Array.isArray(values) || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    return fail(`${name} must be an array of finite numbers, not ${describe(values)}`);
+  }
   if (values.length === 1) return new Array<number>(channels).fill(values[0]);
   if (values.length !== channels) {
     fail(`${name} has ${values.length} entries but the input has ${channels} channel${channels === 1 ? '' : 's'}; give one entry, or one per channel`);
@@ -85,32 +108,44 @@ function perChannel(values: number[] | undefined, fallback: number, name: string
   return values;
 }
 
-function startsWith(bytes: Uint8Array, magic: number[]): boolean {
-  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+/** The decoders' own messages, kept when they are plain text (not a TypeError from inside). */
+function decoderDetail(e: unknown): string {
+  const message = typeof e === 'string' ? e : e instanceof Error && e.constructor === Error ? e.message : '';
+  return message && !/undefined|TypeError|RangeError|Cannot read/.test(message) ? ` (${message})` : '';
 }
 
-function decode(bytes: Buffer, fail: (p: string) => never): Decoded {
-  if (startsWith(bytes, PNG_MAGIC)) {
+function decode(bytes: Uint8Array, name: string, channels: number): Decoded {
+  const header = readImageHeader(bytes, name);
+  checkImageSize(header, name, channels);
+  const fail = (code: ErrorCode, problem: string): never => {
+    throw new ConvscopeError(code, `${name}: ${problem}`);
+  };
+  if (isPng(bytes)) {
     let png;
     try {
       // skipRescale: 16-bit samples arrive whole, and are scaled in float below.
-      png = PNG.sync.read(bytes, { skipRescale: true });
+      png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
     } catch (e) {
-      return fail(`corrupt or truncated PNG (pngjs: ${(e as Error).message})`);
+      return fail('E_FORMAT', `corrupt or truncated PNG${decoderDetail(e)}`);
     }
     // A palette image arrives as 8-bit colours whatever its index depth.
     const maxSample = png.palette ? 255 : 2 ** png.depth - 1;
     return { width: png.width, height: png.height, rgba: png.data, maxSample };
   }
-  if (startsWith(bytes, JPEG_MAGIC)) {
+  if (isJpeg(bytes)) {
     try {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxMemoryUsageInMB: JPEG_MAX_MEMORY_MB });
+      // jpeg-js's own limits, as a second guard behind the header check: the same memory ceiling.
+      const img = jpeg.decode(bytes, {
+        useTArray: true, formatAsRGBA: true, tolerantDecoding: false,
+        maxMemoryUsageInMB: Math.max(1, Math.floor(memoryLimit() / 2 ** 20)),
+        maxResolutionInMP: memoryLimit() / 4 / 1e6,
+      });
       return { width: img.width, height: img.height, rgba: img.data, maxSample: 255 };
     } catch (e) {
-      return fail(`cannot decode JPEG: corrupt, truncated or too large (jpeg-js: ${(e as Error).message})`);
+      return fail('E_FORMAT', `cannot decode JPEG: corrupt or truncated${decoderDetail(e)}`);
     }
   }
-  return fail(`not a PNG or JPEG image (${SUPPORTED})`);
+  return fail('E_FORMAT', 'not a PNG or JPEG image (supported formats: PNG, JPEG)');
 }
 
 /** Interleaved RGBA to channels-first float planes of 0..255. */

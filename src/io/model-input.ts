@@ -1,6 +1,8 @@
 import { readNpyTensor } from './npy.ts';
 import { readImageTensor } from './image-input.ts';
 import type { Tensor } from '../tensor.ts';
+import { ConvscopeError } from '../errors.ts';
+import { argumentError, describe } from '../check.ts';
 
 export interface InputOptions {
   /** Pixel values 0..255 are multiplied by this (default 1: the MNIST model takes 0..255). */
@@ -14,9 +16,13 @@ export interface InputOptions {
  * image converted to the model's channel count and size, then scaled.
  */
 export async function readModelInput(path: string, inputShape: readonly number[], opts: InputOptions = {}): Promise<Tensor> {
+  if (typeof path !== 'string' || path === '') throw argumentError(`the input file must be given as a path, not ${describe(path)}`);
+  if (!(Array.isArray(inputShape) && inputShape.every((d) => Number.isSafeInteger(d) && d > 0))) {
+    throw argumentError(`the model's input shape must be an array of positive whole numbers (model.inputShape), not ${describe(inputShape)}`);
+  }
   if (path.toLowerCase().endsWith('.npy')) return readNpyTensor(path);
   if (inputShape.length !== 3 || (inputShape[0] !== 1 && inputShape[0] !== 3)) {
-    throw new Error(`${path}: the model takes ${inputShape.join('x')} inputs, not images; give a .npy file`);
+    throw new ConvscopeError('E_SHAPE', `${path}: the model takes ${inputShape.join('x')} inputs, not images; give a .npy file`);
   }
   return readImageTensor(path, { channels: inputShape[0] as 1 | 3, height: inputShape[1], width: inputShape[2], ...opts });
 }
