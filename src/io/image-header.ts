@@ -102,19 +102,19 @@ export function checkImageSize(header: ImageHeader, name: string, channels: numb
   }
   const pixels = width * height;
   const planes = pixels * channels * 4;
-  let needed: number;
   if (format === 'PNG') {
     const raw = height * (1 + Math.ceil((width * samples * depth) / 8));
+    // pngjs inflates and unfilters the rows (two copies of raw), then expands to RGBA (16-bit: two bytes a sample).
+    const needed = 2 * raw + pixels * 4 * (depth === 16 ? 2 : 1) + planes;
+    checkMemory(needed, `${name}: decoding this ${size} ${format}`);
     if (raw > header.compressedBytes * DEFLATE_MAX_RATIO) {
       throw new ConvscopeError('E_FORMAT', `${name}: corrupt or truncated PNG: its ${header.compressedBytes} bytes of pixel data cannot hold the ${size} pixels its header declares`);
     }
-    // pngjs inflates and unfilters the rows (two copies of raw), then expands to RGBA (16-bit: two bytes a sample).
-    needed = 2 * raw + pixels * 4 * (depth === 16 ? 2 : 1) + planes;
-  } else {
-    // jpeg-js keeps a 256-byte Int32Array (and its object, ~100 bytes) per 8x8 block and component,
-    // one byte per sample decoded, then RGBA.
-    needed = pixels * samples * (Math.ceil(356 / 64) + 1) + pixels * 4 + planes;
+    return needed;
   }
+  // jpeg-js keeps a 256-byte Int32Array (and its object, ~100 bytes) per 8x8 block and component,
+  // one byte per sample decoded, then RGBA.
+  const needed = pixels * samples * (Math.ceil(356 / 64) + 1) + pixels * 4 + planes;
   checkMemory(needed, `${name}: decoding this ${size} ${format}`);
   return needed;
 }

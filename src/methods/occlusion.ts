@@ -85,7 +85,7 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
   const fill = opts.fill ?? 0;
 
   const target = occlusionTarget(model, opts);
-  const forward = model.forward(batch, model.layers[target.last].name, { allowNonFinite: opts.allowNonFinite });
+  const forward = model.forward(input, model.layers[target.last].name, { allowNonFinite: opts.allowNonFinite });
   target.resolve(forward.output);
   const baseline = target.measure(forward.output)[0];
   const { ny, nx } = occlusionGrid(h, w, size, stride);

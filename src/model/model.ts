@@ -97,7 +97,7 @@ export class Model {
     const { allowNonFinite } = runOptions(options);
     const last = until === undefined ? this.layers.length - 1 : this.layerIndex(until);
     const { batch, batched } = this.toBatch(x);
-    checkFiniteInput(batch.data, batch.shape, 'the input', allowNonFinite);
+    checkFiniteInput(x.data, x.shape, 'the input', allowNonFinite);
     const result = this.run(batch, last, batched);
     checkFiniteResult(result.output.data, result.output.shape, `the output of layer '${this.layers[last].name}'`, allowNonFinite);
     return result;
@@ -125,7 +125,7 @@ export class Model {
     checkInteger(chunk, 'chunk', 1);
     const last = until === undefined ? this.layers.length - 1 : this.layerIndex(until);
     const { batch, batched } = this.toBatch(x);
-    checkFiniteInput(batch.data, batch.shape, 'the input', allowNonFinite);
+    checkFiniteInput(x.data, x.shape, 'the input', allowNonFinite);
     const n = batch.shape[0];
     const per = batch.size / Math.max(n, 1);
     const outShape = this.layers[last].outputShape;
