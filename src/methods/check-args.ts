@@ -1,4 +1,5 @@
 import { Model } from '../model/model.ts';
+import { ConvscopeError } from '../errors.ts';
 import type { Layer } from '../layers/layer.ts';
 import { argumentError, checkBoolean, checkOptions, checkTensor, describe } from '../check.ts';
 
@@ -19,7 +20,7 @@ export function checkMethodCall<T extends { allowNonFinite?: boolean }>(model: u
   const opts = checkOptions(options);
   checkBoolean(opts.allowNonFinite, 'allowNonFinite');
   const { batch: x } = model.toBatch(input);
-  if (!batch && x.shape[0] !== 1) throw argumentError(`give one input ${shapeText(model.inputShape)}, not a batch of ${x.shape[0]}`);
+  if (!batch && x.shape[0] !== 1) throw new ConvscopeError('E_SHAPE', `give one input ${shapeText(model.inputShape)}, not a batch of ${x.shape[0]}`);
   return opts;
 }
 

@@ -38,6 +38,7 @@ const METHODS: BackwardMethod[] = ['deconvnet', 'salinet', 'desalinet'];
  * Everything convscope shows for one input, as pictures with captions: the input and the
  * prediction; every layer's feature maps; every conv layer's top channels with their
  * DeconvNet, SaliNet and DeSaliNet reconstructions; occlusion and Grad-CAM for the predicted class.
+ * NaN or Infinity in the input or a result is an error (E_NONFINITE) unless `allowNonFinite` is set.
  */
 export function buildReport(
   model: Model, input: Tensor, options: { inputName: string; modelName: string; topK?: number; allowNonFinite?: boolean },

@@ -18,7 +18,8 @@ export interface TopChannel {
  * The k channels of a layer with the largest activation for one input (ranked by their maximum,
  * as Zeiler & Fergus chose what to show), each with its feature map and the backward-net
  * projection of its strongest activation (unit 'max', the default; 'all': the whole channel)
- * by each backward net asked for.
+ * by each backward net asked for. NaN or Infinity in the input or a result is an error
+ * (E_NONFINITE) unless `allowNonFinite` is set.
  *
  *   const top = topChannels(model, digit, { layer: 'conv2', k: 9, methods: ['deconvnet'] });
  */
