@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { readImageHeader, checkImageSize } from '../src/io/image-header.ts';
-import { readImageTensor } from '../src/io/image-input.ts';
+import { readImageTensor } from '../src/node/inputs.ts';
 import { expectConvscopeError } from './helpers/errors.ts';
 import { jpegDeclaring, pngDeclaring } from './helpers/png.ts';
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
-import { readImageTensor } from '../src/io/image-input.ts';
+import { readImageTensor } from '../src/node/inputs.ts';
+import { readImageTensor as readImageBytes } from '../src/io/image-input.ts';
 import { expectConvscopeError } from './helpers/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'convscope-image-input-'));
@@ -247,8 +248,8 @@ test('scale, mean and std must be finite numbers', async () => {
   await expectConvscopeError(() => readImageTensor(path, { ...base, scale: '2' as never }), 'E_ARGUMENT', "scale must be a finite number, not the string '2'");
   await expectConvscopeError(() => readImageTensor(path, { ...base, mean: [Infinity] }), 'E_ARGUMENT', 'mean must be an array of finite numbers');
   await expectConvscopeError(() => readImageTensor(path, { ...base, std: 2 as never }), 'E_ARGUMENT', 'std must be an array of finite numbers, not the number 2');
-  await expectConvscopeError(() => readImageTensor(path, null as never), 'E_ARGUMENT', 'the image options must be an object, not null');
-  await expectConvscopeError(() => readImageTensor(null as never, base), 'E_ARGUMENT', 'the image must be a path, not null');
+  await expectConvscopeError(() => readImageBytes(new Uint8Array(8), null as never), 'E_ARGUMENT', 'the image options must be an object, not null');
+  await expectConvscopeError(() => readImageBytes(null as never, base), 'E_ARGUMENT', 'image: expected the bytes of a PNG or JPEG file', 'not null');
   await expectConvscopeError(() => readImageTensor(path, { ...base, height: 1e6, width: 1e6 }), 'E_TOO_LARGE', path, 'an input of 1x1000000x1000000');
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { loadModel, loadModelSpec } from '../src/model/load.ts';
+import { loadModel, loadModelSpec } from '../src/node.ts';
 import { Model } from '../src/model/model.ts';
 import { Tensor } from '../src/tensor.ts';
 import { backwardNet } from '../src/methods/backward-net.ts';

@@ -1,15 +1,19 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve, basename } from 'node:path';
 import type { Report } from '../methods/report.ts';
 import { encodePng } from './png-output.ts';
-import { writeFileAtomic } from './atomic-write.ts';
 import { argumentError, describe } from '../check.ts';
 
 function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+function checkReport(report: Report): void {
+  if (typeof report !== 'object' || report === null || !Array.isArray(report.sections) || !Array.isArray(report.prediction)) {
+    throw argumentError(`the report must be what buildReport returns, not ${describe(report)}`);
+  }
+}
+
 export function reportHtml(report: Report): string {
+  checkReport(report);
   const rows = report.prediction.map((p) => `<tr><td>class ${p.cls}</td><td><div class="bar" style="width:${Math.max(0, Math.min(1, p.value)) * 200}px"></div></td><td>${p.value.toFixed(4)}</td></tr>`).join('\n');
   const sections = report.sections.map((s) => `
 <section>
@@ -43,26 +47,11 @@ ${sections}
 `;
 }
 
-/**
- * Writes DIR/index.html and its pictures. They are written into a new folder beside DIR first
- * and moved in only when all are done, index.html last, so a failed run leaves no half report.
- */
-export function writeReport(report: Report, dir: string): void {
-  if (typeof report !== 'object' || report === null || !Array.isArray(report.sections) || !Array.isArray(report.prediction)) {
-    throw argumentError(`the report must be what buildReport returns, not ${describe(report)}`);
-  }
-  if (typeof dir !== 'string' || dir === '') throw argumentError(`the report folder must be given as a path, not ${describe(dir)}`);
-  const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));
-  try {
-    for (const s of report.sections) for (const f of s.figures) writeFileAtomic(join(staging, f.file), encodePng(f.canvas));
-    writeFileAtomic(join(staging, 'index.html'), reportHtml(report));
-    mkdirSync(target, { recursive: true });
-    const files = readdirSync(staging).filter((f) => f !== 'index.html');
-    for (const f of files) renameSync(join(staging, f), join(target, f));
-    renameSync(join(staging, 'index.html'), join(target, 'index.html'));
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+/** The report's files by name: its pictures (PNG) and index.html, last. */
+export function reportFiles(report: Report): Map<string, Uint8Array> {
+  checkReport(report);
+  const files = new Map<string, Uint8Array>();
+  for (const s of report.sections) for (const f of s.figures) files.set(f.file, encodePng(f.canvas));
+  files.set('index.html', new TextEncoder().encode(reportHtml(report)));
+  return files;
 }

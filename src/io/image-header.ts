@@ -104,8 +104,9 @@ export function checkImageSize(header: ImageHeader, name: string, channels: numb
   const planes = pixels * channels * 4;
   if (format === 'PNG') {
     const raw = height * (1 + Math.ceil((width * samples * depth) / 8));
-    // pngjs inflates and unfilters the rows (two copies of raw), then expands to RGBA (16-bit: two bytes a sample).
-    const needed = 2 * raw + pixels * 4 * (depth === 16 ? 2 : 1) + planes;
+    // fast-png inflates and unfilters the rows (two copies of raw); a palette or a low bit depth is
+    // then expanded to a byte a sample (at most four a pixel).
+    const needed = 2 * raw + pixels * 4 + planes;
     checkMemory(needed, `${name}: decoding this ${size} ${format}`);
     if (raw > header.compressedBytes * DEFLATE_MAX_RATIO) {
       throw new ConvscopeError('E_FORMAT', `${name}: corrupt or truncated PNG: its ${header.compressedBytes} bytes of pixel data cannot hold the ${size} pixels its header declares`);

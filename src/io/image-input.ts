@@ -1,9 +1,8 @@
 import { resizeBilinear } from './resize.ts';
-import { readFileSync } from 'node:fs';
-import { PNG } from 'pngjs';
+import { decodePng } from './png-decode.ts';
 import jpeg from 'jpeg-js';
 import { Tensor } from '../tensor.ts';
-import { ConvscopeError, type ErrorCode } from '../errors.ts';
+import { ConvscopeError } from '../errors.ts';
 import { checkMemory, memoryLimit } from '../limits.ts';
 import { argumentError, checkOptions, describe } from '../check.ts';
 import { checkImageSize, isJpeg, isPng, readImageHeader } from './image-header.ts';
@@ -18,23 +17,38 @@ export interface ImageInputOptions {
   mean?: number[];
   /** Divides after subtracting the mean; one entry, or one per channel. */
   std?: number[];
+  /** Names the image in messages (its file name); default 'image'. */
+  name?: string;
 }
 
-/** Decoded pixels, always four interleaved samples (R, G, B, A) of 0..maxSample. */
+/** Decoded RGBA pixels, as a canvas's getImageData() returns them (ImageData has this shape). */
+export interface ImageDataLike {
+  data: Uint8ClampedArray | Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** A PNG or JPEG file's bytes, or pixels already decoded. */
+export type ImageSource = Uint8Array | ArrayBuffer | ImageDataLike;
+
+/** Decoded pixels: `channels` interleaved samples a pixel (grey, grey+alpha, RGB, RGBA) of 0..maxSample. */
 interface Decoded {
   width: number;
   height: number;
-  rgba: ArrayLike<number>;
+  samples: ArrayLike<number>;
+  channels: number;
   maxSample: number;
 }
 
-
 /**
- * Reads a PNG or JPEG file (told apart by their magic bytes) as a model input of shape
- * (channels, height, width).
+ * Reads a PNG or JPEG file's bytes (told apart by their magic bytes), or decoded RGBA pixels, as a
+ * model input of shape (channels, height, width). (The Node entry also takes a path.)
  *
- * Alpha is dropped, not composited, as Keras's image loading does (except that pngjs blackens
- * the one colour a tRNS chunk marks transparent). Colour becomes grey by ITU-R 601 luma
+ * The image's size is read from its header first and the decode refused (E_TOO_LARGE) when it
+ * would pass the memory limit (limits.ts); scale, mean and std must keep every pixel finite.
+ *
+ * Alpha is dropped, not composited, as Keras's image loading does (a tRNS chunk's transparent colour
+ * keeps its colour, as PIL's convert('RGB') keeps it). Colour becomes grey by ITU-R 601 luma
  * (0.299 R + 0.587 G + 0.114 B); grey becomes colour by repetition. 16-bit and low-bit-depth
  * PNGs are scaled to 0..255 without rounding. The image is then resized, unless it
  * already has the size, by bilinear interpolation with half-pixel centres, as
@@ -43,14 +57,13 @@ interface Decoded {
  * (pixel * scale - mean[c]) / std[c].
  *
  * ```ts
- * const x = readImageTensor('digit.png', { channels: 1, height: 28, width: 28, scale: 1 / 255 });
+ * const x = readImageTensor(pngBytes, { channels: 1, height: 28, width: 28, scale: 1 / 255 });
  * const batch = x.reshape([1, 1, 28, 28]);
  * ```
  */
-export function readImageTensor(path: string, opts: ImageInputOptions): Tensor {
-  if (typeof path !== 'string' || path === '') throw argumentError(`the image must be a path, not ${describe(path)}`);
-  const { channels, height, width, scale, mean, std } = checkImageOptions(opts, path);
-  const image = decode(readFileSync(path), path, channels);
+export function readImageTensor(source: ImageSource, opts: ImageInputOptions): Tensor {
+  const { channels, height, width, scale, mean, std, name } = checkImageOptions(opts);
+  const image = isImageData(source) ? fromImageData(source, name, channels) : decode(toBytes(source, name), name, channels);
   const planes = toPlanes(image, channels);
   const sized = image.height === height && image.width === width
     ? planes
@@ -65,12 +78,13 @@ export function readImageTensor(path: string, opts: ImageInputOptions): Tensor {
 
 /**
  * The options with their defaults, each checked: channels 1 or 3, a size that fits the memory
- * limit, and scale, mean and std finite numbers whose quotients stay finite for 0..255 pixels
+ * limit, and scale, mean and std finite numbers whose results stay finite for 0..255 pixels
  * (a std of 1e-45 or a scale of 1e38 would make every value Infinity).
  */
-function checkImageOptions(options: ImageInputOptions, name: string): Required<ImageInputOptions> {
+function checkImageOptions(options: ImageInputOptions): Required<ImageInputOptions> {
   const opts = checkOptions(options, 'the image options');
-  const { channels, height, width, scale = 1 } = opts;
+  const { channels, height, width, scale = 1, name = 'image' } = opts;
+  if (typeof name !== 'string') throw argumentError(`the image's name must be a string, not ${describe(name)}`);
   const fail = (problem: string): never => {
     throw argumentError(`${name}: ${problem}`);
   };
@@ -89,7 +103,27 @@ function checkImageOptions(options: ImageInputOptions, name: string): Required<I
       }
     }
   }
-  return { channels, height, width, scale, mean, std };
+  return { channels, height, width, scale, mean, std, name };
+}
+
+function isImageData(source: ImageSource): source is ImageDataLike {
+  return typeof source === 'object' && source !== null && 'data' in source && 'width' in source && 'height' in source &&
+    (source.data instanceof Uint8ClampedArray || source.data instanceof Uint8Array) && source.data.length === 4 * source.width * source.height;
+}
+
+function fromImageData(source: ImageDataLike, name: string, channels: number): Decoded {
+  const { width, height } = source;
+  if (!isPositiveInt(width) || !isPositiveInt(height)) {
+    throw argumentError(`${name}: the pixels must be at least 1x1, not ${describe(width)}x${describe(height)}`);
+  }
+  checkMemory(width * height * channels * 4, `${name}: the ${width}x${height} pixels as ${channels} float plane${channels === 1 ? '' : 's'}`);
+  return { width, height, samples: source.data, channels: 4, maxSample: 255 };
+}
+
+function toBytes(source: ImageSource, name: string): Uint8Array {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  throw argumentError(`${name}: expected the bytes of a PNG or JPEG file (Uint8Array or ArrayBuffer) or RGBA pixels ({ data, width, height }), not ${describe(source)}`);
 }
 
 function isPositiveInt(n: unknown): n is number {
@@ -117,20 +151,12 @@ function decoderDetail(e: unknown): string {
 function decode(bytes: Uint8Array, name: string, channels: number): Decoded {
   const header = readImageHeader(bytes, name);
   checkImageSize(header, name, channels);
-  const fail = (code: ErrorCode, problem: string): never => {
-    throw new ConvscopeError(code, `${name}: ${problem}`);
-  };
   if (isPng(bytes)) {
-    let png;
     try {
-      // skipRescale: 16-bit samples arrive whole, and are scaled in float below.
-      png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
+      return decodePng(bytes);
     } catch (e) {
-      return fail('E_FORMAT', `corrupt or truncated PNG${decoderDetail(e)}`);
+      throw new ConvscopeError('E_FORMAT', `${name}: corrupt or truncated PNG${decoderDetail(e)}`);
     }
-    // A palette image arrives as 8-bit colours whatever its index depth.
-    const maxSample = png.palette ? 255 : 2 ** png.depth - 1;
-    return { width: png.width, height: png.height, rgba: png.data, maxSample };
   }
   if (isJpeg(bytes)) {
     try {
@@ -140,23 +166,24 @@ function decode(bytes: Uint8Array, name: string, channels: number): Decoded {
         maxMemoryUsageInMB: Math.max(1, Math.floor(memoryLimit() / 2 ** 20)),
         maxResolutionInMP: memoryLimit() / 4 / 1e6,
       });
-      return { width: img.width, height: img.height, rgba: img.data, maxSample: 255 };
+      return { width: img.width, height: img.height, samples: img.data, channels: 4, maxSample: 255 };
     } catch (e) {
-      return fail('E_FORMAT', `cannot decode JPEG: corrupt or truncated${decoderDetail(e)}`);
+      throw new ConvscopeError('E_FORMAT', `${name}: cannot decode JPEG: corrupt or truncated${decoderDetail(e)}`);
     }
   }
-  return fail('E_FORMAT', 'not a PNG or JPEG image (supported formats: PNG, JPEG)');
+  throw new ConvscopeError('E_FORMAT', `${name}: not a PNG or JPEG image (supported formats: PNG, JPEG)`);
 }
 
-/** Interleaved RGBA to channels-first float planes of 0..255. */
-function toPlanes({ width, height, rgba, maxSample }: Decoded, channels: 1 | 3): Float32Array {
+/** Interleaved samples to channels-first float planes of 0..255 (alpha dropped). */
+function toPlanes({ width, height, samples, channels: stride, maxSample }: Decoded, channels: 1 | 3): Float32Array {
   const n = width * height;
   const k = 255 / maxSample;
+  const colour = stride >= 3 ? 1 : 0; // grey and grey+alpha: one sample for R, G and B
   const out = new Float32Array(channels * n);
   for (let i = 0; i < n; i++) {
-    const r = rgba[4 * i] * k;
-    const g = rgba[4 * i + 1] * k;
-    const b = rgba[4 * i + 2] * k;
+    const r = samples[stride * i] * k;
+    const g = samples[stride * i + colour] * k;
+    const b = samples[stride * i + 2 * colour] * k;
     if (channels === 1) {
       out[i] = 0.299 * r + 0.587 * g + 0.114 * b;
     } else {

@@ -1,7 +1,7 @@
-import { readNpyTensor } from './npy.ts';
+import { parseNpyTensor } from './npy.ts';
 import { readImageTensor } from './image-input.ts';
-import type { Tensor } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
+import type { Tensor } from '../tensor.ts';
 import { argumentError, checkOptions, describe } from '../check.ts';
 
 export interface InputOptions {
@@ -9,21 +9,27 @@ export interface InputOptions {
   scale?: number;
   mean?: number[];
   std?: number[];
+  /** Names the input in messages (its file name); default 'input'. */
+  name?: string;
 }
 
+const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+
 /**
- * A model input from a file: `.npy` as it is ((C,H,W) or (N,C,H,W), channels-first), or a PNG/JPEG
- * image converted to the model's channel count and size, then scaled.
+ * A model input from a file's bytes: a `.npy` tensor as it is ((C,H,W) or (N,C,H,W),
+ * channels-first), or a PNG/JPEG image converted to the model's channel count and size, then
+ * scaled. The format comes from the magic bytes, not the name.
  */
-export async function readModelInput(path: string, inputShape: readonly number[], options?: InputOptions): Promise<Tensor> {
+export function modelInputFromBytes(bytes: Uint8Array, inputShape: readonly number[], options?: InputOptions): Tensor {
   const opts = checkOptions(options, 'the input options');
-  if (typeof path !== 'string' || path === '') throw argumentError(`the input file must be given as a path, not ${describe(path)}`);
+  const name = opts.name ?? 'input';
+  if (!(bytes instanceof Uint8Array)) throw argumentError(`${String(name)}: the input must be a file's bytes (a Uint8Array), not ${describe(bytes)}`);
   if (!(Array.isArray(inputShape) && inputShape.every((d) => Number.isSafeInteger(d) && d > 0))) {
     throw argumentError(`the model's input shape must be an array of positive whole numbers (model.inputShape), not ${describe(inputShape)}`);
   }
-  if (path.toLowerCase().endsWith('.npy')) return readNpyTensor(path);
+  if (NPY_MAGIC.every((b, i) => bytes[i] === b)) return parseNpyTensor(bytes, name);
   if (inputShape.length !== 3 || (inputShape[0] !== 1 && inputShape[0] !== 3)) {
-    throw new ConvscopeError('E_SHAPE', `${path}: the model takes ${inputShape.join('x')} inputs, not images; give a .npy file`);
+    throw new ConvscopeError('E_SHAPE', `${name}: the model takes ${inputShape.join('x')} inputs, not images; give a .npy file`);
   }
-  return readImageTensor(path, { channels: inputShape[0] as 1 | 3, height: inputShape[1], width: inputShape[2], ...opts });
+  return readImageTensor(bytes, { channels: inputShape[0] as 1 | 3, height: inputShape[1], width: inputShape[2], ...opts, name });
 }

@@ -1,6 +1,5 @@
-import { PNG } from 'pngjs';
+import { encode as encodePngPixels } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { writeFileAtomic } from './atomic-write.ts';
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
 import { argumentError, checkChoice, checkInteger, checkOptions, describe } from '../check.ts';
@@ -109,27 +108,26 @@ export class Canvas {
 
 /** The canvas as an 8-bit RGB PNG. */
 export function encodePng(canvas: Canvas): Uint8Array {
-  const png = new PNG({ width: canvas.width, height: canvas.height });
-  png.data = Buffer.from(canvas.pixels.buffer, canvas.pixels.byteOffset, canvas.pixels.byteLength);
-  return PNG.sync.write(png, { colorType: 2 });
+  checkCanvas(canvas);
+  const { width, height, pixels } = canvas;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+    rgb[i] = pixels[j];
+    rgb[i + 1] = pixels[j + 1];
+    rgb[i + 2] = pixels[j + 2];
+  }
+  return encodePngPixels({ width, height, data: rgb, channels: 3, depth: 8 });
 }
 
-function checkWrite(path: unknown, canvas: unknown): void {
-  if (typeof path !== 'string' || path === '') throw argumentError(`the picture must be given a path to write to, not ${describe(path)}`);
+function checkCanvas(canvas: unknown): void {
   if (!(canvas instanceof Canvas)) throw argumentError(`the picture must be a Canvas (what renderGrid returns), not ${describe(canvas)}`);
 }
 
-export function writePng(path: string, canvas: Canvas): void {
-  checkWrite(path, canvas);
-  writeFileAtomic(path, encodePng(canvas));
-}
-
-/** quality: 1..100, jpeg-js's scale. */
-export function writeJpeg(path: string, canvas: Canvas, quality = 90): void {
-  checkWrite(path, canvas);
+/** The canvas as a baseline JPEG; quality: 1..100, jpeg-js's scale. */
+export function encodeJpeg(canvas: Canvas, quality = 90): Uint8Array {
+  checkCanvas(canvas);
   checkInteger(quality, 'the JPEG quality', 1, 100);
-  const { data } = jpeg.encode({ width: canvas.width, height: canvas.height, data: canvas.pixels }, quality);
-  writeFileAtomic(path, data);
+  return new Uint8Array(jpeg.encode({ width: canvas.width, height: canvas.height, data: canvas.pixels }, quality).data);
 }
 
 export interface GridOptions {
@@ -227,8 +225,7 @@ function describeSize(v: unknown): string {
 /** The picture endings the CLI writes. */
 export const PICTURE_ENDINGS = ['.png', '.jpg', '.jpeg'];
 
-/** Writes a PNG, or a JPEG (quality 92) when the path ends in .jpg or .jpeg. */
-export function writePicture(path: string, canvas: Canvas): void {
-  if (/\.jpe?g$/i.test(path)) writeJpeg(path, canvas, 92);
-  else writePng(path, canvas);
+/** A PNG, or a JPEG (quality 92) when the name ends in .jpg or .jpeg. */
+export function encodePicture(name: string, canvas: Canvas): Uint8Array {
+  return /\.jpe?g$/i.test(name) ? encodeJpeg(canvas, 92) : encodePng(canvas);
 }
