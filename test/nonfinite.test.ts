@@ -56,6 +56,17 @@ test('NaN in the input: every method refuses it', async () => {
   await expectConvscopeError(() => buildReport(model, x, { inputName: 'x.npy', modelName: 'm', topK: 1 }), 'E_NONFINITE', '1 NaN value');
 });
 
+test('inputName names the input in the message, for every method', async () => {
+  const x = digitWith([3, NaN]);
+  await expectConvscopeError(() => model.predict(x, undefined, { inputName: 'digit.npy' }), 'E_NONFINITE', 'digit.npy has 1 NaN value');
+  await expectConvscopeError(() => backwardNet(model, x, { layer: 'conv2', inputName: 'digit.npy' }), 'E_NONFINITE', 'digit.npy has 1 NaN value');
+  await expectConvscopeError(() => occlusion(model, x, { size: 8, stride: 8, inputName: 'digit.npy' }), 'E_NONFINITE', 'digit.npy has');
+  await expectConvscopeError(() => gradCam(model, x, { layer: 'conv2', inputName: 'digit.npy' }), 'E_NONFINITE', 'digit.npy has');
+  await expectConvscopeError(() => topChannels(model, x, { layer: 'conv1', inputName: 'digit.npy' }), 'E_NONFINITE', 'digit.npy has');
+  await expectConvscopeError(() => buildReport(model, x, { inputName: 'digit.npy', modelName: 'm' }), 'E_NONFINITE', 'digit.npy has');
+  await expectConvscopeError(() => model.forward(x, undefined, { inputName: 42 as never }), 'E_ARGUMENT', 'inputName must be a string');
+});
+
 test('allowNonFinite: true lets a NaN input through predict and forward', () => {
   const x = digitWith([3, NaN]);
   const y = model.predict(x, undefined, { allowNonFinite: true });

@@ -1,5 +1,5 @@
 import { Tensor } from '../tensor.ts';
-import type { Model, ForwardResult } from '../model/model.ts';
+import type { Model, ForwardResult, RunOptions } from '../model/model.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
 import { walkBackward } from './backward-walk.ts';
 import { predictedClass } from './targets.ts';
@@ -18,7 +18,8 @@ export type BackwardMethod = (typeof BACKWARD_METHODS)[number];
 
 const RULES: Record<BackwardMethod, ReluRule> = { deconvnet: 'deconvnet', salinet: 'salinet', desalinet: 'guided', guided: 'guided' };
 
-export interface BackwardNetOptions {
+/** With RunOptions: allowNonFinite lets NaN and Infinity through, inputName names the input in messages. */
+export interface BackwardNetOptions extends RunOptions {
   /** The layer to start from (its output, after its activation). */
   layer: string;
   /**
@@ -30,8 +31,6 @@ export interface BackwardNetOptions {
   unit?: 'all' | 'max';
   /** Default 'deconvnet'. 'guided' is DeSaliNet's rule under its other name (guided backprop). */
   method?: BackwardMethod;
-  /** Let NaN and Infinity through, in the input and in the result (default false: E_NONFINITE). */
-  allowNonFinite?: boolean;
 }
 
 export function parseBackwardMethod(name: string): BackwardMethod {
@@ -80,7 +79,7 @@ export function startSignal(a: Tensor, channel: number | readonly number[] | und
 export function backwardNet(model: Model, input: Tensor, opts: BackwardNetOptions): Tensor {
   const options = checkMethodCall(model, input, opts, true);
   checkBackwardOptions(model, options);
-  return backwardNetFrom(model, model.forward(input, options.layer, { allowNonFinite: options.allowNonFinite }), options);
+  return backwardNetFrom(model, model.forward(input, options.layer, options), options);
 }
 
 function checkBackwardOptions(model: Model, opts: BackwardNetOptions): void {

@@ -1,7 +1,7 @@
 import { Model } from '../model/model.ts';
 import { ConvscopeError } from '../errors.ts';
 import type { Layer } from '../layers/layer.ts';
-import { argumentError, checkBoolean, checkOptions, checkTensor, describe } from '../check.ts';
+import { argumentError, checkOptions, checkTensor, describe } from '../check.ts';
 
 /** The arguments every method shares, checked in one place: (model, input, options). */
 
@@ -14,11 +14,10 @@ export function checkModel(value: unknown): asserts value is Model {
  * input a Tensor of the model's input shape (one sample, or a batch where `batch` allows it), the
  * options an object. Returns the options. (model.forward then refuses NaN and Infinity.)
  */
-export function checkMethodCall<T extends { allowNonFinite?: boolean }>(model: unknown, input: unknown, options: T | undefined, batch: boolean): T {
+export function checkMethodCall<T extends object>(model: unknown, input: unknown, options: T | undefined, batch: boolean): T {
   checkModel(model);
   checkTensor(input, 'the input');
   const opts = checkOptions(options);
-  checkBoolean(opts.allowNonFinite, 'allowNonFinite');
   const { batch: x } = model.toBatch(input);
   if (!batch && x.shape[0] !== 1) throw new ConvscopeError('E_SHAPE', `give one input ${shapeText(model.inputShape)}, not a batch of ${x.shape[0]}`);
   return opts;

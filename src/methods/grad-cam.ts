@@ -1,18 +1,17 @@
 import { Tensor, formatShape } from '../tensor.ts';
-import type { Model } from '../model/model.ts';
+import type { Model, RunOptions } from '../model/model.ts';
 import { walkBackward } from './backward-walk.ts';
 import { predictedClass } from './targets.ts';
 import { checkClass, checkLayer, checkMethodCall } from './check-args.ts';
 import { argumentError } from '../check.ts';
 import { checkFiniteResult } from '../nonfinite.ts';
 
-export interface GradCamOptions {
+/** With RunOptions: allowNonFinite lets NaN and Infinity through, inputName names the input in messages. */
+export interface GradCamOptions extends RunOptions {
   /** A layer with a (C, H, W) output (a conv or pooling layer). */
   layer: string;
   /** Default: the predicted class. */
   target?: number;
-  /** Let NaN and Infinity through, in the input and in the result (default false: E_NONFINITE). */
-  allowNonFinite?: boolean;
 }
 
 export interface GradCamResult {
@@ -40,7 +39,7 @@ export function gradCam(model: Model, input: Tensor, options: GradCamOptions): G
     throw argumentError(`layer '${layer.name}' has output ${formatShape(layer.outputShape)}; choose a layer with a (C, H, W) output: ${model.layers.filter((l) => l.outputShape.length === 3).map((l) => l.name).join(', ')}`);
   }
   if (opts.target !== undefined) checkClass(model, opts.target);
-  const forward = model.forward(input, undefined, { allowNonFinite: opts.allowNonFinite });
+  const forward = model.forward(input, undefined, opts);
   const last = model.layers.length - 1;
   const record = forward.records.get(model.layers[last].name)!;
   const classes = model.outputShape[0];

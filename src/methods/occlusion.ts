@@ -1,5 +1,5 @@
 import { Tensor, formatShape, sizeOf } from '../tensor.ts';
-import type { Model } from '../model/model.ts';
+import type { Model, RunOptions } from '../model/model.ts';
 import { predictedClass } from './targets.ts';
 import { checkChannel, checkClass, checkLayer, checkMethodCall } from './check-args.ts';
 import { argumentError, checkChoice, checkFunction, checkInteger, checkNumber } from '../check.ts';
@@ -9,7 +9,8 @@ import { planPositions, patchedInputs, occluderPatch, type PositionPlan } from '
 export const OCCLUSION_STRATEGIES = ['incremental', 'batched', 'naive'] as const;
 export type OcclusionStrategy = (typeof OCCLUSION_STRATEGIES)[number];
 
-export interface OcclusionOptions {
+/** With RunOptions: allowNonFinite lets NaN and Infinity through, inputName names the input in messages. */
+export interface OcclusionOptions extends RunOptions {
   /** Side of the square occluder, in input pixels. */
   size: number;
   /** Step between windows, in input pixels. */
@@ -31,8 +32,6 @@ export interface OcclusionOptions {
   batchSize?: number;
   /** Called with (done, total) after each batch. */
   onProgress?: (done: number, total: number) => void;
-  /** Let NaN and Infinity through, in the input and in the result (default false: E_NONFINITE). */
-  allowNonFinite?: boolean;
 }
 
 export interface OcclusionResult {
@@ -85,7 +84,7 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
   const fill = opts.fill ?? 0;
 
   const target = occlusionTarget(model, opts);
-  const forward = model.forward(input, model.layers[target.last].name, { allowNonFinite: opts.allowNonFinite });
+  const forward = model.forward(input, model.layers[target.last].name, opts);
   target.resolve(forward.output);
   const baseline = target.measure(forward.output)[0];
   const { ny, nx } = occlusionGrid(h, w, size, stride);

@@ -50,7 +50,7 @@ export function buildReport(
   checkInteger(k, 'topK', 1);
   const allowNonFinite = opts.allowNonFinite;
   const sample = model.toBatch(input).batch.reshape(model.inputShape);
-  const forward = model.forward(input, undefined, { allowNonFinite });
+  const forward = model.forward(input, undefined, { allowNonFinite, inputName: opts.inputName });
   const output = forward.output.data;
   const cls = predictedClass(output);
   const prediction = Array.from(output, (value, c) => ({ cls: c, value })).sort((a, b) => b.value - a.value).slice(0, 5);
@@ -87,7 +87,7 @@ export function buildReport(
       figures: convs.map((l) => ({
         file: `top-${safe(l.name)}.png`,
         caption: `${l.name}: top ${Math.min(k, l.outputShape[0])} channels by maximum activation; feature map, then the channel (unit all) through DeconvNet, SaliNet, DeSaliNet.`,
-        canvas: topChannelsCanvas(topChannels(model, input, { layer: l.name, k, methods: METHODS, unit: 'all', allowNonFinite }), METHODS),
+        canvas: topChannelsCanvas(topChannels(model, input, { layer: l.name, k, methods: METHODS, unit: 'all', allowNonFinite, inputName: opts.inputName }), METHODS),
       })),
     });
   }
@@ -95,7 +95,7 @@ export function buildReport(
   if (imageLike) {
     const size = Math.max(2, Math.round(Math.min(h, w) / 4));
     const stride = Math.max(1, Math.round(size / 3));
-    const occ = occlusion(model, input, { size, stride, target: cls, allowNonFinite });
+    const occ = occlusion(model, input, { size, stride, target: cls, allowNonFinite, inputName: opts.inputName });
     const s = readableScale(occ.grid.shape[0], occ.grid.shape[1]);
     const gridCanvas = new PlainCanvas(occ.grid.shape[1] * s, occ.grid.shape[0] * s);
     gridCanvas.drawMap(regularizeHeatmap(occ.grid.data, occ.grid.shape[0], occ.grid.shape[1]), occ.grid.shape[0], occ.grid.shape[1], 0, 0, 'viridis', s);
@@ -105,7 +105,7 @@ export function buildReport(
     ];
     const lastConv = [...model.layers].reverse().find((l) => l.outputShape.length === 3 && l.type === 'Conv2D');
     if (lastConv) {
-      const cam = gradCam(model, input, { layer: lastConv.name, target: cls, allowNonFinite });
+      const cam = gradCam(model, input, { layer: lastConv.name, target: cls, allowNonFinite, inputName: opts.inputName });
       const [ch, cw] = cam.cam.shape;
       figures.push({
         file: 'gradcam.png',

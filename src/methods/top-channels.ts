@@ -1,5 +1,5 @@
 import { Tensor } from '../tensor.ts';
-import type { Model } from '../model/model.ts';
+import type { Model, RunOptions } from '../model/model.ts';
 import { backwardNetFrom, BACKWARD_METHODS, type BackwardMethod } from './backward-net.ts';
 import { checkLayer, checkMethodCall } from './check-args.ts';
 import { argumentError, checkChoice, checkInteger } from '../check.ts';
@@ -24,7 +24,7 @@ export interface TopChannel {
  *   const top = topChannels(model, digit, { layer: 'conv2', k: 9, methods: ['deconvnet'] });
  */
 export function topChannels(
-  model: Model, input: Tensor, options: { layer: string; k?: number; methods?: BackwardMethod[]; unit?: 'all' | 'max'; allowNonFinite?: boolean },
+  model: Model, input: Tensor, options: { layer: string; k?: number; methods?: BackwardMethod[]; unit?: 'all' | 'max' } & RunOptions,
 ): TopChannel[] {
   const opts = checkMethodCall(model, input, options, false);
   const methods = opts.methods ?? ['deconvnet'];
@@ -36,7 +36,7 @@ export function topChannels(
   const k = opts.k ?? 9;
   checkInteger(k, 'k', 1);
   const channels = layer.outputShape[0];
-  const forward = model.forward(input, layer.name, { allowNonFinite: opts.allowNonFinite });
+  const forward = model.forward(input, layer.name, opts);
   const a = forward.output;
   const plane = a.size / channels;
   const ranked = Array.from({ length: channels }, (_, c) => {
@@ -48,6 +48,6 @@ export function topChannels(
     channel: c,
     score: best,
     featureMap: new Tensor(layer.outputShape.length === 3 ? layer.outputShape.slice(1) : [1], a.data.slice(c * plane, (c + 1) * plane)),
-    reconstructions: Object.fromEntries(methods.map((method) => [method, backwardNetFrom(model, forward, { layer: layer.name, channel: c, unit, method, allowNonFinite: opts.allowNonFinite })])),
+    reconstructions: Object.fromEntries(methods.map((method) => [method, backwardNetFrom(model, forward, { layer: layer.name, channel: c, unit, method, allowNonFinite: opts.allowNonFinite, inputName: opts.inputName })])),
   }));
 }

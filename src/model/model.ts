@@ -23,6 +23,8 @@ export interface RunOptions {
    * one is refused, and a result with one is an error (E_NONFINITE), not a number to trust.
    */
   allowNonFinite?: boolean;
+  /** Names the input in messages (its file name, say); default 'the input'. */
+  inputName?: string;
 }
 
 export interface PredictOptions extends RunOptions {
@@ -94,10 +96,10 @@ export class Model {
    * or a result holding NaN or Infinity is an error (E_NONFINITE) unless `allowNonFinite` is set.
    */
   forward(x: Tensor, until?: string, options?: RunOptions): ForwardResult {
-    const { allowNonFinite } = runOptions(options);
+    const { allowNonFinite, inputName = 'the input' } = runOptions(options);
     const last = until === undefined ? this.layers.length - 1 : this.layerIndex(until);
     const { batch, batched } = this.toBatch(x);
-    checkFiniteInput(x.data, x.shape, 'the input', allowNonFinite);
+    checkFiniteInput(x.data, x.shape, inputName, allowNonFinite);
     const result = this.run(batch, last, batched);
     checkFiniteResult(result.output.data, result.output.shape, `the output of layer '${this.layers[last].name}'`, allowNonFinite);
     return result;
@@ -121,11 +123,11 @@ export class Model {
    * NaN or Infinity in the input or the result is an error unless `allowNonFinite` is set.
    */
   predict(x: Tensor, until?: string, options?: PredictOptions): Tensor {
-    const { allowNonFinite, chunk = 256 } = runOptions(options);
+    const { allowNonFinite, inputName = 'the input', chunk = 256 } = runOptions(options);
     checkInteger(chunk, 'chunk', 1);
     const last = until === undefined ? this.layers.length - 1 : this.layerIndex(until);
     const { batch, batched } = this.toBatch(x);
-    checkFiniteInput(x.data, x.shape, 'the input', allowNonFinite);
+    checkFiniteInput(x.data, x.shape, inputName, allowNonFinite);
     const n = batch.shape[0];
     const per = batch.size / Math.max(n, 1);
     const outShape = this.layers[last].outputShape;
@@ -144,5 +146,6 @@ export class Model {
 function runOptions<T extends RunOptions>(options: T | undefined): T {
   const opts = checkOptions(options);
   checkBoolean(opts.allowNonFinite, 'allowNonFinite');
+  if (opts.inputName !== undefined && typeof opts.inputName !== 'string') throw argumentError(`inputName must be a string, not ${describe(opts.inputName)}`);
   return opts;
 }
