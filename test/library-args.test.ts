@@ -52,8 +52,6 @@ const t = (shape: number[], fill = 1) => new Tensor(shape, new Float32Array(shap
 const out = (name: string) => join(dir, name);
 // A path that does not exist is the file reader's to report (E_NOT_FOUND); a string is a valid path.
 const PATH = ['x'];
-// Paths (and the Node wrappers' own arguments) are checked by the Node entry (src/node/), not here.
-const NODE_ONLY = BAD;
 
 const CASES: Case[] = [
   { name: 'new Tensor', call: (s, d) => new Tensor(s, d), args: () => [[2, 2], [1, 2, 3, 4]] },
@@ -82,17 +80,17 @@ const CASES: Case[] = [
   { name: 'parseNpy', call: parseNpy, args: () => [toNpy([2], new Float32Array([1, 2])), 'a.npy'], accept: { 1: BAD } },
   { name: 'toNpy', call: toNpy, args: () => [[2], new Float32Array([1, 2])] },
   { name: 'parseNpyTensor', call: parseNpyTensor, args: () => [toNpy([2], new Float32Array([1, 2])), 'a.npy'], accept: { 1: BAD } },
-  { name: 'readNpy', call: readNpy, args: () => [npyPath], accept: { 0: NODE_ONLY } },
-  { name: 'readNpyTensor', call: readNpyTensor, args: () => [npyPath], accept: { 0: NODE_ONLY } },
-  { name: 'writeNpy', call: writeNpy, args: () => [out('w.npy'), t([2])], accept: { 0: NODE_ONLY, 1: NODE_ONLY } },
+  { name: 'readNpy', call: readNpy, args: () => [npyPath], accept: { 0: PATH } },
+  { name: 'readNpyTensor', call: readNpyTensor, args: () => [npyPath], accept: { 0: PATH } },
+  { name: 'writeNpy', call: writeNpy, args: () => [out('w.npy'), t([2])], accept: { 0: PATH } },
   { name: 'new Model', call: (s) => new Model(s), args: () => [spec] },
   { name: 'model.forward', call: (x, u, o) => model.forward(x, u, o), args: () => [digit, 'conv1', {}], accept: { 2: [EMPTY] } },
   { name: 'model.predict', call: (x, u, o) => model.predict(x, u, o), args: () => [digit, 'conv1', {}], accept: { 2: [EMPTY] } },
   { name: 'model.layer', call: (n) => model.layer(n), args: () => ['conv1'] },
   { name: 'readImageTensor (bytes)', call: readImageTensor, args: () => [pngBytes, { channels: 1, height: 28, width: 28 }] },
-  { name: 'readImageTensor (path)', call: readImageFile, args: () => [pngPath, { channels: 1, height: 28, width: 28 }], accept: { 0: NODE_ONLY, 1: [null] } },
+  { name: 'readImageTensor (path)', call: readImageFile, args: () => [pngPath, { channels: 1, height: 28, width: 28 }], accept: { 0: PATH } },
   { name: 'modelInputFromBytes', call: modelInputFromBytes, args: () => [pngBytes, [1, 28, 28], {}], accept: { 2: [EMPTY] } },
-  { name: 'readModelInput', call: readModelInput, args: () => [pngPath, [1, 28, 28], {}], accept: { 0: NODE_ONLY, 2: NODE_ONLY } },
+  { name: 'readModelInput', call: readModelInput, args: () => [pngPath, [1, 28, 28], {}], accept: { 0: PATH, 2: [EMPTY] } },
   { name: 'backwardNet', call: backwardNet, args: () => [model, digit, { layer: 'conv2', channel: 1 }] },
   { name: 'occlusion', call: occlusion, args: () => [model, digit, { size: 14, stride: 14 }] },
   { name: 'gradCam', call: gradCam, args: () => [model, digit, { layer: 'conv2' }] },
@@ -103,10 +101,10 @@ const CASES: Case[] = [
   { name: 'reportFiles', call: reportFiles, args: () => [{ title: 't', prediction: [], sections: [] }] },
   { name: 'encodePng', call: encodePng, args: () => [new Canvas(2, 2)] },
   { name: 'encodeJpeg', call: encodeJpeg, args: () => [new Canvas(2, 2), 90], accept: { 1: [42] } },
-  { name: 'writeReport', call: writeReport, args: () => [{ title: 't', prediction: [], sections: [] }, out('report')], accept: { 1: NODE_ONLY } },
+  { name: 'writeReport', call: writeReport, args: () => [{ title: 't', prediction: [], sections: [] }, out('report')], accept: { 1: PATH } },
   { name: 'renderGrid', call: renderGrid, args: () => [[new Float32Array(4)], 2, 2, {}], accept: { 3: [EMPTY] } },
-  { name: 'writePng', call: writePng, args: () => [out('a.png'), new Canvas(2, 2)], accept: { 0: NODE_ONLY } },
-  { name: 'writeJpeg', call: writeJpeg, args: () => [out('a.jpg'), new Canvas(2, 2), 90], accept: { 0: NODE_ONLY, 2: [42] } },
+  { name: 'writePng', call: writePng, args: () => [out('a.png'), new Canvas(2, 2)], accept: { 0: PATH } },
+  { name: 'writeJpeg', call: writeJpeg, args: () => [out('a.jpg'), new Canvas(2, 2), 90], accept: { 0: PATH, 2: [42] } },
   { name: 'new Canvas', call: (w, h, b) => new Canvas(w, h, b), args: () => [2, 2, [0, 0, 0]], accept: { 0: [42], 1: [42] } },
 ];
 

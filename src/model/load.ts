@@ -1,6 +1,7 @@
 import { readKerasH5 } from '../io/keras-h5.ts';
 import { readModelFolder } from '../io/model-folder.ts';
 import { ConvscopeError } from '../errors.ts';
+import { describe } from '../check.ts';
 import { specFromKeras } from './from-keras.ts';
 import { Model } from './model.ts';
 import type { ModelSpec } from './spec.ts';
@@ -117,14 +118,4 @@ function isFiles(value: unknown): value is ModelFiles {
 
 function startsWith(bytes: Uint8Array, magic: number[]): boolean {
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
-}
-
-/** A short description of a value of the wrong type, for messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'object') return 'an object without files';
-  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
-  return `${typeof value} ${String(value)}`;
 }
