@@ -4,6 +4,7 @@ import { isModelFolder, readModelFolder } from '../io/model-folder.ts';
 import { specFromKeras } from './from-keras.ts';
 import { Model } from './model.ts';
 import type { ModelSpec } from './spec.ts';
+import { ConvscopeError } from '../errors.ts';
 
 /** The model spec from a Keras .h5 file (path or bytes) or a converted model folder. */
 export function loadModelSpec(pathOrBytes: string | Uint8Array): ModelSpec {
@@ -12,10 +13,10 @@ export function loadModelSpec(pathOrBytes: string | Uint8Array): ModelSpec {
     try {
       isDir = statSync(pathOrBytes).isDirectory();
     } catch {
-      throw new Error(`${pathOrBytes}: no such file or folder`);
+      throw new ConvscopeError('E_NOT_FOUND', `${pathOrBytes}: no such file or folder`);
     }
     if (isDir) {
-      if (!isModelFolder(pathOrBytes)) throw new Error(`${pathOrBytes}: a folder without model.json; give a Keras .h5 file or a folder written by 'convscope convert'`);
+      if (!isModelFolder(pathOrBytes)) throw new ConvscopeError('E_NOT_A_FILE', `${pathOrBytes}: a folder without model.json; give a Keras .h5 file or a folder written by 'convscope convert'`);
       return readModelFolder(pathOrBytes);
     }
   }
@@ -31,5 +32,5 @@ export function loadModelSpec(pathOrBytes: string | Uint8Array): ModelSpec {
  *   const probabilities = model.predict(image);
  */
 export function loadModel(pathOrBytes: string | Uint8Array): Model {
-  return new Model(loadModelSpec(pathOrBytes));
+  return new Model(loadModelSpec(pathOrBytes), typeof pathOrBytes === 'string' ? pathOrBytes : undefined);
 }

@@ -1,6 +1,10 @@
-import { Tensor, formatShape, sameShape } from '../tensor.ts';
+import { Tensor, formatShape, sameShape, sizeOf } from '../tensor.ts';
+import { ConvscopeError } from '../errors.ts';
+import { checkMemory } from '../limits.ts';
 import type { Layer, LayerRecord } from '../layers/layer.ts';
 import { buildLayer } from './build.ts';
+import { checkSpecSchema, checkWeightValues } from './check-spec.ts';
+import { withSource } from './with-source.ts';
 import type { ModelSpec } from './spec.ts';
 
 /** Everything one forward pass keeps: each layer's input, pre-activation, output and switches, batched. */
@@ -17,15 +21,26 @@ export interface ForwardResult {
 export class Model {
   readonly layers: Layer[];
 
-  constructor(readonly spec: ModelSpec) {
-    const layers: Layer[] = [];
-    let shape: readonly number[] = spec.inputShape;
-    for (const s of spec.layers) {
-      const layer = buildLayer(s, shape);
-      layers.push(layer);
-      shape = layer.outputShape;
-    }
-    this.layers = layers;
+  /**
+   * Builds the layers after checking the spec: its schema, each layer's shapes against its input,
+   * every tensor of one sample's forward pass against the memory limit, and the weights' values.
+   * `source` (the file the spec came from) starts every message.
+   */
+  constructor(readonly spec: ModelSpec, source?: string) {
+    this.layers = withSource(source, () => {
+      checkSpecSchema(spec);
+      checkMemory(4 * sizeOf(spec.inputShape), `the model's input ${formatShape(spec.inputShape)}`);
+      const layers: Layer[] = [];
+      let shape: readonly number[] = spec.inputShape;
+      for (const s of spec.layers) {
+        const layer = buildLayer(s, shape);
+        checkMemory(4 * sizeOf(layer.outputShape), `the output ${formatShape(layer.outputShape)} of layer '${layer.name}'`);
+        layers.push(layer);
+        shape = layer.outputShape;
+      }
+      checkWeightValues(spec);
+      return layers;
+    });
   }
 
   get name(): string {
@@ -51,7 +66,7 @@ export class Model {
   /** The layer called name; the error lists the valid names. */
   layer(name: string): Layer {
     const layer = this.layers.find((l) => l.name === name);
-    if (!layer) throw new Error(`unknown layer '${name}'; layers: ${this.layerNames().join(', ')}`);
+    if (!layer) throw new ConvscopeError('E_ARGUMENT', `unknown layer '${name}'; layers: ${this.layerNames().join(', ')}`);
     return layer;
   }
 
@@ -64,7 +79,7 @@ export class Model {
     const rank = this.inputShape.length;
     if (x.rank === rank && sameShape(x.shape, this.inputShape)) return { batch: x.reshape([1, ...x.shape]), batched: false };
     if (x.rank === rank + 1 && sameShape(x.shape.slice(1), this.inputShape)) return { batch: x, batched: true };
-    throw new Error(`input has shape ${formatShape(x.shape)} but the model takes ${formatShape(this.inputShape)} or a batch (N, ${this.inputShape.join(', ')})`);
+    throw new ConvscopeError('E_SHAPE', `input has shape ${formatShape(x.shape)} but the model takes ${formatShape(this.inputShape)} or a batch (N, ${this.inputShape.join(', ')})`);
   }
 
   /** Runs every layer (up to and including `until`, when given) and keeps their records. */
