@@ -5,6 +5,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import h5wasm from 'h5wasm';
 import { readKerasH5, KerasH5Error, type KerasModelFile } from '../src/io/keras-h5.ts';
+import { setMemoryLimit } from '../src/limits.ts';
+import { editH5 } from './helpers/h5-edit.ts';
 
 // Written with h5py in Keras 2's layout: test/fixtures/models/make_models.py
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -196,6 +198,56 @@ test("h5wasm's in-memory files are removed, also after errors", async () => {
     }
   }
   assert.equal(FS.readdir('/').filter((f: string) => f.startsWith('convscope')), []);
+});
+
+/** mnist_model.h5 with dense1's kernel replaced by a chunked dataset resized to `rows` rows (its data never written). */
+function declaredKernel(rows: number, compression?: 'gzip'): Promise<Uint8Array> {
+  return editH5(MNIST, (file) => {
+    const group = file.get('model_weights/dense1') as InstanceType<typeof h5wasm.Group>;
+    group.create_group('big');
+    const kernel = group.create_dataset({ name: 'big/kernel:0', data: new Float32Array(128), shape: [1, 128], maxshape: [null, 128], chunks: [1, 128], ...(compression ? { compression } : {}) });
+    kernel.resize([rows, 128]);
+    group.delete_attribute('weight_names');
+    group.create_attribute('weight_names', ['big/kernel:0', 'dense1/bias:0']);
+  });
+}
+
+test('an uncompressed weight declaring more data than the whole file', async () => {
+  const bytes = await declaredKernel(512_000);
+  const error = readError(bytes);
+  assert.is(error.code, 'E_FORMAT');
+  assert.is(error.message, `model bytes: layer 'dense1': weight 'big/kernel:0' declares shape [512000, 128] (262144000 bytes), more than the whole file (${bytes.length} bytes); the file is damaged`);
+});
+
+test('a compressed weight declaring more than the memory limit: refused before it is read', async () => {
+  const error = readError(await declaredKernel(51_200_000, 'gzip'));
+  assert.is(error.code, 'E_TOO_LARGE');
+  assert.match(error.message, /^model bytes: layer 'dense1' weight 'big\/kernel:0' \[51200000, 128\] needs 24\.4 GiB, over the memory limit of 1\.0 GiB/);
+});
+
+test("the weights together are held to the memory limit", () => {
+  setMemoryLimit(300_000); // above any one weight (256 KiB), below all of them (343 KiB)
+  try {
+    const error = readError(MNIST);
+    assert.is(error.code, 'E_TOO_LARGE');
+    assert.match(error.message, /^mnist_model\.h5: the model's weight data needs 307\.8 KiB, over the memory limit of 293\.0 KiB/);
+  } finally {
+    setMemoryLimit(2 ** 30);
+  }
+});
+
+test('error codes: a missing file, a Keras 3 archive, not HDF5, not a path or bytes', () => {
+  assert.is(readError(fixture('nope.h5')).code, 'E_NOT_FOUND');
+  assert.is(readError(fixture('keras3.keras')).code, 'E_UNSUPPORTED');
+  assert.is(readError(fixture('not_hdf5.h5')).code, 'E_FORMAT');
+  assert.is(readError(fixture('truncated.h5')).code, 'E_FORMAT');
+  try {
+    readKerasH5(42 as unknown as string);
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as KerasH5Error).code, 'E_ARGUMENT');
+    assert.is((err as Error).message, 'readKerasH5: expected a path or a Uint8Array of the file\'s bytes, got 42');
+  }
 });
 
 test.run();

@@ -247,7 +247,7 @@ function readWeight(root: Group, layerName: string, full: string, budget: { file
   }
   checkMemory(bytes, `layer '${layerName}' weight '${full}' ${formatShape(shape)}`);
   budget.total += (bytes / size) * 4;
-  checkMemory(budget.total, "the model's weights");
+  checkMemory(budget.total, "the model's weight data");
   const value = dataset.value;
   if (value instanceof Float32Array && value.length * 4 === bytes) return { shape, data: value };
   if (value instanceof Float64Array && value.length * 8 === bytes) return { shape, data: Float32Array.from(value) };

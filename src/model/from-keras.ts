@@ -1,5 +1,6 @@
 import { Tensor, formatShape, sizeOf } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
+import { checkMemory } from '../limits.ts';
 import type { KerasLayerFile, KerasModelFile } from '../io/keras-h5.ts';
 import type { ActivationName } from '../layers/activation-fns.ts';
 import { buildLayer } from './build.ts';
@@ -33,6 +34,8 @@ function convert(file: KerasModelFile): ModelSpec {
   const dataFormat = modelDataFormat(file.layers);
   let shape = modelInputShape(file.layers, dataFormat);
   const inputShape = [...shape];
+  // Checked here as well as in Model: the Flatten and Reshape index maps below are as large as the tensors.
+  checkMemory(4 * sizeOf(shape), `the model's input ${formatShape(shape)}`);
   const layers: LayerSpec[] = [];
   let pendingRows: Int32Array | null = null; // engine index -> Keras index of a flattened map
 
@@ -80,6 +83,7 @@ function convert(file: KerasModelFile): ModelSpec {
     }
     if (pendingRows && !['Flatten', 'Dropout', 'Activation', 'BatchNormalization', 'Dense'].includes(spec.type)) pendingRows = null;
     shape = [...buildLayer(spec, shape).outputShape];
+    checkMemory(4 * sizeOf(shape), `the output ${formatShape(shape)} of layer '${spec.name}'`);
     layers.push(spec);
   }
   if (layers.length === 0) throw new ConvscopeError('E_FORMAT', 'the model has no layers');

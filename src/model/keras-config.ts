@@ -27,7 +27,8 @@ export class KerasConfig {
     const a = this.config.activation;
     if (isActivationName(a)) return a;
     if (typeof a === 'string' || (typeof a === 'object' && a !== null)) {
-      this.fail(`activation ${typeof a === 'string' ? `'${a}'` : describe(a)} is not supported; supported activations: ${ACTIVATIONS.join(', ')}`, 'E_UNSUPPORTED');
+      const what = typeof a === 'string' ? `activation '${a}' is` : 'a custom activation (an object in the config) is';
+      this.fail(`${what} not supported; supported activations: ${ACTIVATIONS.join(', ')}`, 'E_UNSUPPORTED');
     }
     return this.failKey('activation', `one of ${ACTIVATIONS.join(', ')}`);
   }
