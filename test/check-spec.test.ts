@@ -3,10 +3,11 @@ import * as assert from 'uvu/assert';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseModelFolder, writeModelFolder } from '../src/io/model-folder.ts';
+import { readModelFolder } from '../src/io/model-folder.ts';
+import { writeModelFolder } from '../src/node/model-folder-files.ts';
 import { readKerasH5 } from '../src/io/keras-h5.ts';
 import { specFromKeras } from '../src/model/from-keras.ts';
-import { loadModel } from '../src/model/load.ts';
+import { loadModel } from '../src/node/load-model.ts';
 import { Model } from '../src/model/model.ts';
 import { Tensor } from '../src/tensor.ts';
 import type { ModelSpec } from '../src/model/spec.ts';
@@ -20,8 +21,9 @@ const MNIST = join(root, 'weights', 'mnist-cnn');
 const FIXTURES = join(root, 'test', 'fixtures', 'models');
 const mnistJson = (): any => JSON.parse(readFileSync(join(MNIST, 'model.json'), 'utf8'));
 const mnistBin = (): Uint8Array => new Uint8Array(readFileSync(join(MNIST, 'weights.bin')));
-const mnistSpec = (): ModelSpec => parseModelFolder({ 'model.json': readFileSync(join(MNIST, 'model.json')), 'weights.bin': mnistBin() });
-const fromH5 = (bytes: Uint8Array, name: string) => new Model(specFromKeras(readKerasH5(bytes, name)), name);
+const mnistSpec = (): ModelSpec => readModelFolder({ 'model.json': readFileSync(join(MNIST, 'model.json')), 'weights.bin': mnistBin() });
+const fromH5 = async (bytes: Uint8Array, name: string) => new Model(specFromKeras(await readKerasH5(bytes, name)), name);
+const h5Spec = async (fixture: string) => specFromKeras(await readKerasH5(readFileSync(join(FIXTURES, fixture)), fixture));
 
 /** A copy of the shipped folder in a temporary folder, with `edit` applied to its two files. */
 function folderWith(edit: (json: any, bin: DataView) => void): string {
@@ -59,7 +61,7 @@ test('a negative BatchNormalization variance in a Keras .h5 file', async () => {
 });
 
 test('a negative BatchNormalization variance in a model folder, and a zero one with epsilon 0', async () => {
-  const spec = specFromKeras(readKerasH5(join(FIXTURES, 'channels_last_model.h5')));
+  const spec = await h5Spec('channels_last_model.h5');
   const bn = spec.layers.find((l) => l.type === 'BatchNormalization')!;
   bn.weights.moving_variance.data[4] = -2;
   assert.match(await refused(() => new Model(spec, 'bn-folder'), 'E_FORMAT'), "bn-folder: layer 'batch_normalization_1' weight 'moving_variance' is -2 at channel 4; a variance cannot be negative");
@@ -79,7 +81,7 @@ test('a declared input of 30000x30000 is refused at load with the size it needs'
 
 test('a Keras model declaring a 30000x30000 input: refused before its Flatten index map is allocated', async () => {
   const bytes = await editConfig(join(FIXTURES, 'channels_last_model.h5'), (c) => (c.config.layers[0].config.batch_input_shape = [null, 30000, 30000, 3]));
-  assert.match(await refused(() => specFromKeras(readKerasH5(bytes, 'big.h5')), 'E_TOO_LARGE'), /^big\.h5: the model's input \[3, 30000, 30000\] needs 10\.1 GiB/);
+  assert.match(await refused(async () => specFromKeras(await readKerasH5(bytes, 'big.h5')), 'E_TOO_LARGE'), /^big\.h5: the model's input \[3, 30000, 30000\] needs 10\.1 GiB/);
 });
 
 test("a layer output beyond the memory limit is refused, naming the layer", async () => {
@@ -139,16 +141,17 @@ test('a model folder without weights.bin', async () => {
   const dir = folderWith(() => {});
   rmSync(join(dir, 'weights.bin'));
   try {
-    assert.is(await refused(() => loadModel(dir), 'E_NOT_FOUND'), `${join(dir, 'weights.bin')}: missing; a model folder has model.json and weights.bin`);
+    assert.is(await refused(() => loadModel(dir), 'E_NOT_FOUND'), `${dir}: a folder without weights.bin; give a Keras .h5 file or a folder written by 'convscope convert'`);
+    assert.is(await refused(() => readModelFolder({ 'model.json': readFileSync(join(MNIST, 'model.json')) }, dir), 'E_FORMAT'), `${dir}/weights.bin: missing; a model folder has model.json and weights.bin`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('the shipped models still load', () => {
-  assert.is(loadModel(MNIST).layers.length, 10);
+test('the shipped models still load', async () => {
+  assert.is((await loadModel(MNIST)).layers.length, 10);
   for (const f of ['mnist_model.h5', 'channels_last_model.h5', 'functional_chain_model.h5', 'functional_pool_model.h5', 'channels_first_flatten_model.h5']) {
-    assert.ok(loadModel(join(FIXTURES, f)).layers.length > 0, f);
+    assert.ok((await loadModel(join(FIXTURES, f))).layers.length > 0, f);
   }
 });
 

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readKerasH5 } from '../src/io/keras-h5.ts';
 import { specFromKeras } from '../src/model/from-keras.ts';
@@ -17,7 +18,7 @@ const BN = fixture('channels_last_model.h5'); // Keras 2.2: {name, layers}
 
 async function configError(source: string, mutate: (layers: any[]) => void, code: ErrorCode = 'E_FORMAT'): Promise<string> {
   const bytes = await editConfig(source, (c) => mutate((Array.isArray(c.config) ? c.config : c.config.layers).map((l: any) => l.config)));
-  return refused(() => new Model(specFromKeras(readKerasH5(bytes, 'm.h5')), 'm.h5'), code);
+  return refused(async () => new Model(specFromKeras(await readKerasH5(bytes, 'm.h5')), 'm.h5'), code);
 }
 
 test('strides that are not two positive integers', async () => {
@@ -87,7 +88,7 @@ test('ZeroPadding2D and Reshape configs', async () => {
 });
 
 test('unsupported layers and activations are E_UNSUPPORTED', async () => {
-  const load = (name: string) => () => new Model(specFromKeras(readKerasH5(fixture(name))));
+  const load = (name: string) => async () => new Model(specFromKeras(await readKerasH5(readFileSync(fixture(name)), name)));
   assert.match(await refused(load('unsupported_layer.h5'), 'E_UNSUPPORTED'), "unsupported_layer.h5: layer 'lstm_1' is a LSTM, which convscope does not support");
   assert.match(await refused(load('unsupported_activation.h5'), 'E_UNSUPPORTED'), "unsupported_activation.h5: layer 'dense_1' (Dense): activation 'selu' is not supported");
   assert.match(await refused(load('bad_weight_shape.h5'), 'E_FORMAT'), "bad_weight_shape.h5: layer 'dense_1' (Dense): weight 'kernel' has shape [5, 3] but [4, 3] is needed");

@@ -1,9 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseModelFolder, writeModelFolder } from '../src/io/model-folder.ts';
+import { readModelFolder, modelFolderFiles } from '../src/io/model-folder.ts';
 import { checkModelJson } from '../src/io/model-json-schema.ts';
 import { readKerasH5 } from '../src/io/keras-h5.ts';
 import { specFromKeras } from '../src/model/from-keras.ts';
@@ -16,48 +15,44 @@ const MNIST = join(root, 'weights', 'mnist-cnn');
 const mnistJson = (): any => JSON.parse(readFileSync(join(MNIST, 'model.json'), 'utf8'));
 const mnistBin = new Uint8Array(readFileSync(join(MNIST, 'weights.bin')));
 
-/** The model.json and weights.bin convscope writes for a Keras fixture, read back. */
-function converted(fixture: string): { json: any; bin: Uint8Array } {
-  const dir = mkdtempSync(join(tmpdir(), 'convscope-schema-'));
-  try {
-    writeModelFolder(specFromKeras(readKerasH5(join(root, 'test', 'fixtures', 'models', fixture))), dir);
-    return { json: JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')), bin: new Uint8Array(readFileSync(join(dir, 'weights.bin'))) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** The model.json and weights.bin convscope writes for a Keras fixture. */
+async function converted(fixture: string): Promise<{ json: any; bin: Uint8Array }> {
+  const spec = specFromKeras(await readKerasH5(readFileSync(join(root, 'test', 'fixtures', 'models', fixture)), fixture));
+  const files = modelFolderFiles(spec);
+  return { json: JSON.parse(new TextDecoder().decode(files['model.json'])), bin: files['weights.bin'] };
 }
 
 function damaged(mutate: (json: any) => void, from: { json: any; bin: Uint8Array } = { json: mnistJson(), bin: mnistBin }): Promise<string> {
   mutate(from.json);
-  return refused(() => parseModelFolder({ 'model.json': JSON.stringify(from.json), 'weights.bin': from.bin }), 'E_FORMAT');
+  return refused(() => readModelFolder({ 'model.json': JSON.stringify(from.json), 'weights.bin': from.bin }), 'E_FORMAT');
 }
 
 test('the shipped model.json passes, and its spec equals the folder reader', () => {
-  const spec = parseModelFolder({ 'model.json': readFileSync(join(MNIST, 'model.json')), 'weights.bin': mnistBin });
+  const spec = readModelFolder({ 'model.json': readFileSync(join(MNIST, 'model.json')), 'weights.bin': mnistBin });
   assert.equal(spec.layers.map((l) => l.name), ['conv1', 'pool1', 'conv2', 'pool2', 'conv4_dropout', 'flatten', 'dense1', 'dense1_dropout', 'dense2', 'out']);
   assert.equal(spec.layers[2].weights.kernel.shape, [32, 16, 5, 5]);
   assert.is(spec.layers[9].weights.bias.data[0], Math.fround(0.20064286887645721));
 });
 
-test('models with BatchNormalization, Reshape and ZeroPadding2D pass after conversion', () => {
+test('models with BatchNormalization, Reshape and ZeroPadding2D pass after conversion', async () => {
   for (const fixture of ['channels_last_model.h5', 'functional_pool_model.h5', 'functional_chain_model.h5']) {
-    const { json, bin } = converted(fixture);
+    const { json, bin } = await converted(fixture);
     assert.ok(checkModelJson(json, bin.byteLength).layers.length > 0, fixture);
   }
 });
 
 test('not JSON', async () => {
-  const message = await refused(() => parseModelFolder({ 'model.json': '{"format": "convscope-model",', 'weights.bin': mnistBin }, 'm'), 'E_FORMAT');
+  const message = await refused(() => readModelFolder({ 'model.json': '{"format": "convscope-model",', 'weights.bin': mnistBin }, 'm'), 'E_FORMAT');
   assert.is(message, 'm/model.json: not valid JSON (at position 29)');
 });
 
 test("the text 'undefined' is not JSON, and the message does not echo it", async () => {
-  assert.match(await refused(() => parseModelFolder({ 'model.json': 'undefined', 'weights.bin': mnistBin }), 'E_FORMAT'), /^model\.json: not valid JSON/);
+  assert.match(await refused(() => readModelFolder({ 'model.json': 'undefined', 'weights.bin': mnistBin }), 'E_FORMAT'), /^model\.json: not valid JSON/);
 });
 
 test('not UTF-8', async () => {
   const bytes = Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d]);
-  assert.is(await refused(() => parseModelFolder({ 'model.json': bytes, 'weights.bin': mnistBin }), 'E_FORMAT'), 'model.json: not UTF-8 text, so not a model.json');
+  assert.is(await refused(() => readModelFolder({ 'model.json': bytes, 'weights.bin': mnistBin }), 'E_FORMAT'), 'model.json: not UTF-8 text, so not a model.json');
 });
 
 test('a list at the top level', async () => {
@@ -197,7 +192,7 @@ test('a bias that does not match the kernel', async () => {
 });
 
 test('a truncated weights.bin', async () => {
-  const message = await refused(() => parseModelFolder({ 'model.json': readFileSync(join(MNIST, 'model.json')), 'weights.bin': mnistBin.subarray(0, 300000) }, 'mnist-cnn'), 'E_FORMAT');
+  const message = await refused(() => readModelFolder({ 'model.json': readFileSync(join(MNIST, 'model.json')), 'weights.bin': mnistBin.subarray(0, 300000) }, 'mnist-cnn'), 'E_FORMAT');
   assert.is(message, 'mnist-cnn/model.json: layers[6].weights.kernel: its values 13248..78784 end past the end of mnist-cnn/weights.bin, which holds 75000 float32 values (300000 bytes); the folder is damaged or incomplete');
 });
 
@@ -209,8 +204,8 @@ test('two weights reading the same values', async () => {
 });
 
 test('BatchNormalization: negative epsilon, and weights that differ in length', async () => {
-  const bn = converted('channels_last_model.h5');
-  const i = bn.json.layers.findIndex((l: any) => l.type === 'BatchNormalization');
+  const bn = await converted('channels_last_model.h5');
+  const i = bn.json.layers.findIndex((l: { type: string }) => l.type === 'BatchNormalization');
   const again = () => ({ json: JSON.parse(JSON.stringify(bn.json)), bin: bn.bin });
   assert.is(await damaged((j) => (j.layers[i].params.epsilon = -1), again()), `model.json: layers[${i}].params.epsilon: expected a non-negative number, got -1`);
   assert.is(
@@ -221,13 +216,13 @@ test('BatchNormalization: negative epsilon, and weights that differ in length', 
 });
 
 test('ZeroPadding2D with three paddings', async () => {
-  const zp = converted('functional_chain_model.h5');
+  const zp = await converted('functional_chain_model.h5');
   assert.is(await damaged((j) => (j.layers[0].params.padding = [1, 2, 0]), zp), 'model.json: layers[0].params.padding: expected four non-negative integers [top, bottom, left, right], got [1, 2, 0]');
 });
 
 test('Reshape: a gather that is not a permutation of the values', async () => {
-  const rs = converted('functional_pool_model.h5');
-  const i = rs.json.layers.findIndex((l: any) => l.type === 'Reshape');
+  const rs = await converted('functional_pool_model.h5');
+  const i = rs.json.layers.findIndex((l: { type: string }) => l.type === 'Reshape');
   const n = rs.json.layers[i].params.targetShape.reduce((a: number, b: number) => a * b, 1);
   const again = () => ({ json: JSON.parse(JSON.stringify(rs.json)), bin: rs.bin });
   assert.is(await damaged((j) => (j.layers[i].params.gather = Array(n).fill(0)), again()), `model.json: layers[${i}].params.gather[1]: expected an index below ${n} not used before (a permutation), got 0`);

@@ -1,5 +1,5 @@
 import { numberOption, numberList } from './args.ts';
-import { readModelInput } from '../io/model-input.ts';
+import { readModelInput } from '../node/inputs.ts';
 import type { Model } from '../model/model.ts';
 import type { Tensor } from '../tensor.ts';
 

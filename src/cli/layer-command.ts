@@ -2,7 +2,7 @@ import { UsageError } from './errors.ts';
 import { modelAndInput, outputPath } from './args.ts';
 import { readInputFor } from './input-options.ts';
 import { readSingleInput } from './single-input.ts';
-import { loadModel } from '../model/load.ts';
+import { loadModel } from '../node/load-model.ts';
 import { defaultModelPath } from '../package-root.ts';
 import type { Model } from '../model/model.ts';
 import type { Tensor } from '../tensor.ts';
@@ -26,7 +26,7 @@ export async function startLayerCommand(
   if (!values.layer) throw new UsageError(`--layer is required\n${usage}`);
   if (!values.out) throw new UsageError(`--out is required\n${usage}`);
   const out = outputPath(values.out, outputs);
-  const model = loadModel(modelPath);
+  const model = await loadModel(modelPath);
   model.layer(values.layer);
   const x = batch ? await readInputFor(input, model, values) : await readSingleInput(input, model, values);
   return { model, x, layer: values.layer, out };

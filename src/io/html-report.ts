@@ -1,8 +1,5 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve, basename } from 'node:path';
 import type { Report } from '../methods/report.ts';
 import { encodePng } from './png-output.ts';
-import { writeFileAtomic } from './atomic-write.ts';
 
 function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -42,22 +39,10 @@ ${sections}
 `;
 }
 
-/**
- * Writes DIR/index.html and its pictures. They are written into a new folder beside DIR first
- * and moved in only when all are done, index.html last, so a failed run leaves no half report.
- */
-export function writeReport(report: Report, dir: string): void {
-  const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));
-  try {
-    for (const s of report.sections) for (const f of s.figures) writeFileAtomic(join(staging, f.file), encodePng(f.canvas));
-    writeFileAtomic(join(staging, 'index.html'), reportHtml(report));
-    mkdirSync(target, { recursive: true });
-    const files = readdirSync(staging).filter((f) => f !== 'index.html');
-    for (const f of files) renameSync(join(staging, f), join(target, f));
-    renameSync(join(staging, 'index.html'), join(target, 'index.html'));
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+/** The report's files by name: its pictures (PNG) and index.html, last. */
+export function reportFiles(report: Report): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const s of report.sections) for (const f of s.figures) files.set(f.file, encodePng(f.canvas));
+  files.set('index.html', new TextEncoder().encode(reportHtml(report)));
+  return files;
 }

@@ -1,10 +1,7 @@
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Tensor } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import type { LayerSpec, ModelSpec } from '../model/spec.ts';
 import { Model } from '../model/model.ts';
-import { writeFileAtomic } from './atomic-write.ts';
 import { checkModelJson, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson, type WeightEntry } from './model-json-schema.ts';
 
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION };
@@ -12,10 +9,16 @@ export { MODEL_FORMAT, MODEL_FORMAT_VERSION };
 /**
  * The converted model format: DIR/model.json (layers, shapes, channels-first, provenance) and
  * DIR/weights.bin (every weight as little-endian float32, at the offsets model.json gives).
+ * This module turns a spec into the two files' bytes and back; the Node entry reads and writes
+ * them as a folder (src/node/model-files.ts), a browser from URLs or File objects.
  */
-export function writeModelFolder(spec: ModelSpec, dir: string): void {
-  new Model(spec); // a folder that could not be loaded again is never written
-  mkdirSync(dir, { recursive: true });
+
+/** The files of a model folder, by name. */
+export type ModelFolderFiles = Record<'model.json' | 'weights.bin', Uint8Array>;
+
+/** The two files of a spec's model folder; a spec that could not be loaded again is refused. */
+export function modelFolderFiles(spec: ModelSpec): ModelFolderFiles {
+  new Model(spec);
   let offset = 0;
   const chunks: Float32Array[] = [];
   const layers = spec.layers.map((l) => {
@@ -32,9 +35,7 @@ export function writeModelFolder(spec: ModelSpec, dir: string): void {
   let at = 0;
   for (const c of chunks) for (let i = 0; i < c.length; i++, at += 4) view.setFloat32(at, c[i], true);
   const json = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...spec, layers };
-  // weights first: a folder whose model.json exists is complete
-  writeFileAtomic(join(dir, 'weights.bin'), bin);
-  writeFileAtomic(join(dir, 'model.json'), compactJson(json) + '\n');
+  return { 'model.json': new TextEncoder().encode(compactJson(json) + '\n'), 'weights.bin': bin };
 }
 
 /** Indented JSON with short number lists (shapes, strides) kept on one line. */
@@ -42,30 +43,25 @@ function compactJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`);
 }
 
-export function isModelFolder(dir: string): boolean {
-  return existsSync(join(dir, 'model.json'));
-}
-
-export function readModelFolder(dir: string): ModelSpec {
-  const read = (name: string): Uint8Array => {
-    try {
-      return readFileSync(join(dir, name));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ConvscopeError(code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_IO', `${join(dir, name)}: ${code === 'ENOENT' ? 'missing; a model folder has model.json and weights.bin' : `cannot be read (${code ?? String(err)})`}`);
-    }
-  };
-  return parseModelFolder({ 'model.json': read('model.json'), 'weights.bin': read('weights.bin') }, dir);
-}
-
 /**
- * A model folder's spec from the bytes of its two files; `folder` (a path or a name) labels the
- * files in messages. model.json is checked in full before any weight is read.
+ * A model from the bytes of its model.json and weights.bin; `source` (the folder, or the URL of
+ * its model.json) names the files in messages. model.json is checked in full before a weight is read.
  */
-export function parseModelFolder(files: { 'model.json': Uint8Array | string; 'weights.bin': Uint8Array }, folder?: string): ModelSpec {
-  const label = (name: string) => (folder === undefined ? name : `${folder.replace(/\/+$/, '')}/${name}`);
-  const json = checkModelJson(parseJson(files['model.json'], label('model.json')), files['weights.bin'].byteLength, label('model.json'), label('weights.bin'));
-  return { name: json.name, dataFormat: json.dataFormat, inputShape: json.inputShape, provenance: json.provenance, layers: json.layers.map((l) => readLayer(l, files['weights.bin'])) };
+export function readModelFolder(files: Partial<Record<'model.json' | 'weights.bin', Uint8Array | string>>, source?: string): ModelSpec {
+  const names = fileNames(source);
+  const jsonBytes = files['model.json'];
+  const bin = files['weights.bin'];
+  if (jsonBytes === undefined) throw new ConvscopeError('E_FORMAT', `${source ?? 'model folder'}: has no model.json`);
+  if (bin === undefined || typeof bin === 'string') throw new ConvscopeError('E_FORMAT', `${names.bin}: missing; a model folder has model.json and weights.bin`);
+  const json = checkModelJson(parseJson(jsonBytes, names.json), bin.byteLength, names.json, names.bin);
+  return { name: json.name, dataFormat: json.dataFormat, inputShape: json.inputShape, provenance: json.provenance, layers: json.layers.map((l) => readLayer(l, bin)) };
+}
+
+function fileNames(source: string | undefined): { json: string; bin: string } {
+  if (source === undefined) return { json: 'model.json', bin: 'weights.bin' };
+  if (source.endsWith('model.json')) return { json: source, bin: `${source.slice(0, -'model.json'.length)}weights.bin` };
+  const dir = source.replace(/\/+$/, '');
+  return { json: `${dir}/model.json`, bin: `${dir}/weights.bin` };
 }
 
 function parseJson(content: Uint8Array | string, file: string): unknown {

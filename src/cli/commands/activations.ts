@@ -2,9 +2,10 @@ import type { Command } from '../command.ts';
 import { startLayerCommand } from '../layer-command.ts';
 import { parse } from '../args.ts';
 import { inputOptionSpecs } from '../input-options.ts';
-import { writeNpy } from '../../io/npy.ts';
+import { writeNpy } from '../../node/inputs.ts';
 import { featureMapGrid } from '../../methods/feature-maps.ts';
-import { writePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
+import { PICTURE_ENDINGS } from '../../io/png-output.ts';
+import { writePicture } from '../../node/pictures.ts';
 
 const usage = `Usage: convscope activations [MODEL] INPUT --layer NAME --out FILE.npy|FILE.png|FILE.jpg
 

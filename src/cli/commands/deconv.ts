@@ -3,8 +3,9 @@ import { startLayerCommand } from '../layer-command.ts';
 import { parse, intOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { inputOptionSpecs } from '../input-options.ts';
-import { writeNpy } from '../../io/npy.ts';
-import { writePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
+import { writeNpy } from '../../node/inputs.ts';
+import { PICTURE_ENDINGS } from '../../io/png-output.ts';
+import { writePicture } from '../../node/pictures.ts';
 import { backwardNet, parseBackwardMethod, BACKWARD_METHODS } from '../../methods/backward-net.ts';
 import { signedCanvas } from '../../methods/render.ts';
 

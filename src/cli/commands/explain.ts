@@ -4,10 +4,10 @@ import { parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { inputOptionSpecs } from '../input-options.ts';
 import { readSingleInput } from '../single-input.ts';
-import { loadModel } from '../../model/load.ts';
+import { loadModel } from '../../node/load-model.ts';
 import { defaultModelPath, packageRoot } from '../../package-root.ts';
 import { buildReport } from '../../methods/report.ts';
-import { writeReport } from '../../io/html-report.ts';
+import { writeReport } from '../../node/report-files.ts';
 
 const usage = `Usage: convscope explain [MODEL] [IMAGE] [--out DIR] [--k 6]
 
@@ -30,7 +30,7 @@ export const explain: Command = {
     const dir = values.out ?? 'convscope-report';
     const k = values.k === undefined ? 6 : Number(values.k);
     if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, not '${values.k}'`);
-    const model = loadModel(modelPath);
+    const model = await loadModel(modelPath);
     const x = await readSingleInput(inputPath, model, values);
     const report = buildReport(model, x, { inputName: basename(inputPath), modelName: positionals.length === 2 ? basename(modelPath) : 'the shipped MNIST CNN', topK: k });
     writeReport(report, dir);

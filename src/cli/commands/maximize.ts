@@ -1,9 +1,10 @@
 import type { Command } from '../command.ts';
 import { parse, outputPath, intOption, numberOption, numberList } from '../args.ts';
 import { UsageError } from '../errors.ts';
-import { loadModel } from '../../model/load.ts';
-import { writeNpy } from '../../io/npy.ts';
-import { writePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
+import { loadModel } from '../../node/load-model.ts';
+import { writeNpy } from '../../node/inputs.ts';
+import { PICTURE_ENDINGS } from '../../io/png-output.ts';
+import { writePicture } from '../../node/pictures.ts';
 import { defaultModelPath } from '../../package-root.ts';
 import { maximize } from '../../methods/maximize.ts';
 import { inputCanvas } from '../../methods/render.ts';
@@ -35,7 +36,7 @@ export const maximizeCommand: Command = {
     const out = outputPath(values.out, ['.npy', ...PICTURE_ENDINGS]);
     const range = numberList(values.range, 'range');
     if (range && range.length !== 2) throw new UsageError('--range takes two numbers: LO,HI');
-    const model = loadModel(positionals[0] ?? defaultModelPath());
+    const model = await loadModel(positionals[0] ?? defaultModelPath());
     const result = maximize(model, {
       layer: values.layer,
       channel: intOption(values.channel, 'channel', 0, 0),

@@ -4,9 +4,10 @@ import { UsageError } from '../errors.ts';
 import { inputOptionSpecs } from '../input-options.ts';
 import { readSingleInput } from '../single-input.ts';
 import { progressReporter } from '../progress.ts';
-import { loadModel } from '../../model/load.ts';
-import { writeNpy } from '../../io/npy.ts';
-import { writePicture, PICTURE_ENDINGS, Canvas } from '../../io/png-output.ts';
+import { loadModel } from '../../node/load-model.ts';
+import { writeNpy } from '../../node/inputs.ts';
+import { PICTURE_ENDINGS, Canvas } from '../../io/png-output.ts';
+import { writePicture } from '../../node/pictures.ts';
 import { defaultModelPath } from '../../package-root.ts';
 import { occlusion } from '../../methods/occlusion.ts';
 import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
@@ -50,7 +51,7 @@ export const occlusionCommand: Command = {
       percentile: values.percentile === undefined ? undefined : numberOption(values.percentile, 'percentile', 0),
       blur: values.blur === undefined ? undefined : numberOption(values.blur, 'blur', 0),
     };
-    const model = loadModel(modelPath);
+    const model = await loadModel(modelPath);
     const x = await readSingleInput(input, model, values);
     const progress = progressReporter('occlusion');
     const result = occlusion(model, x, {

@@ -1,8 +1,8 @@
 import type { Command } from '../command.ts';
 import { parse, intOption, outputPath, modelAndInput } from '../args.ts';
 import { inputOptionSpecs, readInputFor } from '../input-options.ts';
-import { loadModel } from '../../model/load.ts';
-import { writeNpy } from '../../io/npy.ts';
+import { loadModel } from '../../node/load-model.ts';
+import { writeNpy } from '../../node/inputs.ts';
 import { defaultModelPath } from '../../package-root.ts';
 
 const usage = `Usage: convscope predict [MODEL] INPUT [--top K] [--out FILE.npy]
@@ -20,7 +20,7 @@ export const predict: Command = {
     const { values, positionals } = parse(args, { top: { type: 'string' }, out: { type: 'string' }, ...inputOptionSpecs }, usage);
     const { model: modelPath, input } = modelAndInput(positionals, usage, defaultModelPath());
     const out = values.out === undefined ? undefined : outputPath(values.out, ['.npy']);
-    const model = loadModel(modelPath);
+    const model = await loadModel(modelPath);
     const k = intOption(values.top, 'top', 5);
     const x = await readInputFor(input, model, values);
     const y = model.predict(x);
