@@ -80,6 +80,13 @@ test('two layers with the same name', async () => {
   );
 });
 
+test('a layer name that would break the message onto two lines', async () => {
+  assert.is(
+    await graphError((inner) => (inner.layers[2].name = 'conv\n2d')),
+    'chain.h5: model_config: layer #2 has the name "conv\\n2d" and class "Conv2D"; expected non-empty names without control characters',
+  );
+});
+
 test('graphs convscope does not run yet are E_UNSUPPORTED, not damaged', async () => {
   const error = await refused(() => readKerasH5(readFileSync(join(root, 'test', 'fixtures', 'models', 'branching_model.h5'))), 'E_UNSUPPORTED');
   assert.match(error, 'only single-chain models are supported');

@@ -247,6 +247,17 @@ test('the weights together are held to the memory limit', async () => {
   }
 });
 
+test('a weight name with a control character (a damaged byte) is refused before it reaches a message', async () => {
+  const bytes = await editH5(MNIST, (file) => {
+    const group = file.get('model_weights/conv1') as InstanceType<typeof h5wasm.Group>;
+    group.delete_attribute('weight_names');
+    group.create_attribute('weight_names', ['conv1/ker\nnel:0', 'conv1/bias:0']);
+  });
+  const error = await readError(bytes);
+  assert.is(error.code, 'E_FORMAT');
+  assert.is(error.message, 'model bytes: model_weights/conv1/weight_names holds the name "conv1/ker\\nnel:0"; expected non-empty names without control characters');
+});
+
 test('error codes: a Keras 3 archive, not HDF5, truncated, not bytes', async () => {
   assert.is((await readError(fixture('keras3.keras'))).code, 'E_UNSUPPORTED');
   assert.is((await readError(fixture('not_hdf5.h5'))).code, 'E_FORMAT');

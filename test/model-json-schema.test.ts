@@ -99,7 +99,8 @@ test('a layer that is null', async () => {
 });
 
 test('a layer without a name', async () => {
-  assert.is(await damaged((j) => delete j.layers[1].name), 'model.json: layers[1].name: missing; expected a non-empty string');
+  assert.is(await damaged((j) => delete j.layers[1].name), 'model.json: layers[1].name: missing; expected a non-empty string without control characters');
+  assert.is(await damaged((j) => (j.layers[1].name = 'pool\n1')), 'model.json: layers[1].name: expected a non-empty string without control characters, got "pool\\n1"');
 });
 
 test('two layers with the same name', async () => {

@@ -11,7 +11,7 @@ import { ConvscopeError, type ErrorCode } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
 import { formatShape } from '../tensor.ts';
 import { chainOrder, type Fail, type RawLayer } from './keras-graph.ts';
-import { describe, isRecord } from '../model/spec-schema.ts';
+import { describe, isPlainName, isRecord } from '../model/spec-schema.ts';
 
 export interface KerasWeight {
   shape: number[];
@@ -189,12 +189,17 @@ function rawLayer(entry: unknown, index: number, fail: Fail): RawLayer {
   if (!isRecord(entry) || typeof entry.class_name !== 'string' || !isRecord(config) || typeof (entry.name ?? config.name) !== 'string') {
     return fail(`model_config: layer #${index} has no class_name, config or name`);
   }
-  return { name: String(entry.name ?? config.name), className: entry.class_name, config, inbound: entry.inbound_nodes };
+  const name = entry.name ?? config.name;
+  if (!isPlainName(name) || !isPlainName(entry.class_name)) {
+    return fail(`model_config: layer #${index} has the name ${describe(name)} and class ${describe(entry.class_name)}; expected non-empty names without control characters`);
+  }
+  return { name, className: entry.class_name, config, inbound: entry.inbound_nodes };
 }
 
 function attachWeights(root: Group, layers: RawLayer[], fileBytes: number, fail: Fail): KerasLayerFile[] {
   const stored = stringListAttr(root, 'layer_names');
   if (stored === undefined) return fail('model_weights has no layer_names attribute');
+  plainNames(stored, 'model_weights/layer_names', fail);
   const configured = new Set(layers.map((l) => l.name));
   for (const name of stored) {
     if (!configured.has(name) && weightNames(root, name, fail).length > 0) {
@@ -218,7 +223,15 @@ function attachWeights(root: Group, layers: RawLayer[], fileBytes: number, fail:
 function weightNames(root: Group, layerName: string, fail: Fail): string[] {
   const group = root.get(layerName);
   if (!(group instanceof h5wasm.Group)) return fail(`model_weights lists layer '${layerName}' but has no group for it`);
-  return stringListAttr(group, 'weight_names') ?? fail(`model_weights/${layerName} has no weight_names attribute`);
+  const names = stringListAttr(group, 'weight_names') ?? fail(`model_weights/${layerName} has no weight_names attribute`);
+  return plainNames(names, `model_weights/${layerName}/weight_names`, fail);
+}
+
+/** Names from the file go into messages: one with a control character (a damaged byte) is refused here. */
+function plainNames(names: string[], where: string, fail: Fail): string[] {
+  const bad = names.find((n) => !isPlainName(n));
+  if (bad !== undefined) fail(`${where} holds the name ${describe(bad)}; expected non-empty names without control characters`);
+  return names;
 }
 
 /** 'dense_1/kernel:0' -> 'kernel' (tf.keras may put more scopes in front). */

@@ -36,6 +36,11 @@ export function describe(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** A layer or class name that prints on one line in a message: not empty, no control characters. */
+export function isPlainName(value: unknown): value is string {
+  return typeof value === 'string' && value !== '' && !/[\u0000-\u001f\u007f]/.test(value);
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -140,7 +145,7 @@ export function checkSpecLayers(layers: unknown, fail: SchemaFail, weightShapeOf
 export function checkLayer(raw: unknown, path: string, fail: SchemaFail, weightShapeOf: WeightShapeOf): CheckedLayer {
   if (!isRecord(raw)) return fail(path, 'a layer object', raw);
   const { name, type, activation, params, weights } = raw;
-  if (typeof name !== 'string' || name === '') fail(`${path}.name`, 'a non-empty string', name);
+  if (!isPlainName(name)) fail(`${path}.name`, 'a non-empty string without control characters', name);
   if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) fail(`${path}.type`, `one of ${LAYER_TYPES.join(', ')}`, type);
   const rule = RULES[type as LayerType];
   if (!isActivationName(activation)) fail(`${path}.activation`, `one of ${ACTIVATIONS.join(', ')}`, activation);
