@@ -121,6 +121,13 @@ test('a spec built in memory goes through the same schema (E_ARGUMENT)', async (
   assert.is(await refused(() => new Model(plain), 'E_ARGUMENT'), 'model spec: layers[0].weights.kernel: expected a Tensor, got an object');
 });
 
+test('a Model refuses inputs that are not Tensors, and a chunk size that would never finish', async () => {
+  const model = new Model(mnistSpec());
+  assert.is(await refused(() => model.forward(null as unknown as Tensor), 'E_ARGUMENT'), "the model's input must be a Tensor, not null");
+  assert.is(await refused(() => model.predict(Tensor.zeros([1, 28, 28]), undefined, 0), 'E_ARGUMENT'), 'predict: chunk must be a positive integer, not 0');
+  assert.match(await refused(() => model.forward(Tensor.zeros([3, 28, 28])), 'E_SHAPE'), 'input has shape [3, 28, 28] but the model takes [1, 28, 28]');
+});
+
 test('writeModelFolder (convert) never writes a folder that could not be loaded again', async () => {
   const spec = mnistSpec();
   spec.layers[6].weights.bias = new Tensor([128], new Float32Array(128).fill(NaN));

@@ -54,9 +54,10 @@ class SpecReader {
 
 /** Builds one layer for a given per-sample input shape, checking its weights against that shape. */
 export function buildLayer(spec: LayerSpec, inputShape: readonly number[]): Layer {
-  const layer = buildChecked(new SpecReader(spec, inputShape));
+  const reader = new SpecReader(spec, inputShape);
+  const layer = buildChecked(reader);
   if (layer.activation === 'softmax' && layer.outputShape.length !== 1) {
-    new SpecReader(spec, inputShape).fail(`softmax is supported on vector outputs only, and this layer outputs ${formatShape(layer.outputShape)}`, 'E_UNSUPPORTED');
+    reader.fail(`softmax is supported on vector outputs only, and this layer outputs ${formatShape(layer.outputShape)}`, 'E_UNSUPPORTED');
   }
   return layer;
 }

@@ -5,6 +5,7 @@ import type { Layer, LayerRecord } from '../layers/layer.ts';
 import { buildLayer } from './build.ts';
 import { checkSpecSchema, checkWeightValues } from './check-spec.ts';
 import { withSource } from './with-source.ts';
+import { describe } from './spec-schema.ts';
 import type { ModelSpec } from './spec.ts';
 
 /** Everything one forward pass keeps: each layer's input, pre-activation, output and switches, batched. */
@@ -76,6 +77,7 @@ export class Model {
 
   /** Brings one sample (C,H,W) or a batch (N,C,H,W) (for vector models (K) or (N,K)) to batched form. */
   toBatch(x: Tensor): { batch: Tensor; batched: boolean } {
+    if (!(x instanceof Tensor)) throw new ConvscopeError('E_ARGUMENT', `the model's input must be a Tensor, not ${describe(x)}`);
     const rank = this.inputShape.length;
     if (x.rank === rank && sameShape(x.shape, this.inputShape)) return { batch: x.reshape([1, ...x.shape]), batched: false };
     if (x.rank === rank + 1 && sameShape(x.shape.slice(1), this.inputShape)) return { batch: x, batched: true };
@@ -101,6 +103,7 @@ export class Model {
    * (N, ...) for a batch. Large batches run in chunks, so only one chunk's records are alive.
    */
   predict(x: Tensor, until?: string, chunk = 256): Tensor {
+    if (!Number.isSafeInteger(chunk) || chunk <= 0) throw new ConvscopeError('E_ARGUMENT', `predict: chunk must be a positive integer, not ${describe(chunk)}`);
     const { batch, batched } = this.toBatch(x);
     const n = batch.shape[0];
     const per = batch.size / Math.max(n, 1);
