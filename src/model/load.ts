@@ -48,7 +48,7 @@ export async function loadModelSpec(source: ModelSource, options: LoadOptions = 
  *   const probabilities = model.predict(image);
  */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
-  return new Model(await loadModelSpec(source, options));
+  return new Model(await loadModelSpec(source, options), options.name ?? (typeof source === 'string' || source instanceof URL ? String(source) : undefined));
 }
 
 async function specFromBytes(bytes: Uint8Array, name: string): Promise<ModelSpec> {
@@ -66,7 +66,7 @@ function specFromFiles(files: Record<string, ModelBytes>, name: string): Promise
     byName.set(key.split('/').at(-1) ?? key, bytes);
   }
   if (byName.has('model.json')) {
-    return readModelFolder({ 'model.json': byName.get('model.json'), 'weights.bin': byName.get('weights.bin') }, name);
+    return readModelFolder({ 'model.json': byName.get('model.json'), 'weights.bin': byName.get('weights.bin') }, name === 'model bytes' ? undefined : name);
   }
   const h5 = [...byName].filter(([key, bytes]) => /\.(h5|hdf5|keras)$/i.test(key) || startsWith(bytes, HDF5_SIGNATURE));
   if (h5.length === 1) return specFromBytes(h5[0][1], name === 'model bytes' ? h5[0][0] : name);

@@ -1,8 +1,11 @@
-import { Tensor, formatShape, sameShape } from '../tensor.ts';
+import { Tensor, formatShape, sameShape, sizeOf } from '../tensor.ts';
+import { ConvscopeError } from '../errors.ts';
+import { checkMemory } from '../limits.ts';
 import type { Layer, LayerRecord } from '../layers/layer.ts';
 import { buildLayer } from './build.ts';
+import { checkSpecSchema, checkWeightValues } from './check-spec.ts';
+import { withSource } from './with-source.ts';
 import type { ModelSpec } from './spec.ts';
-import { ConvscopeError } from '../errors.ts';
 import { argumentError, checkBoolean, checkInteger, checkOptions, checkTensor, describe } from '../check.ts';
 import { checkFiniteInput, checkFiniteResult } from '../nonfinite.ts';
 
@@ -36,19 +39,29 @@ export interface PredictOptions extends RunOptions {
 export class Model {
   readonly layers: Layer[];
 
-  constructor(readonly spec: ModelSpec) {
-    if (typeof spec !== 'object' || spec === null || !Array.isArray(spec.layers) || !Array.isArray(spec.inputShape)) {
+  /**
+   * Builds the layers after checking the spec: its schema, each layer's shapes against its input,
+   * every tensor of one sample's forward pass against the memory limit, and the weights' values.
+   * `source` (the file the spec came from) starts every message.
+   */
+  constructor(readonly spec: ModelSpec, source?: string) {
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
       throw argumentError(`a Model is made from a model spec (what loadModelSpec returns), not ${describe(spec)}`);
     }
-    if (spec.layers.length === 0) throw new ConvscopeError('E_FORMAT', `model '${String(spec.name)}' has no layers`);
-    const layers: Layer[] = [];
-    let shape: readonly number[] = spec.inputShape;
-    for (const s of spec.layers) {
-      const layer = buildLayer(s, shape);
-      layers.push(layer);
-      shape = layer.outputShape;
-    }
-    this.layers = layers;
+    this.layers = withSource(source, () => {
+      checkSpecSchema(spec);
+      checkMemory(4 * sizeOf(spec.inputShape), `the model's input ${formatShape(spec.inputShape)}`);
+      const layers: Layer[] = [];
+      let shape: readonly number[] = spec.inputShape;
+      for (const s of spec.layers) {
+        const layer = buildLayer(s, shape);
+        checkMemory(4 * sizeOf(layer.outputShape), `the output ${formatShape(layer.outputShape)} of layer '${layer.name}'`);
+        layers.push(layer);
+        shape = layer.outputShape;
+      }
+      checkWeightValues(spec);
+      return layers;
+    });
   }
 
   get name(): string {
