@@ -1,22 +1,33 @@
+import { ConvscopeError } from './errors.ts';
+import { checkMemory } from './limits.ts';
+
 /** A dense float32 tensor: a shape and its row-major data. The engine is channels-first (NCHW). */
 export class Tensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
 
+  /**
+   * shape: an array of whole numbers >= 0; data: as many values as the shape holds (a
+   * Float32Array is kept, not copied). Without data the tensor is zeros, allocated only when the
+   * size is under the memory limit (see limits.ts).
+   */
   constructor(shape: readonly number[], data?: Float32Array | ArrayLike<number>) {
-    for (const d of shape) {
-      if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: bad shape [${shape.join(', ')}]`);
-    }
-    const size = sizeOf(shape);
-    this.shape = [...shape];
+    const size = checkShape(shape);
     if (data === undefined) {
+      checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
       this.data = new Float32Array(size);
     } else {
-      if (data.length !== size) {
-        throw new Error(`Tensor: shape [${shape.join(', ')}] needs ${size} values but got ${data.length}`);
+      const length = typeof data === 'object' && data !== null ? (data as ArrayLike<number>).length : undefined;
+      if (typeof length !== 'number') {
+        throw new ConvscopeError('E_ARGUMENT', `a tensor's data must be a Float32Array or an array of numbers, not ${kindOf(data)}`);
       }
+      if (length !== size) {
+        throw new ConvscopeError('E_SHAPE', `a tensor of shape ${formatShape(shape)} needs ${size} values but got ${length}`);
+      }
+      if (!(data instanceof Float32Array)) checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
       this.data = data instanceof Float32Array ? data : Float32Array.from(data);
     }
+    this.shape = [...shape];
   }
 
   static zeros(shape: readonly number[]): Tensor {
@@ -32,8 +43,8 @@ export class Tensor {
   }
 
   reshape(shape: readonly number[]): Tensor {
-    if (sizeOf(shape) !== this.size) {
-      throw new Error(`reshape: cannot view [${this.shape.join(', ')}] as [${shape.join(', ')}]`);
+    if (checkShape(shape) !== this.size) {
+      throw new ConvscopeError('E_SHAPE', `cannot reshape a tensor of shape ${formatShape(this.shape)} (${this.size} values) to ${formatShape(shape)}`);
     }
     return new Tensor(shape, this.data);
   }
@@ -47,13 +58,32 @@ export class Tensor {
   }
 }
 
+/** The number of values a shape holds, after checking it is an array of whole numbers >= 0 (E_ARGUMENT otherwise). */
+export function checkShape(shape: readonly number[]): number {
+  const valid = Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0);
+  if (!valid) {
+    const given = Array.isArray(shape) ? `[${shape.map(kindOf).join(', ')}]` : kindOf(shape);
+    throw new ConvscopeError('E_ARGUMENT', `a tensor's shape must be an array of whole numbers >= 0, not ${given}`);
+  }
+  const size = sizeOf(shape);
+  if (!Number.isSafeInteger(size)) checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
+  return size;
+}
+
+/** A number as itself, anything else by its kind, for messages. */
+function kindOf(v: unknown): string {
+  return typeof v === 'number' ? String(v) : v === null ? 'null' : v === undefined ? 'nothing' : typeof v === 'string' ? `'${v}'` : `a ${typeof v}`;
+}
+
 export function sizeOf(shape: readonly number[]): number {
+  if (!Array.isArray(shape)) throw new ConvscopeError('E_ARGUMENT', `a shape must be an array of whole numbers, not ${kindOf(shape)}`);
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
 export function formatShape(shape: readonly number[]): string {
+  if (!Array.isArray(shape)) return kindOf(shape);
   return `[${shape.join(', ')}]`;
 }
 
@@ -87,6 +117,11 @@ export function windowOutputLength(input: number, k: number, stride: number, dil
  * max((out - 1) * stride + k_eff - in, 0), the odd extra at the end (bottom/right).
  */
 export function samePadding(input: number, k: number, stride: number, dilation = 1): { before: number; after: number } {
+  for (const [name, v, min] of [['input', input, 0], ['kernel', k, 1], ['stride', stride, 1], ['dilation', dilation, 1]] as const) {
+    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= min)) {
+      throw new ConvscopeError('E_ARGUMENT', `samePadding: the ${name} size must be a whole number >= ${min}, not ${kindOf(v)}`);
+    }
+  }
   const out = Math.ceil(input / stride);
   const total = Math.max((out - 1) * stride + dilatedExtent(k, dilation) - input, 0);
   const before = Math.floor(total / 2);
@@ -101,6 +136,10 @@ export function kerasPadding2d(
   stride: readonly [number, number],
   dilation: readonly [number, number] = [1, 1],
 ): Padding2d {
+  if (mode !== 'valid' && mode !== 'same') throw new ConvscopeError('E_ARGUMENT', `kerasPadding2d: unknown padding mode ${kindOf(mode)}; valid modes: valid, same`);
+  for (const [name, pair] of [['inputHW', inputHW], ['kernel', kernel], ['stride', stride], ['dilation', dilation]] as const) {
+    if (!(Array.isArray(pair) && pair.length === 2)) throw new ConvscopeError('E_ARGUMENT', `kerasPadding2d: ${name} must be [height, width], not ${Array.isArray(pair) ? `an array of ${pair.length}` : kindOf(pair)}`);
+  }
   if (mode === 'valid') return { ...NO_PADDING };
   const v = samePadding(inputHW[0], kernel[0], stride[0], dilation[0]);
   const h = samePadding(inputHW[1], kernel[1], stride[1], dilation[1]);

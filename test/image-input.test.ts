@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { readImageTensor } from '../src/node/inputs.ts';
+import { readImageTensor as readImageBytes } from '../src/io/image-input.ts';
+import { expectConvscopeError } from './helpers/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'convscope-image-input-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -228,6 +230,33 @@ test('error: bad size or channel count', () => {
   const path = greyPng('ok.png', [[1]]);
   expectThrows(() => readImageTensor(path, { channels: 1, height: 0, width: 2 }), 'height and width must be positive integers');
   expectThrows(() => readImageTensor(path, { channels: 2 as 1, height: 1, width: 1 }), 'channels must be 1 or 3');
+});
+
+test('--scale 1e38 and --std 1e-45 would make every pixel Infinity: refused, naming the file and the values', async () => {
+  const path = greyPng('scaled.png', [[1, 200]]);
+  await expectConvscopeError(() => readImageTensor(path, { channels: 1, height: 1, width: 2, scale: 1e38 }), 'E_ARGUMENT', path, 'scale 1e+38', 'turn the pixel value 255 into Infinity');
+  await expectConvscopeError(() => readImageTensor(path, { channels: 1, height: 1, width: 2, std: [1e-45] }), 'E_ARGUMENT', path, 'std 1e-45');
+  await expectConvscopeError(() => readImageTensor(path, { channels: 1, height: 1, width: 2, mean: [-3.4e38], scale: 1e36 }), 'E_ARGUMENT', path, 'float32 range');
+  // Large but finite is allowed: 255 * 1e36 fits in float32.
+  assert.ok(Number.isFinite(readImageTensor(path, { channels: 1, height: 1, width: 2, scale: 1e36 }).data[1]));
+});
+
+test('scale, mean and std must be finite numbers', async () => {
+  const path = greyPng('opts.png', [[1]]);
+  const base = { channels: 1 as const, height: 1, width: 1 };
+  await expectConvscopeError(() => readImageTensor(path, { ...base, scale: NaN }), 'E_ARGUMENT', 'scale must be a finite number, not the number NaN');
+  await expectConvscopeError(() => readImageTensor(path, { ...base, scale: '2' as never }), 'E_ARGUMENT', "scale must be a finite number, not the string '2'");
+  await expectConvscopeError(() => readImageTensor(path, { ...base, mean: [Infinity] }), 'E_ARGUMENT', 'mean must be an array of finite numbers');
+  await expectConvscopeError(() => readImageTensor(path, { ...base, std: 2 as never }), 'E_ARGUMENT', 'std must be an array of finite numbers, not the number 2');
+  await expectConvscopeError(() => readImageBytes(new Uint8Array(8), null as never), 'E_ARGUMENT', 'the image options must be an object, not null');
+  await expectConvscopeError(() => readImageBytes(null as never, base), 'E_ARGUMENT', 'image: expected the bytes of a PNG or JPEG file', 'not null');
+  await expectConvscopeError(() => readImageTensor(path, { ...base, height: 1e6, width: 1e6 }), 'E_TOO_LARGE', path, 'an input of 1x1000000x1000000');
+});
+
+test('errors name the file, not an internal function (no "readImageTensor:")', async () => {
+  const path = file('bad.png', Buffer.from('not an image'));
+  const e = await expectConvscopeError(() => readImageTensor(path, { channels: 1, height: 1, width: 1 }), 'E_FORMAT', path);
+  assert.ok(e.message.startsWith(`${path}: `), e.message);
 });
 
 test.run();

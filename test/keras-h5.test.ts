@@ -5,6 +5,8 @@ import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import h5wasm from 'h5wasm';
 import { readKerasH5, KerasH5Error, type KerasModelFile } from '../src/io/keras-h5.ts';
+import { setMemoryLimit } from '../src/limits.ts';
+import { editH5 } from './helpers/h5-edit.ts';
 import { loadModelSpec } from '../src/node/load-model.ts';
 import { ConvscopeError } from '../src/errors.ts';
 
@@ -207,6 +209,62 @@ test("h5wasm's in-memory files are removed, also after errors", async () => {
     }
   }
   assert.equal(FS.readdir('/').filter((f: string) => f.startsWith('convscope')), []);
+});
+
+/** mnist_model.h5 with dense1's kernel replaced by a chunked dataset resized to `rows` rows (its data never written). */
+function declaredKernel(rows: number, compression?: 'gzip'): Promise<Uint8Array> {
+  return editH5(MNIST, (file) => {
+    const group = file.get('model_weights/dense1') as InstanceType<typeof h5wasm.Group>;
+    group.create_group('big');
+    const kernel = group.create_dataset({ name: 'big/kernel:0', data: new Float32Array(128), shape: [1, 128], maxshape: [null, 128], chunks: [1, 128], ...(compression ? { compression } : {}) });
+    kernel.resize([rows, 128]);
+    group.delete_attribute('weight_names');
+    group.create_attribute('weight_names', ['big/kernel:0', 'dense1/bias:0']);
+  });
+}
+
+test('an uncompressed weight declaring more data than the whole file', async () => {
+  const bytes = await declaredKernel(512_000);
+  const error = await readError(bytes);
+  assert.is(error.code, 'E_FORMAT');
+  assert.is(error.message, `model bytes: layer 'dense1': weight 'big/kernel:0' declares shape [512000, 128] (262144000 bytes), more than the whole file (${bytes.length} bytes); the file is damaged`);
+});
+
+test('a compressed weight declaring more than the memory limit: refused before it is read', async () => {
+  const error = await readError(await declaredKernel(51_200_000, 'gzip'));
+  assert.is(error.code, 'E_TOO_LARGE');
+  assert.match(error.message, /^model bytes: layer 'dense1' weight 'big\/kernel:0' \[51200000, 128\] needs 24\.4 GiB, over the memory limit of 1\.0 GiB/);
+});
+
+test('the weights together are held to the memory limit', async () => {
+  setMemoryLimit(300_000); // above any one weight (256 KiB), below all of them (343 KiB)
+  try {
+    const error = await readError(MNIST);
+    assert.is(error.code, 'E_TOO_LARGE');
+    assert.match(error.message, /^mnist_model\.h5: the model's weight data needs 307\.8 KiB, over the memory limit of 293\.0 KiB/);
+  } finally {
+    setMemoryLimit(2 ** 30);
+  }
+});
+
+test('a weight name with a control character (a damaged byte) is refused before it reaches a message', async () => {
+  const bytes = await editH5(MNIST, (file) => {
+    const group = file.get('model_weights/conv1') as InstanceType<typeof h5wasm.Group>;
+    group.delete_attribute('weight_names');
+    group.create_attribute('weight_names', ['conv1/ker\nnel:0', 'conv1/bias:0']);
+  });
+  const error = await readError(bytes);
+  assert.is(error.code, 'E_FORMAT');
+  assert.is(error.message, 'model bytes: model_weights/conv1/weight_names holds the name "conv1/ker\\nnel:0"; expected non-empty names without control characters');
+});
+
+test('error codes: a Keras 3 archive, not HDF5, truncated, not bytes', async () => {
+  assert.is((await readError(fixture('keras3.keras'))).code, 'E_UNSUPPORTED');
+  assert.is((await readError(fixture('not_hdf5.h5'))).code, 'E_FORMAT');
+  assert.is((await readError(fixture('truncated.h5'))).code, 'E_FORMAT');
+  const error = await readError(42 as unknown as Uint8Array);
+  assert.is(error.code, 'E_ARGUMENT');
+  assert.is(error.message, "readKerasH5: expected the file's bytes as a Uint8Array, got 42");
 });
 
 test.run();

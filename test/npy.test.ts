@@ -9,6 +9,8 @@ import { parseNpy, toNpy } from '../src/io/npy.ts';
 import { readNpy, readNpyTensor, writeNpy } from '../src/node/inputs.ts';
 import { Tensor } from '../src/tensor.ts';
 import { seededRandom, randomTensor } from './helpers/random.ts';
+import { setMemoryLimit } from '../src/limits.ts';
+import { expectConvscopeError } from './helpers/errors.ts';
 
 // Written by numpy: test/fixtures/npy/make_fixtures.py
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'npy');
@@ -126,6 +128,42 @@ test('writeNpy replaces the file atomically and leaves no temporary behind', asy
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+/** A version 1.0 .npy whose header says `shape` (as written, e.g. '(-1, 3)') followed by `dataBytes` bytes. */
+function npyWithShape(shape: string, dataBytes: number, descr = '<f4'): Uint8Array {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const out = new Uint8Array(10 + header.length + dataBytes);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]);
+  out.set(new TextEncoder().encode(header), 10);
+  return out;
+}
+
+test('a huge shape with little data is refused before allocating, naming the file and the bytes needed', async () => {
+  await expectConvscopeError(() => parseNpy(npyWithShape('(100000, 100000, 100000)', 16), 'huge.npy'), 'E_FORMAT', 'huge.npy: truncated data', '[100000, 100000, 100000]', 'needs 4000000000000000 bytes', 'the file holds 16');
+  await expectConvscopeError(() => parseNpy(npyWithShape('(100000, 100000, 100000, 100000)', 16), 'huger.npy'), 'E_FORMAT', 'huger.npy: truncated data', 'GiB');
+});
+
+test('negative and non-integer shapes: a damaged header, one line naming the file and what was expected', async () => {
+  await expectConvscopeError(() => parseNpy(npyWithShape('(-1, 3)', 12), 'neg.npy'), 'E_FORMAT', 'neg.npy: damaged header: the shape (-1, 3) is not a tuple of whole numbers >= 0');
+  await expectConvscopeError(() => parseNpy(npyWithShape('(2.5,)', 12), 'frac.npy'), 'E_FORMAT', 'frac.npy: damaged header', 'whole numbers');
+  await expectConvscopeError(() => parseNpy(npyWithShape('(99999999999999999999,)', 12), 'big.npy'), 'E_FORMAT', 'big.npy: damaged header');
+  await expectConvscopeError(() => parseNpy(npyWithShape('(abc)', 12), 'text.npy'), 'E_FORMAT', 'text.npy: damaged header');
+});
+
+test('an array whose data is all present but over the memory limit is refused (E_TOO_LARGE)', async () => {
+  setMemoryLimit(4096);
+  try {
+    await expectConvscopeError(() => parseNpy(npyWithShape('(1024,)', 4096), 'limit.npy'), 'E_TOO_LARGE', 'limit.npy: a float32 array of shape [1024]', 'memory limit');
+    assert.equal(parseNpy(npyWithShape('(16,)', 64), 'small.npy').shape, [16]);
+  } finally {
+    setMemoryLimit(2 ** 30);
+  }
+});
+
+test('parseNpy of something that is not bytes is an argument error', async () => {
+  await expectConvscopeError(() => parseNpy('x' as never), 'E_ARGUMENT', 'must be a Uint8Array');
 });
 
 test.run();

@@ -1,7 +1,11 @@
 /** An 8-bit colour: red, green, blue, each 0..255. */
 export type RGB = readonly [number, number, number];
 
-export type ColormapName = 'viridis' | 'grey' | 'diverging';
+import { ConvscopeError } from '../errors.ts';
+import { describe } from '../check.ts';
+
+export const COLORMAP_NAMES = ['viridis', 'grey', 'diverging'] as const;
+export type ColormapName = (typeof COLORMAP_NAMES)[number];
 
 /** Maps t in [0, 1] to a colour; t outside is clamped, NaN gives NAN_COLOUR. */
 export type Colormap = (t: number) => RGB;
@@ -56,9 +60,18 @@ function diverging(t: number): RGB {
 const MAPS: Record<ColormapName, Colormap> = { viridis, grey, diverging };
 
 export function colormap(name: ColormapName): Colormap {
-  const map = MAPS[name];
-  if (map === undefined) throw new Error(`colormap: unknown colormap '${name}' (known: ${Object.keys(MAPS).join(', ')})`);
+  const map = Object.hasOwn(MAPS, name) ? MAPS[name] : undefined;
+  if (map === undefined) {
+    throw new ConvscopeError('E_ARGUMENT', `unknown colormap ${typeof name === 'string' ? `'${name}'` : describe(name)}; valid colormaps: ${COLORMAP_NAMES.join(', ')}`);
+  }
   return (t) => (Number.isNaN(t) ? NAN_COLOUR : map(t < 0 ? 0 : t > 1 ? 1 : t));
+}
+
+/** Checks a colour: three whole numbers from 0 to 255. */
+export function checkRgb(value: unknown, what: string): asserts value is RGB {
+  if (!(Array.isArray(value) && value.length === 3 && value.every((v) => Number.isInteger(v) && v >= 0 && v <= 255))) {
+    throw new ConvscopeError('E_ARGUMENT', `${what} must be a colour [red, green, blue], each a whole number from 0 to 255, not ${describe(value)}`);
+  }
 }
 
 /** Maps min..max to 0..1; a constant map becomes all 0. NaN stays NaN and is ignored for the range. */

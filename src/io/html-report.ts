@@ -1,11 +1,19 @@
 import type { Report } from '../methods/report.ts';
 import { encodePng } from './png-output.ts';
+import { argumentError, describe } from '../check.ts';
 
 function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+function checkReport(report: Report): void {
+  if (typeof report !== 'object' || report === null || !Array.isArray(report.sections) || !Array.isArray(report.prediction)) {
+    throw argumentError(`the report must be what buildReport returns, not ${describe(report)}`);
+  }
+}
+
 export function reportHtml(report: Report): string {
+  checkReport(report);
   const rows = report.prediction.map((p) => `<tr><td>class ${p.cls}</td><td><div class="bar" style="width:${Math.max(0, Math.min(1, p.value)) * 200}px"></div></td><td>${p.value.toFixed(4)}</td></tr>`).join('\n');
   const sections = report.sections.map((s) => `
 <section>
@@ -41,6 +49,7 @@ ${sections}
 
 /** The report's files by name: its pictures (PNG) and index.html, last. */
 export function reportFiles(report: Report): Map<string, Uint8Array> {
+  checkReport(report);
   const files = new Map<string, Uint8Array>();
   for (const s of report.sections) for (const f of s.figures) files.set(f.file, encodePng(f.canvas));
   files.set('index.html', new TextEncoder().encode(reportHtml(report)));

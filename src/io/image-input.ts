@@ -3,6 +3,9 @@ import { decodePng } from './png-decode.ts';
 import jpeg from 'jpeg-js';
 import { Tensor } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
+import { checkMemory, memoryLimit } from '../limits.ts';
+import { argumentError, checkOptions, describe } from '../check.ts';
+import { checkImageSize, isJpeg, isPng, readImageHeader } from './image-header.ts';
 
 export interface ImageInputOptions {
   channels: 1 | 3;
@@ -37,15 +40,12 @@ interface Decoded {
   maxSample: number;
 }
 
-const SUPPORTED = 'supported formats: PNG, JPEG';
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const JPEG_MAGIC = [0xff, 0xd8, 0xff];
-// jpeg-js's own default; above it a decode throws rather than exhausting the heap.
-const JPEG_MAX_MEMORY_MB = 512;
-
 /**
  * Reads a PNG or JPEG file's bytes (told apart by their magic bytes), or decoded RGBA pixels, as a
  * model input of shape (channels, height, width). (The Node entry also takes a path.)
+ *
+ * The image's size is read from its header first and the decode refused (E_TOO_LARGE) when it
+ * would pass the memory limit (limits.ts); scale, mean and std must keep every pixel finite.
  *
  * Alpha is dropped, not composited, as Keras's image loading does (a tRNS chunk's transparent colour
  * keeps its colour, as PIL's convert('RGB') keeps it). Colour becomes grey by ITU-R 601 luma
@@ -62,19 +62,8 @@ const JPEG_MAX_MEMORY_MB = 512;
  * ```
  */
 export function readImageTensor(source: ImageSource, opts: ImageInputOptions): Tensor {
-  const { channels, height, width, scale = 1, name: path = 'image' } = opts;
-  const fail = (problem: string): never => {
-    throw new ConvscopeError('E_ARGUMENT', `${path}: ${problem}`);
-  };
-  if (channels !== 1 && channels !== 3) fail(`channels must be 1 or 3, got ${channels}`);
-  if (!isPositiveInt(height) || !isPositiveInt(width)) fail(`height and width must be positive integers, got ${height}x${width}`);
-  const mean = perChannel(opts.mean, 0, 'mean', channels, fail);
-  const std = perChannel(opts.std, 1, 'std', channels, fail);
-  if (std.some((s) => s === 0)) fail('std has a 0 entry');
-
-  const image = isImageData(source)
-    ? { width: source.width, height: source.height, samples: source.data, channels: 4, maxSample: 255 }
-    : decode(toBytes(source, fail), fail);
+  const { channels, height, width, scale, mean, std, name } = checkImageOptions(opts);
+  const image = isImageData(source) ? fromImageData(source, name, channels) : decode(toBytes(source, name), name, channels);
   const planes = toPlanes(image, channels);
   const sized = image.height === height && image.width === width
     ? planes
@@ -87,23 +76,65 @@ export function readImageTensor(source: ImageSource, opts: ImageInputOptions): T
   return new Tensor([channels, height, width], sized);
 }
 
+/**
+ * The options with their defaults, each checked: channels 1 or 3, a size that fits the memory
+ * limit, and scale, mean and std finite numbers whose results stay finite for 0..255 pixels
+ * (a std of 1e-45 or a scale of 1e38 would make every value Infinity).
+ */
+function checkImageOptions(options: ImageInputOptions): Required<ImageInputOptions> {
+  const opts = checkOptions(options, 'the image options');
+  const { channels, height, width, scale = 1, name = 'image' } = opts;
+  if (typeof name !== 'string') throw argumentError(`the image's name must be a string, not ${describe(name)}`);
+  const fail = (problem: string): never => {
+    throw argumentError(`${name}: ${problem}`);
+  };
+  if (channels !== 1 && channels !== 3) fail(`channels must be 1 or 3, not ${describe(channels)}`);
+  if (!isPositiveInt(height) || !isPositiveInt(width)) fail(`height and width must be positive integers, not ${describe(height)} and ${describe(width)}`);
+  checkMemory(channels * height * width * 4, `${name}: an input of ${channels}x${height}x${width}`);
+  if (!(typeof scale === 'number' && Number.isFinite(scale))) fail(`scale must be a finite number, not ${describe(scale)}`);
+  const mean = perChannel(opts.mean, 0, 'mean', channels, fail);
+  const std = perChannel(opts.std, 1, 'std', channels, fail);
+  if (std.some((s) => s === 0)) fail('std has a 0 entry');
+  for (let c = 0; c < channels; c++) {
+    for (const pixel of [0, 255]) {
+      const v = Math.fround((Math.fround(pixel * scale) - mean[c]) / std[c]);
+      if (!Number.isFinite(v)) {
+        fail(`scale ${scale}, mean ${mean[c]} and std ${std[c]} turn the pixel value ${pixel} into ${v}; choose values that keep 0..255 within float32 range`);
+      }
+    }
+  }
+  return { channels, height, width, scale, mean, std, name };
+}
+
 function isImageData(source: ImageSource): source is ImageDataLike {
   return typeof source === 'object' && source !== null && 'data' in source && 'width' in source && 'height' in source &&
     (source.data instanceof Uint8ClampedArray || source.data instanceof Uint8Array) && source.data.length === 4 * source.width * source.height;
 }
 
-function toBytes(source: ImageSource, fail: (p: string) => never): Uint8Array {
+function fromImageData(source: ImageDataLike, name: string, channels: number): Decoded {
+  const { width, height } = source;
+  if (!isPositiveInt(width) || !isPositiveInt(height)) {
+    throw argumentError(`${name}: the pixels must be at least 1x1, not ${describe(width)}x${describe(height)}`);
+  }
+  checkMemory(width * height * channels * 4, `${name}: the ${width}x${height} pixels as ${channels} float plane${channels === 1 ? '' : 's'}`);
+  return { width, height, samples: source.data, channels: 4, maxSample: 255 };
+}
+
+function toBytes(source: ImageSource, name: string): Uint8Array {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  return fail('expected the bytes of a PNG or JPEG file (Uint8Array or ArrayBuffer) or RGBA pixels ({ data, width, height })');
+  throw argumentError(`${name}: expected the bytes of a PNG or JPEG file (Uint8Array or ArrayBuffer) or RGBA pixels ({ data, width, height }), not ${describe(source)}`);
 }
 
-function isPositiveInt(n: number): boolean {
-  return Number.isInteger(n) && n > 0;
+function isPositiveInt(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
 }
 
-function perChannel(values: number[] | undefined, fallback: number, name: string, channels: number, fail: (p: string) => never): number[] {
+function perChannel(values: unknown, fallback: number, name: string, channels: number, fail: (p: string) => never): number[] {
   if (values === undefined) return new Array<number>(channels).fill(fallback);
+  if (!Array.isArray(values) || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    return fail(`${name} must be an array of finite numbers, not ${describe(values)}`);
+  }
   if (values.length === 1) return new Array<number>(channels).fill(values[0]);
   if (values.length !== channels) {
     fail(`${name} has ${values.length} entries but the input has ${channels} channel${channels === 1 ? '' : 's'}; give one entry, or one per channel`);
@@ -111,27 +142,36 @@ function perChannel(values: number[] | undefined, fallback: number, name: string
   return values;
 }
 
-function startsWith(bytes: Uint8Array, magic: number[]): boolean {
-  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+/** The decoders' own messages, kept when they are plain text (not a TypeError from inside). */
+function decoderDetail(e: unknown): string {
+  const message = typeof e === 'string' ? e : e instanceof Error && e.constructor === Error ? e.message : '';
+  return message && !/undefined|TypeError|RangeError|Cannot read/.test(message) ? ` (${message})` : '';
 }
 
-function decode(bytes: Uint8Array, fail: (p: string) => never): Decoded {
-  if (startsWith(bytes, PNG_MAGIC)) {
+function decode(bytes: Uint8Array, name: string, channels: number): Decoded {
+  const header = readImageHeader(bytes, name);
+  checkImageSize(header, name, channels);
+  if (isPng(bytes)) {
     try {
       return decodePng(bytes);
     } catch (e) {
-      return fail(`corrupt or truncated PNG (${(e as Error).message})`);
+      throw new ConvscopeError('E_FORMAT', `${name}: corrupt or truncated PNG${decoderDetail(e)}`);
     }
   }
-  if (startsWith(bytes, JPEG_MAGIC)) {
+  if (isJpeg(bytes)) {
     try {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxMemoryUsageInMB: JPEG_MAX_MEMORY_MB });
+      // jpeg-js's own limits, as a second guard behind the header check: the same memory ceiling.
+      const img = jpeg.decode(bytes, {
+        useTArray: true, formatAsRGBA: true, tolerantDecoding: false,
+        maxMemoryUsageInMB: Math.max(1, Math.floor(memoryLimit() / 2 ** 20)),
+        maxResolutionInMP: memoryLimit() / 4 / 1e6,
+      });
       return { width: img.width, height: img.height, samples: img.data, channels: 4, maxSample: 255 };
     } catch (e) {
-      return fail(`cannot decode JPEG: corrupt, truncated or too large (jpeg-js: ${(e as Error).message})`);
+      throw new ConvscopeError('E_FORMAT', `${name}: cannot decode JPEG: corrupt or truncated${decoderDetail(e)}`);
     }
   }
-  return fail(`not a PNG or JPEG image (${SUPPORTED})`);
+  throw new ConvscopeError('E_FORMAT', `${name}: not a PNG or JPEG image (supported formats: PNG, JPEG)`);
 }
 
 /** Interleaved samples to channels-first float planes of 0..255 (alpha dropped). */

@@ -7,6 +7,11 @@
 import type { Group } from 'h5wasm';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { ConvscopeError, type ErrorCode } from '../errors.ts';
+import { checkMemory } from '../limits.ts';
+import { formatShape } from '../tensor.ts';
+import { chainOrder, type Fail, type RawLayer } from './keras-graph.ts';
+import { describe, isPlainName, isRecord } from '../model/spec-schema.ts';
 
 export interface KerasWeight {
   shape: number[];
@@ -37,8 +42,11 @@ export interface KerasModelFile {
   provenance: KerasProvenance;
 }
 
-/** A file that is not a readable Keras model; the message starts with the file name. */
-export class KerasH5Error extends Error {
+/**
+ * A file that is not a readable Keras model; the message starts with the file name. The code is
+ * E_FORMAT for a damaged file, E_UNSUPPORTED for a well-formed one convscope cannot run.
+ */
+export class KerasH5Error extends ConvscopeError {
   override name = 'KerasH5Error';
 }
 
@@ -68,11 +76,13 @@ const KERAS3 =
 /** Reads a Keras 2 `.h5` model from its bytes; `source` (the file's name) names it in messages. */
 export async function readKerasH5(bytes: Uint8Array, source = 'model bytes'): Promise<KerasModelFile> {
   const label = source;
-  const fail = (message: string): never => {
-    throw new KerasH5Error(`${label}: ${message}`);
+  const fail = (message: string, code: ErrorCode = 'E_FORMAT'): never => {
+    throw new KerasH5Error(code, `${label}: ${message}`);
   };
-  if (!(bytes instanceof Uint8Array)) throw new KerasH5Error(`readKerasH5: expected the file's bytes as a Uint8Array`);
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) fail(KERAS3);
+  if (!(bytes instanceof Uint8Array)) {
+    throw new KerasH5Error('E_ARGUMENT', `readKerasH5: expected the file's bytes as a Uint8Array, got ${describe(bytes)}`);
+  }
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) fail(KERAS3, 'E_UNSUPPORTED');
   const FS = await loadH5wasm();
 
   const memPath = `/convscope-${++openCount}.h5`;
@@ -85,10 +95,11 @@ export async function readKerasH5(bytes: Uint8Array, source = 'model bytes'): Pr
       fail(openFailure(hdf5Reason(err)));
     }
     if (file === undefined || file.file_id < 0n) return fail('not an HDF5 file');
-    const model = readModel(file, fail);
+    const model = readModel(file, bytes.byteLength, fail);
     return { ...model, provenance: { source: label, kerasVersion: model.kerasVersion, backend: model.backend, sha256: bytesToHex(sha256(bytes)) } };
   } catch (err) {
     if (err instanceof KerasH5Error) throw err;
+    if (err instanceof ConvscopeError) return fail(err.message, err.code);
     return fail(`cannot read its HDF5 data, the file may be damaged (${hdf5Reason(err)})`);
   } finally {
     if (file !== undefined && file.file_id >= 0n) closeQuietly(file);
@@ -96,8 +107,6 @@ export async function readKerasH5(bytes: Uint8Array, source = 'model bytes'): Pr
   }
 }
 
-type Fail = (message: string) => never;
-type RawLayer = { name: string; className: string; config: Record<string, unknown>; inbound: unknown };
 
 function openFailure(reason: string): string {
   const truncated = /eof = (\d+).*stored_eof = (\d+)/.exec(reason);
@@ -122,7 +131,7 @@ function closeQuietly(file: InstanceType<typeof h5wasm.File>): void {
   }
 }
 
-function readModel(file: Group, fail: Fail): Omit<KerasModelFile, 'provenance'> {
+function readModel(file: Group, fileBytes: number, fail: Fail): Omit<KerasModelFile, 'provenance'> {
   const configText = stringAttr(file, 'model_config');
   if (configText === undefined) {
     if (stringListAttr(file, 'layer_names') !== undefined) {
@@ -142,7 +151,7 @@ function readModel(file: Group, fail: Fail): Omit<KerasModelFile, 'provenance'> 
   if (!(weightsRoot instanceof h5wasm.Group)) return fail('has a model_config but no model_weights group');
   const kerasVersion = stringAttr(file, 'keras_version') ?? stringAttr(weightsRoot, 'keras_version') ?? 'unknown';
   const backend = stringAttr(file, 'backend') ?? stringAttr(weightsRoot, 'backend') ?? 'unknown';
-  return { kerasVersion, backend, modelClass, name, layers: attachWeights(weightsRoot, layers, fail) };
+  return { kerasVersion, backend, modelClass, name, layers: attachWeights(weightsRoot, layers, fileBytes, fail) };
 }
 
 function parseModelConfig(config: unknown, fail: Fail): { modelClass: 'Sequential' | 'Model'; name: string; layers: RawLayer[] } {
@@ -153,15 +162,26 @@ function parseModelConfig(config: unknown, fail: Fail): { modelClass: 'Sequentia
     const list = Array.isArray(inner) ? inner : isRecord(inner) ? inner.layers : undefined;
     if (!Array.isArray(list)) return fail('model_config: a Sequential config without a list of layers');
     const name = isRecord(inner) && typeof inner.name === 'string' ? inner.name : 'sequential';
-    return { modelClass: 'Sequential', name, layers: list.map((entry, i) => rawLayer(entry, i, fail)) };
+    return { modelClass: 'Sequential', name, layers: rawLayers(list, fail) };
   }
   if (className === 'Model' || className === 'Functional') {
     if (!isRecord(inner) || !Array.isArray(inner.layers)) return fail(`model_config: a ${className} config without a list of layers`);
     const name = typeof inner.name === 'string' ? inner.name : 'model';
-    const layers = inner.layers.map((entry, i) => rawLayer(entry, i, fail));
-    return { modelClass: 'Model', name, layers: chainOrder(inner, layers, fail) };
+    return { modelClass: 'Model', name, layers: chainOrder(inner, rawLayers(inner.layers, fail), fail) };
   }
   return fail(`model_config has class_name ${JSON.stringify(className)}; expected Sequential, Model or Functional`);
+}
+
+/** The config's layers, each with a class, a config and a name no other layer has. */
+function rawLayers(list: unknown[], fail: Fail): RawLayer[] {
+  const seen = new Map<string, number>();
+  return list.map((entry, i) => {
+    const layer = rawLayer(entry, i, fail);
+    const first = seen.get(layer.name);
+    if (first !== undefined) fail(`model_config: layers #${first} and #${i} are both named '${layer.name}'; layer names must be unique`);
+    seen.set(layer.name, i);
+    return layer;
+  });
 }
 
 function rawLayer(entry: unknown, index: number, fail: Fail): RawLayer {
@@ -169,68 +189,31 @@ function rawLayer(entry: unknown, index: number, fail: Fail): RawLayer {
   if (!isRecord(entry) || typeof entry.class_name !== 'string' || !isRecord(config) || typeof (entry.name ?? config.name) !== 'string') {
     return fail(`model_config: layer #${index} has no class_name, config or name`);
   }
-  return { name: String(entry.name ?? config.name), className: entry.class_name, config, inbound: entry.inbound_nodes };
+  const name = entry.name ?? config.name;
+  if (!isPlainName(name) || !isPlainName(entry.class_name)) {
+    return fail(`model_config: layer #${index} has the name ${describe(name)} and class ${describe(entry.class_name)}; expected non-empty names without control characters`);
+  }
+  return { name, className: entry.class_name, config, inbound: entry.inbound_nodes };
 }
 
-/** Orders a functional model's layers from its input to its output, if they form one chain. */
-function chainOrder(inner: Record<string, unknown>, layers: RawLayer[], fail: Fail): RawLayer[] {
-  const ends = (key: string): string[] => (Array.isArray(inner[key]) ? inner[key].map((t: unknown) => String(Array.isArray(t) ? t[0] : t)) : []);
-  const inputs = ends('input_layers');
-  const outputs = ends('output_layers');
-  if (inputs.length !== 1 || outputs.length !== 1) {
-    fail(`only single-chain models are supported, but this one has ${inputs.length} inputs (${inputs.join(', ')}) and ${outputs.length} outputs (${outputs.join(', ')})`);
-  }
-  const sources = new Map(layers.map((l) => [l.name, inboundLayers(l, fail)]));
-  const consumers = new Map<string, string[]>(layers.map((l) => [l.name, []]));
-  for (const [name, from] of sources) for (const source of from) consumers.get(source)?.push(name);
-  for (const [name, next] of consumers) {
-    if (next.length > 1) fail(`only single-chain models are supported, but the model branches at layer '${name}': its output goes to ${next.join(' and ')}`);
-  }
-  for (const [name, from] of sources) {
-    if (from.length > 1) fail(`only single-chain models are supported, but layer '${name}' merges ${from.length} inputs (${from.join(', ')})`);
-  }
-  const byName = new Map(layers.map((l) => [l.name, l]));
-  const chain: RawLayer[] = [];
-  for (let name: string | undefined = inputs[0]; name !== undefined; name = consumers.get(name)?.[0]) {
-    const layer = byName.get(name);
-    if (layer === undefined) return fail(`model_config names a layer '${name}' that it does not define`);
-    chain.push(layer);
-  }
-  const last = chain[chain.length - 1].name;
-  if (last !== outputs[0]) fail(`only single-chain models are supported, but the chain from '${inputs[0]}' ends at '${last}', not at the output '${outputs[0]}'`);
-  const loose = layers.find((l) => !chain.includes(l));
-  if (loose) fail(`only single-chain models are supported, but layer '${loose.name}' is not on the chain from '${inputs[0]}' to '${outputs[0]}'`);
-  return chain;
-}
-
-/** Names of the layers feeding a functional layer, from Keras 2's [[[name, node, tensor, kwargs], ...]]. */
-function inboundLayers(layer: RawLayer, fail: Fail): string[] {
-  const nodes = layer.inbound ?? [];
-  if (!Array.isArray(nodes)) return fail(`layer '${layer.name}': unrecognised inbound_nodes format`);
-  if (nodes.length > 1) fail(`only single-chain models are supported, but layer '${layer.name}' is called ${nodes.length} times (a shared layer)`);
-  const tensors: unknown = nodes[0] ?? [];
-  if (!Array.isArray(tensors) || !tensors.every((t) => Array.isArray(t) && typeof t[0] === 'string')) {
-    return fail(`layer '${layer.name}': unrecognised inbound_nodes format`);
-  }
-  return tensors.map((t: unknown[]) => t[0] as string);
-}
-
-function attachWeights(root: Group, layers: RawLayer[], fail: Fail): KerasLayerFile[] {
+function attachWeights(root: Group, layers: RawLayer[], fileBytes: number, fail: Fail): KerasLayerFile[] {
   const stored = stringListAttr(root, 'layer_names');
   if (stored === undefined) return fail('model_weights has no layer_names attribute');
+  plainNames(stored, 'model_weights/layer_names', fail);
   const configured = new Set(layers.map((l) => l.name));
   for (const name of stored) {
     if (!configured.has(name) && weightNames(root, name, fail).length > 0) {
       fail(`model_weights holds weights for a layer '${name}' that model_config does not have`);
     }
   }
+  const budget = { fileBytes, total: 0 };
   return layers.map((layer) => {
     const names = stored.includes(layer.name) ? weightNames(root, layer.name, fail) : [];
     const weights: Record<string, KerasWeight> = {};
     for (const full of names) {
       const key = shortName(full);
       if (key in weights) fail(`layer '${layer.name}' has two weights named '${key}'`);
-      weights[key] = readWeight(root, layer.name, full, fail);
+      weights[key] = readWeight(root, layer.name, full, budget, fail);
     }
     checkWeightNames(layer, Object.keys(weights), fail);
     return { name: layer.name, className: layer.className, config: layer.config, weights };
@@ -240,7 +223,15 @@ function attachWeights(root: Group, layers: RawLayer[], fail: Fail): KerasLayerF
 function weightNames(root: Group, layerName: string, fail: Fail): string[] {
   const group = root.get(layerName);
   if (!(group instanceof h5wasm.Group)) return fail(`model_weights lists layer '${layerName}' but has no group for it`);
-  return stringListAttr(group, 'weight_names') ?? fail(`model_weights/${layerName} has no weight_names attribute`);
+  const names = stringListAttr(group, 'weight_names') ?? fail(`model_weights/${layerName} has no weight_names attribute`);
+  return plainNames(names, `model_weights/${layerName}/weight_names`, fail);
+}
+
+/** Names from the file go into messages: one with a control character (a damaged byte) is refused here. */
+function plainNames(names: string[], where: string, fail: Fail): string[] {
+  const bad = names.find((n) => !isPlainName(n));
+  if (bad !== undefined) fail(`${where} holds the name ${describe(bad)}; expected non-empty names without control characters`);
+  return names;
 }
 
 /** 'dense_1/kernel:0' -> 'kernel' (tf.keras may put more scopes in front). */
@@ -248,25 +239,47 @@ function shortName(full: string): string {
   return (full.split('/').at(-1) ?? full).replace(/:\d+$/, '');
 }
 
-function readWeight(root: Group, layerName: string, full: string, fail: Fail): KerasWeight {
+const H5T_FLOAT = 1;
+
+/**
+ * One weight dataset, its size checked from its header before it is read: against the memory
+ * limit (with the weights read so far), and, when it is stored uncompressed, against the file
+ * (a header declaring more data than the file holds is damaged).
+ */
+function readWeight(root: Group, layerName: string, full: string, budget: { fileBytes: number; total: number }, fail: Fail): KerasWeight {
   const dataset = root.get(`${layerName}/${full}`);
   if (!(dataset instanceof h5wasm.Dataset)) return fail(`layer '${layerName}': weight '${full}' is listed in weight_names but missing`);
-  const value = dataset.value;
+  const { type, size } = dataset.metadata;
+  if (type !== H5T_FLOAT || (size !== 4 && size !== 8)) {
+    fail(`layer '${layerName}': weight '${full}' has type ${JSON.stringify(dataset.dtype)}; expected float32 or float64`, 'E_UNSUPPORTED');
+  }
   const shape = dataset.shape ?? [];
-  if (value instanceof Float32Array) return { shape, data: value };
-  if (value instanceof Float64Array) return { shape, data: Float32Array.from(value) };
-  return fail(`layer '${layerName}': weight '${full}' has type ${JSON.stringify(dataset.dtype)}; expected float32 or float64`);
+  const bytes = shape.reduce((a, b) => a * b, 1) * size;
+  if (dataset.filters.length === 0 && bytes > budget.fileBytes) {
+    fail(`layer '${layerName}': weight '${full}' declares shape ${formatShape(shape)} (${bytes} bytes), more than the whole file (${budget.fileBytes} bytes); the file is damaged`);
+  }
+  checkMemory(bytes, `layer '${layerName}' weight '${full}' ${formatShape(shape)}`);
+  budget.total += (bytes / size) * 4;
+  checkMemory(budget.total, "the model's weight data");
+  const value = dataset.value;
+  if (value instanceof Float32Array && value.length * 4 === bytes) return { shape, data: value };
+  if (value instanceof Float64Array && value.length * 8 === bytes) return { shape, data: Float32Array.from(value) };
+  return fail(`layer '${layerName}': weight '${full}' cannot be read as ${formatShape(shape)} float values; the file may be damaged`);
 }
 
 /** For the layers convscope knows, the weights their config calls for, in Keras's order. */
-function expectedWeights(layer: RawLayer): string[] | undefined {
-  const c = layer.config;
+function expectedWeights(layer: RawLayer, fail: Fail): string[] | undefined {
+  const flag = (key: string): boolean => {
+    const v = layer.config[key];
+    if (v !== undefined && typeof v !== 'boolean') fail(`layer '${layer.name}' (${layer.className}): config.${key}: expected true or false, got ${describe(v)}`);
+    return v !== false;
+  };
   switch (layer.className) {
     case 'Conv2D':
     case 'Dense':
-      return c.use_bias === false ? ['kernel'] : ['kernel', 'bias'];
+      return flag('use_bias') ? ['kernel', 'bias'] : ['kernel'];
     case 'BatchNormalization':
-      return [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta']), 'moving_mean', 'moving_variance'];
+      return [...(flag('scale') ? ['gamma'] : []), ...(flag('center') ? ['beta'] : []), 'moving_mean', 'moving_variance'];
     case 'InputLayer':
     case 'MaxPooling2D':
     case 'AveragePooling2D':
@@ -284,7 +297,7 @@ function expectedWeights(layer: RawLayer): string[] | undefined {
 }
 
 function checkWeightNames(layer: RawLayer, found: string[], fail: Fail): void {
-  const expected = expectedWeights(layer);
+  const expected = expectedWeights(layer, fail);
   if (expected === undefined) return;
   const same = expected.length === found.length && expected.every((n) => found.includes(n));
   if (!same) {
@@ -317,6 +330,3 @@ function stringListAttr(obj: Group, name: string): string[] | undefined {
   return out;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,6 +1,10 @@
 import { Tensor } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import type { LayerSpec, ModelSpec } from '../model/spec.ts';
+import { Model } from '../model/model.ts';
+import { checkModelJson, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson, type WeightEntry } from './model-json-schema.ts';
+
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION };
 
 /**
  * The converted model format: DIR/model.json (layers, shapes, channels-first, provenance) and
@@ -8,25 +12,13 @@ import type { LayerSpec, ModelSpec } from '../model/spec.ts';
  * This module turns a spec into the two files' bytes and back; the Node entry reads and writes
  * them as a folder (src/node/model-files.ts), a browser from URLs or File objects.
  */
-export const MODEL_FORMAT = 'convscope-model';
-export const MODEL_FORMAT_VERSION = 1;
-
-interface WeightEntry {
-  shape: number[];
-  offset: number;
-  length: number;
-}
-
-interface ModelJson extends Omit<ModelSpec, 'layers'> {
-  format: string;
-  version: number;
-  layers: (Omit<LayerSpec, 'weights'> & { weights: Record<string, WeightEntry> })[];
-}
 
 /** The files of a model folder, by name. */
 export type ModelFolderFiles = Record<'model.json' | 'weights.bin', Uint8Array>;
 
+/** The two files of a spec's model folder; a spec that could not be loaded again is refused. */
 export function modelFolderFiles(spec: ModelSpec): ModelFolderFiles {
+  new Model(spec);
   let offset = 0;
   const chunks: Float32Array[] = [];
   const layers = spec.layers.map((l) => {
@@ -42,7 +34,7 @@ export function modelFolderFiles(spec: ModelSpec): ModelFolderFiles {
   const view = new DataView(bin.buffer);
   let at = 0;
   for (const c of chunks) for (let i = 0; i < c.length; i++, at += 4) view.setFloat32(at, c[i], true);
-  const json: ModelJson = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...spec, layers };
+  const json = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...spec, layers };
   return { 'model.json': new TextEncoder().encode(compactJson(json) + '\n'), 'weights.bin': bin };
 }
 
@@ -51,36 +43,49 @@ function compactJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`);
 }
 
-/** A model from the bytes of its model.json and weights.bin; `source` (the folder) names it in messages. */
-export function readModelFolder(files: Partial<ModelFolderFiles>, source = 'model folder'): ModelSpec {
-  const dir = source;
-  const fail = (message: string): never => {
-    throw new ConvscopeError('E_FORMAT', `${dir}: ${message}`);
-  };
+/**
+ * A model from the bytes of its model.json and weights.bin; `source` (the folder, or the URL of
+ * its model.json) names the files in messages. model.json is checked in full before a weight is read.
+ */
+export function readModelFolder(files: Partial<Record<'model.json' | 'weights.bin', Uint8Array | string>>, source?: string): ModelSpec {
+  const names = fileNames(source);
   const jsonBytes = files['model.json'];
   const bin = files['weights.bin'];
-  if (jsonBytes === undefined) return fail('has no model.json');
-  if (bin === undefined) return fail('has a model.json but no weights.bin');
-  let json: ModelJson;
+  if (jsonBytes === undefined) throw new ConvscopeError('E_FORMAT', `${source ?? 'model folder'}: has no model.json`);
+  if (bin === undefined || typeof bin === 'string') throw new ConvscopeError('E_FORMAT', `${names.bin}: missing; a model folder has model.json and weights.bin`);
+  const json = checkModelJson(parseJson(jsonBytes, names.json), bin.byteLength, names.json, names.bin);
+  return { name: json.name, dataFormat: json.dataFormat, inputShape: json.inputShape, provenance: json.provenance, layers: json.layers.map((l) => readLayer(l, bin)) };
+}
+
+function fileNames(source: string | undefined): { json: string; bin: string } {
+  if (source === undefined) return { json: 'model.json', bin: 'weights.bin' };
+  if (source.endsWith('model.json')) return { json: source, bin: `${source.slice(0, -'model.json'.length)}weights.bin` };
+  const dir = source.replace(/\/+$/, '');
+  return { json: `${dir}/model.json`, bin: `${dir}/weights.bin` };
+}
+
+function parseJson(content: Uint8Array | string, file: string): unknown {
+  let text: string;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(jsonBytes));
-  } catch (e) {
-    return fail(`model.json is not valid JSON (${(e as Error).message})`);
+    text = typeof content === 'string' ? content : new TextDecoder('utf-8', { fatal: true }).decode(content);
+  } catch {
+    throw new ConvscopeError('E_FORMAT', `${file}: not UTF-8 text, so not a model.json`);
   }
-  if (json.format !== MODEL_FORMAT || json.version !== MODEL_FORMAT_VERSION) {
-    fail(`model.json is not a ${MODEL_FORMAT} version ${MODEL_FORMAT_VERSION} file`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const where = /at position \d+|line \d+ column \d+|end of JSON input/.exec((err as Error).message)?.[0];
+    throw new ConvscopeError('E_FORMAT', `${file}: not valid JSON${where ? ` (${where.replace('end of JSON input', 'it ends too early')})` : ''}`);
   }
+}
+
+function readLayer(layer: ModelJson['layers'][number], bin: Uint8Array): LayerSpec {
   const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
-  const layers: LayerSpec[] = json.layers.map((l) => {
-    const weights: Record<string, Tensor> = {};
-    for (const [key, e] of Object.entries(l.weights)) {
-      if ((e.offset + e.length) * 4 > bin.byteLength) fail(`weights.bin is too short for weight '${key}' of layer '${l.name}'`);
-      const data = new Float32Array(e.length);
-      for (let i = 0; i < e.length; i++) data[i] = view.getFloat32((e.offset + i) * 4, true);
-      weights[key] = new Tensor(e.shape, data);
-    }
-    return { ...l, weights };
-  });
-  const { format: _f, version: _v, ...rest } = json;
-  return { ...rest, layers };
+  const weights: Record<string, Tensor> = {};
+  for (const [key, e] of Object.entries(layer.weights)) {
+    const data = new Float32Array(e.length);
+    for (let i = 0; i < e.length; i++) data[i] = view.getFloat32((e.offset + i) * 4, true);
+    weights[key] = new Tensor(e.shape, data);
+  }
+  return { name: layer.name, type: layer.type, activation: layer.activation, params: layer.params, weights };
 }

@@ -2,6 +2,7 @@ import { parseNpyTensor } from './npy.ts';
 import { readImageTensor } from './image-input.ts';
 import { ConvscopeError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
+import { argumentError, checkOptions, describe } from '../check.ts';
 
 export interface InputOptions {
   /** Pixel values 0..255 are multiplied by this (default 1: the MNIST model takes 0..255). */
@@ -19,8 +20,13 @@ const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
  * channels-first), or a PNG/JPEG image converted to the model's channel count and size, then
  * scaled. The format comes from the magic bytes, not the name.
  */
-export function modelInputFromBytes(bytes: Uint8Array, inputShape: readonly number[], opts: InputOptions = {}): Tensor {
+export function modelInputFromBytes(bytes: Uint8Array, inputShape: readonly number[], options?: InputOptions): Tensor {
+  const opts = checkOptions(options, 'the input options');
   const name = opts.name ?? 'input';
+  if (!(bytes instanceof Uint8Array)) throw argumentError(`${String(name)}: the input must be a file's bytes (a Uint8Array), not ${describe(bytes)}`);
+  if (!(Array.isArray(inputShape) && inputShape.every((d) => Number.isSafeInteger(d) && d > 0))) {
+    throw argumentError(`the model's input shape must be an array of positive whole numbers (model.inputShape), not ${describe(inputShape)}`);
+  }
   if (NPY_MAGIC.every((b, i) => bytes[i] === b)) return parseNpyTensor(bytes, name);
   if (inputShape.length !== 3 || (inputShape[0] !== 1 && inputShape[0] !== 3)) {
     throw new ConvscopeError('E_SHAPE', `${name}: the model takes ${inputShape.join('x')} inputs, not images; give a .npy file`);

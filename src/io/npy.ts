@@ -3,7 +3,10 @@
  * Reads float32/float64/int8/int16/int32/int64/uint8/uint16/bool in either byte order;
  * writes little-endian float32 or int32 exactly as np.save does.
  */
-import { Tensor, sizeOf, formatShape } from '../tensor.ts';
+import { Tensor, sizeOf, formatShape, checkShape } from '../tensor.ts';
+import { ConvscopeError } from '../errors.ts';
+import { checkMemory, formatBytes } from '../limits.ts';
+import { argumentError, describe } from '../check.ts';
 
 export type NpyData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | BigInt64Array;
 
@@ -48,8 +51,9 @@ function swapBytes(bytes: Uint8Array, size: number): void {
 
 /** Parses the bytes of a .npy file. `source` names the file in error messages. */
 export function parseNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
+  if (!(bytes instanceof Uint8Array)) throw argumentError(`the .npy bytes must be a Uint8Array, not ${describe(bytes)}`);
   const fail: (problem: string) => never = (problem) => {
-    throw new Error(`${source}: ${problem}`);
+    throw new ConvscopeError('E_FORMAT', `${source}: ${problem}`);
   };
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) fail('not a .npy file (it does not start with \\x93NUMPY)');
   const major = bytes[6];
@@ -74,15 +78,19 @@ export function parseNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (shapeText === undefined) fail(`header has no shape: ${header.trim()}`);
   const dims = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (!dims.every((d) => /^\d+L?$/.test(d))) fail(`bad shape (${shapeText}) in header`);
-  const shape = dims.map((d) => parseInt(d, 10));
+  const shape = dims.map((d) => (/^\d+L?$/.test(d) ? parseInt(d, 10) : NaN));
+  if (!shape.every((d) => Number.isSafeInteger(d))) {
+    fail(`damaged header: the shape (${shapeText}) is not a tuple of whole numbers >= 0`);
+  }
 
   const count = sizeOf(shape);
   const offset = start + headerLength;
   const nbytes = count * dtype.size;
   if (bytes.length - offset < nbytes) {
-    fail(`truncated data: a ${dtype.name} array of shape ${formatShape(shape)} needs ${nbytes} bytes but the file holds ${bytes.length - offset}`);
+    fail(`truncated data: a ${dtype.name} array of shape ${formatShape(shape)} needs ${Number.isSafeInteger(nbytes) ? `${nbytes} bytes` : formatBytes(nbytes)} but the file holds ${bytes.length - offset}`);
   }
+  // The copy below, and the float32 tensor most callers make of it.
+  checkMemory(nbytes + count * 4, `${source}: a ${dtype.name} array of shape ${formatShape(shape)}`);
   const copy = new Uint8Array(nbytes); // a fresh aligned buffer (Buffer#slice would only be a view)
   copy.set(bytes.subarray(offset, offset + nbytes));
   if (dtype.size > 1 && (order === '>') !== HOST_BIG_ENDIAN && order !== '=') swapBytes(copy, dtype.size);
@@ -99,7 +107,8 @@ export function parseNpyTensor(bytes: Uint8Array, source = '.npy data'): Tensor 
 
 /** The bytes np.save would write for a C-order float32 ('<f4') or int32 ('<i4') array. */
 export function toNpy(shape: readonly number[], data: Float32Array | Int32Array): Uint8Array {
-  if (sizeOf(shape) !== data.length) throw new Error(`toNpy: shape ${formatShape(shape)} needs ${sizeOf(shape)} values but got ${data.length}`);
+  if (!(data instanceof Float32Array || data instanceof Int32Array)) throw argumentError(`the data to write as .npy must be a Float32Array or an Int32Array, not ${describe(data)}`);
+  if (checkShape(shape) !== data.length) throw new ConvscopeError('E_SHAPE', `shape ${formatShape(shape)} needs ${sizeOf(shape)} values but got ${data.length}`);
   const descr = data instanceof Float32Array ? '<f4' : '<i4';
   const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;

@@ -1,6 +1,9 @@
 import { encode as encodePngPixels } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { colormap, normalizeAbs, normalizeMinMax, normalizeSymmetric, type Colormap, type ColormapName, type RGB } from './colormap.ts';
+import { ConvscopeError } from '../errors.ts';
+import { checkMemory } from '../limits.ts';
+import { argumentError, checkChoice, checkInteger, checkOptions, describe } from '../check.ts';
+import { colormap, COLORMAP_NAMES, checkRgb, normalizeAbs, normalizeMinMax, normalizeSymmetric, type Colormap, type ColormapName, type RGB } from './colormap.ts';
 
 // A 5x8 bitmap font: 7 rows above the baseline and one for descenders. Each glyph is eight
 // base-32 digits, one per row from the top; a digit's five bits are the row's pixels, the
@@ -33,9 +36,11 @@ export class Canvas {
   readonly pixels: Uint8Array;
 
   constructor(width: number, height: number, background: RGB = [0, 0, 0]) {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw new Error(`Canvas: size must be positive integers, got ${width}x${height}`);
+    if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width <= 0 || height <= 0) {
+      throw argumentError(`Canvas: size must be positive integers, got ${describeSize(width)}x${describeSize(height)}`);
     }
+    checkMemory(width * height * 4, `a ${width}x${height} canvas`);
+    checkRgb(background, 'Canvas: the background');
     this.width = width;
     this.height = height;
     this.pixels = new Uint8Array(width * height * 4);
@@ -70,7 +75,7 @@ export class Canvas {
    * a block of upscale x upscale pixels (nearest neighbour).
    */
   drawMap(values: ArrayLike<number>, h: number, w: number, x: number, y: number, cmap: ColormapName | Colormap, upscale = 1): void {
-    if (values.length !== h * w) throw new Error(`drawMap: a ${h}x${w} map needs ${h * w} values but got ${values.length}`);
+    if (values?.length !== h * w) throw new ConvscopeError('E_SHAPE', `drawMap: a ${h}x${w} map needs ${h * w} values but got ${describeSize(values?.length)}`);
     const map = typeof cmap === 'string' ? colormap(cmap) : cmap;
     for (let i = 0; i < h; i++) {
       for (let j = 0; j < w; j++) this.fillRect(x + j * upscale, y + i * upscale, upscale, upscale, map(values[i * w + j]));
@@ -103,6 +108,7 @@ export class Canvas {
 
 /** The canvas as an 8-bit RGB PNG. */
 export function encodePng(canvas: Canvas): Uint8Array {
+  checkCanvas(canvas);
   const { width, height, pixels } = canvas;
   const rgb = new Uint8Array(width * height * 3);
   for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
@@ -113,8 +119,14 @@ export function encodePng(canvas: Canvas): Uint8Array {
   return encodePngPixels({ width, height, data: rgb, channels: 3, depth: 8 });
 }
 
+function checkCanvas(canvas: unknown): void {
+  if (!(canvas instanceof Canvas)) throw argumentError(`the picture must be a Canvas (what renderGrid returns), not ${describe(canvas)}`);
+}
+
 /** The canvas as a baseline JPEG; quality: 1..100, jpeg-js's scale. */
 export function encodeJpeg(canvas: Canvas, quality = 90): Uint8Array {
+  checkCanvas(canvas);
+  checkInteger(quality, 'the JPEG quality', 1, 100);
   return new Uint8Array(jpeg.encode({ width: canvas.width, height: canvas.height, data: canvas.pixels }, quality).data);
 }
 
@@ -157,16 +169,28 @@ const NORMALIZERS = {
  * writePng('conv1.png', canvas);
  * ```
  */
-export function renderGrid(maps: ArrayLike<number>[], h: number, w: number, opts: GridOptions = {}): Canvas {
+export function renderGrid(maps: ArrayLike<number>[], h: number, w: number, options?: GridOptions): Canvas {
+  const opts = checkOptions(options, 'renderGrid: options');
   const { cmap = 'viridis', normalize = 'minmax', labels, targetTile = 56, gap = 1, background = [255, 255, 255] } = opts;
+  if (!Array.isArray(maps)) throw argumentError(`renderGrid: maps must be an array of maps, not ${describe(maps)}`);
   const n = maps.length;
-  if (n === 0) throw new Error('renderGrid: no maps');
+  if (n === 0) throw argumentError('renderGrid: no maps');
+  checkInteger(h, 'renderGrid: the map height', 1);
+  checkInteger(w, 'renderGrid: the map width', 1);
   maps.forEach((m, i) => {
-    if (m.length !== h * w) throw new Error(`renderGrid: map ${i} has ${m.length} values but a ${h}x${w} map needs ${h * w}`);
+    const length = typeof m === 'object' && m !== null ? m.length : undefined;
+    if (length !== h * w) throw new ConvscopeError('E_SHAPE', `renderGrid: map ${i} has ${describeSize(length)} values but a ${h}x${w} map needs ${h * w}`);
   });
-  if (labels && labels.length !== n) throw new Error(`renderGrid: ${labels.length} labels for ${n} maps`);
+  checkChoice(cmap, 'colormap', COLORMAP_NAMES);
+  checkChoice(normalize, 'normalize mode', Object.keys(NORMALIZERS) as (keyof typeof NORMALIZERS)[]);
+  if (labels !== undefined && !(Array.isArray(labels) && labels.every((l) => typeof l === 'string'))) {
+    throw argumentError(`renderGrid: labels must be an array of strings, not ${describe(labels)}`);
+  }
+  if (labels && labels.length !== n) throw argumentError(`renderGrid: ${labels.length} labels for ${n} maps`);
   const columns = opts.columns ?? Math.ceil(Math.sqrt(n));
-  if (!Number.isInteger(columns) || columns < 1) throw new Error(`renderGrid: columns must be a positive integer, got ${columns}`);
+  if (!Number.isSafeInteger(columns) || columns < 1) throw argumentError(`renderGrid: columns must be a positive integer, got ${describeSize(columns)}`);
+  checkInteger(targetTile, 'renderGrid: targetTile', 1);
+  checkInteger(gap, 'renderGrid: gap', 0);
   const rows = Math.ceil(n / columns);
 
   const upscale = Math.max(1, Math.ceil(targetTile / Math.max(h, w)));
@@ -191,6 +215,11 @@ export function renderGrid(maps: ArrayLike<number>[], h: number, w: number, opts
     canvas.drawMap(NORMALIZERS[normalize](maps[i]), h, w, x, y + stripH, map, upscale);
   }
   return canvas;
+}
+
+/** A number as itself, anything else described, for a size in a message. */
+function describeSize(v: unknown): string {
+  return typeof v === 'number' ? String(v) : describe(v);
 }
 
 /** The picture endings the CLI writes. */

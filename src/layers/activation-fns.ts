@@ -2,6 +2,7 @@ import { Tensor, formatShape } from '../tensor.ts';
 import { relu, reluBackward, sigmoid, sigmoidBackward, tanh, tanhBackward, mul } from '../ops/eltwise.ts';
 import { softmax } from '../ops/softmax.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
+import { ConvscopeError } from '../errors.ts';
 
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -21,7 +22,7 @@ export function applyActivation(name: ActivationName, z: Tensor): Tensor {
     case 'tanh':
       return tanh(z);
     case 'softmax':
-      if (z.rank !== 2) throw new Error(`softmax: supported on (N, K) outputs only, not ${formatShape(z.shape)}`);
+      if (z.rank !== 2) throw new ConvscopeError('E_UNSUPPORTED', `a softmax activation is supported on vector outputs (N, K) only, not on ${formatShape(z.shape)}`);
       return softmax(z);
   }
 }

@@ -1,8 +1,12 @@
-import { Tensor, formatShape } from '../tensor.ts';
-import type { Model, ForwardResult } from '../model/model.ts';
+import { Tensor } from '../tensor.ts';
+import type { Model, ForwardResult, RunOptions } from '../model/model.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
 import { walkBackward } from './backward-walk.ts';
 import { predictedClass } from './targets.ts';
+import { checkChannel, checkLayer, checkMethodCall, checkModel } from './check-args.ts';
+import { checkChoice, checkOptions } from '../check.ts';
+import { checkFiniteResult } from '../nonfinite.ts';
+import { ConvscopeError } from '../errors.ts';
 
 function predictedClasses(output: Tensor): number[] {
   const per = output.size / output.shape[0];
@@ -14,7 +18,8 @@ export type BackwardMethod = (typeof BACKWARD_METHODS)[number];
 
 const RULES: Record<BackwardMethod, ReluRule> = { deconvnet: 'deconvnet', salinet: 'salinet', desalinet: 'guided', guided: 'guided' };
 
-export interface BackwardNetOptions {
+/** With RunOptions: allowNonFinite lets NaN and Infinity through, inputName names the input in messages. */
+export interface BackwardNetOptions extends RunOptions {
   /** The layer to start from (its output, after its activation). */
   layer: string;
   /**
@@ -29,8 +34,8 @@ export interface BackwardNetOptions {
 }
 
 export function parseBackwardMethod(name: string): BackwardMethod {
-  if ((BACKWARD_METHODS as readonly string[]).includes(name)) return name as BackwardMethod;
-  throw new Error(`unknown method '${name}'; valid methods: ${BACKWARD_METHODS.join(', ')}`);
+  checkChoice(name, 'method', BACKWARD_METHODS);
+  return name;
 }
 
 /**
@@ -72,28 +77,34 @@ export function startSignal(a: Tensor, channel: number | readonly number[] | und
  *   // r: (1, 28, 28), what in the digit drives conv2's channel 5 at its strongest position
  */
 export function backwardNet(model: Model, input: Tensor, opts: BackwardNetOptions): Tensor {
-  model.layer(opts.layer);
-  return backwardNetFrom(model, model.forward(input, opts.layer), opts);
+  const options = checkMethodCall(model, input, opts, true);
+  checkBackwardOptions(model, options);
+  return backwardNetFrom(model, model.forward(input, options.layer, options), options);
+}
+
+function checkBackwardOptions(model: Model, opts: BackwardNetOptions): void {
+  const layer = checkLayer(model, opts.layer);
+  if (opts.method !== undefined) checkChoice(opts.method, 'method', BACKWARD_METHODS);
+  if (opts.unit !== undefined) checkChoice(opts.unit, 'unit', ['all', 'max']);
+  if (opts.channel !== undefined) checkChannel(layer, opts.channel);
 }
 
 /** backwardNet on a forward pass already made (up to at least opts.layer), so that several walks share one. */
-export function backwardNetFrom(model: Model, forward: ForwardResult, opts: BackwardNetOptions): Tensor {
+export function backwardNetFrom(model: Model, forward: ForwardResult, options: BackwardNetOptions): Tensor {
+  checkModel(model);
+  const opts = checkOptions(options);
+  checkBackwardOptions(model, opts);
   const method = opts.method ?? 'deconvnet';
   const unit = opts.unit ?? 'all';
-  if (unit !== 'all' && unit !== 'max') throw new Error(`unknown unit '${unit as string}'; valid units: all, max`);
   const index = model.layerIndex(opts.layer);
   const layer = model.layers[index];
-  const channels = layer.outputShape[0];
-  if (opts.channel !== undefined && !(Number.isInteger(opts.channel) && opts.channel >= 0 && opts.channel < channels)) {
-    throw new Error(`channel ${opts.channel} is out of range: layer '${layer.name}' has ${channels} ${layer.outputShape.length === 1 ? 'units' : 'channels'} (0..${channels - 1})`);
-  }
-  const record = forward.records.get(layer.name);
-  if (!record) throw new Error(`backwardNet: layer '${layer.name}' was not run forward`);
+  const record = forward?.records?.get(layer.name);
+  if (!record) throw new ConvscopeError('E_ARGUMENT', `layer '${layer.name}' was not run forward; give the result of model.forward(input) up to at least '${layer.name}'`);
   const onLogits = layer.activation === 'softmax';
   const isLast = index === model.layers.length - 1;
   const channel = opts.channel ?? (isLast ? predictedClasses(record.output) : undefined);
   const s = startSignal(onLogits ? record.z : record.output, channel, unit);
   const r = walkBackward(model, forward, index, s, RULES[method], -1, onLogits);
-  if (r.shape.length !== forward.input.shape.length) throw new Error(`backwardNet: ended with shape ${formatShape(r.shape)}`);
+  checkFiniteResult(r.data, r.shape, `the ${method} projection of layer '${layer.name}'`, opts.allowNonFinite);
   return forward.batched ? r : r.reshape(r.shape.slice(1));
 }

@@ -1,6 +1,7 @@
 import { Tensor } from '../tensor.ts';
 import type { Model, ForwardResult } from '../model/model.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
+import { ConvscopeError } from '../errors.ts';
 
 /**
  * Maps a signal on the output of layer `from` down through layers from..to+1, returning the
@@ -16,7 +17,7 @@ export function walkBackward(
   for (let i = from; i > to; i--) {
     const layer = model.layers[i];
     const record = forward.records.get(layer.name);
-    if (!record) throw new Error(`walkBackward: layer '${layer.name}' was not run forward`);
+    if (!record) throw new ConvscopeError('E_ARGUMENT', `layer '${layer.name}' was not run forward; give the result of model.forward(input)`);
     r = i === from && startOnLogits ? layer.backwardLinear(r, record) : layer.backward(r, record, rule);
   }
   return r;

@@ -1,9 +1,13 @@
 import { Tensor, formatShape } from '../tensor.ts';
-import type { Model } from '../model/model.ts';
+import type { Model, RunOptions } from '../model/model.ts';
 import { walkBackward } from './backward-walk.ts';
 import { predictedClass } from './targets.ts';
+import { checkClass, checkLayer, checkMethodCall } from './check-args.ts';
+import { argumentError } from '../check.ts';
+import { checkFiniteResult } from '../nonfinite.ts';
 
-export interface GradCamOptions {
+/** With RunOptions: allowNonFinite lets NaN and Infinity through, inputName names the input in messages. */
+export interface GradCamOptions extends RunOptions {
   /** A layer with a (C, H, W) output (a conv or pooling layer). */
   layer: string;
   /** Default: the predicted class. */
@@ -27,19 +31,19 @@ export interface GradCamResult {
  *
  *   const { cam } = gradCam(model, digit, { layer: 'conv2' });   // (8, 8) for the MNIST model
  */
-export function gradCam(model: Model, input: Tensor, opts: GradCamOptions): GradCamResult {
-  const index = model.layerIndex(opts.layer);
-  const layer = model.layers[index];
+export function gradCam(model: Model, input: Tensor, options: GradCamOptions): GradCamResult {
+  const opts = checkMethodCall(model, input, options, false);
+  const layer = checkLayer(model, opts.layer);
+  const index = model.layers.indexOf(layer);
   if (layer.outputShape.length !== 3) {
-    throw new Error(`gradcam: layer '${layer.name}' has output ${formatShape(layer.outputShape)}; choose a layer with a (C, H, W) output: ${model.layers.filter((l) => l.outputShape.length === 3).map((l) => l.name).join(', ')}`);
+    throw argumentError(`layer '${layer.name}' has output ${formatShape(layer.outputShape)}; choose a layer with a (C, H, W) output: ${model.layers.filter((l) => l.outputShape.length === 3).map((l) => l.name).join(', ')}`);
   }
-  const forward = model.forward(input);
-  if (forward.input.shape[0] !== 1) throw new Error('gradcam: give one input (C, H, W), not a batch');
+  if (opts.target !== undefined) checkClass(model, opts.target);
+  const forward = model.forward(input, undefined, opts);
   const last = model.layers.length - 1;
   const record = forward.records.get(model.layers[last].name)!;
   const classes = model.outputShape[0];
   const k = opts.target ?? predictedClass(record.output.data);
-  if (!(Number.isInteger(k) && k >= 0 && k < classes)) throw new Error(`gradcam: class ${k} is out of range; the model has ${classes} classes (0..${classes - 1})`);
   const onehot = Tensor.zeros([1, classes]);
   onehot.data[k] = 1;
   // the gradient of the logit: start on the last layer's pre-activation, skip its activation
@@ -58,5 +62,6 @@ export function gradCam(model: Model, input: Tensor, opts: GradCamOptions): Grad
     for (let ch = 0; ch < c; ch++) s += weights.data[ch] * a.data[ch * h * w + i];
     cam.data[i] = Math.max(s, 0);
   }
+  checkFiniteResult(cam.data, cam.shape, `the Grad-CAM map of layer '${layer.name}'`, opts.allowNonFinite);
   return { cam, weights, targetClass: k };
 }

@@ -1,6 +1,7 @@
 import { gaussianBlur } from './blur.ts';
 import { normalizeMinMax } from '../io/colormap.ts';
 import { resizeBilinear } from '../io/resize.ts';
+import { ConvscopeError } from '../errors.ts';
 
 export interface HeatmapOptions {
   /** Values below this percentile (0..100) are raised to it, so weak noise drops out. */
@@ -13,7 +14,7 @@ export interface HeatmapOptions {
 export function regularizeHeatmap(values: Float32Array, h: number, w: number, opts: HeatmapOptions = {}): Float32Array {
   const out = Float32Array.from(values);
   if (opts.percentile !== undefined) {
-    if (!(opts.percentile >= 0 && opts.percentile <= 100)) throw new Error(`percentile must be from 0 to 100, not ${opts.percentile}`);
+    if (!(opts.percentile >= 0 && opts.percentile <= 100)) throw new ConvscopeError('E_ARGUMENT', `percentile must be from 0 to 100, not ${opts.percentile}`);
     const sorted = Float32Array.from(values).sort();
     const floor = sorted[Math.min(sorted.length - 1, Math.floor((opts.percentile / 100) * sorted.length))];
     for (let i = 0; i < out.length; i++) out[i] = Math.max(out[i], floor);

@@ -3,6 +3,10 @@ import type { Model } from '../model/model.ts';
 import { walkBackward } from './backward-walk.ts';
 import { seededRandom } from './random.ts';
 import { gaussianBlur } from './blur.ts';
+import { checkChannel, checkLayer, checkModel } from './check-args.ts';
+import { argumentError, checkInteger, checkNumber, checkNumberList, checkOptions } from '../check.ts';
+import { checkFiniteResult } from '../nonfinite.ts';
+import { formatShape } from '../tensor.ts';
 
 export interface MaximizeOptions {
   layer: string;
@@ -40,23 +44,31 @@ export interface MaximizeResult {
  *
  *   const { image } = maximize(model, { layer: 'conv2', channel: 5, seed: 1 });   // (1, 28, 28)
  */
-export function maximize(model: Model, opts: MaximizeOptions): MaximizeResult {
-  const index = model.layerIndex(opts.layer);
-  const layer = model.layers[index];
-  const channels = layer.outputShape[0];
-  const c = opts.channel;
-  if (!(Number.isInteger(c) && c >= 0 && c < channels)) {
-    throw new Error(`channel ${c} is out of range: layer '${layer.name}' has ${channels} ${layer.outputShape.length === 1 ? 'units' : 'channels'} (0..${channels - 1})`);
-  }
+export function maximize(model: Model, options: MaximizeOptions): MaximizeResult {
+  checkModel(model);
+  const opts = checkOptions(options);
+  const layer = checkLayer(model, opts.layer);
+  const index = model.layers.indexOf(layer);
+  const c = checkChannel(layer, opts.channel);
+  if (model.inputShape.length !== 3) throw argumentError(`maximize needs a model that takes images (C, H, W), not vectors ${formatShape(model.inputShape)}`);
+  if (opts.range !== undefined) checkNumberList(opts.range, 'range', [2]);
   const [lo, hi] = opts.range ?? [0, 255];
-  if (!(hi > lo)) throw new Error(`maximize: the range ${lo}..${hi} is empty`);
+  if (!(hi > lo)) throw argumentError(`the range ${lo}..${hi} is empty; give [low, high] with low < high`);
   const iterations = opts.iterations ?? 400;
   const lr = opts.lr ?? 0.16 * (hi - lo);
   const l2 = opts.l2 ?? 0.0002;
   const blurEvery = opts.blurEvery ?? 25;
   const blurSigma = opts.blurSigma ?? 0.5;
   const jitter = opts.jitter ?? 1;
-  const random = seededRandom(opts.seed ?? 0);
+  const seed = opts.seed ?? 0;
+  checkInteger(iterations, 'iterations', 0);
+  checkNumber(lr, 'lr', { above: 0 });
+  checkNumber(l2, 'l2', { min: 0, max: 1 });
+  checkInteger(blurEvery, 'blurEvery', 0);
+  checkNumber(blurSigma, 'blurSigma', { min: 0 });
+  checkInteger(jitter, 'jitter', 0);
+  checkInteger(seed, 'seed');
+  const random = seededRandom(seed);
 
   const [ci, h, w] = model.inputShape;
   const x = new Tensor([1, ...model.inputShape]);
@@ -77,7 +89,7 @@ export function maximize(model: Model, opts: MaximizeOptions): MaximizeResult {
     const dy = jitter > 0 ? Math.floor(random() * (2 * jitter + 1)) - jitter : 0;
     const dx = jitter > 0 ? Math.floor(random() * (2 * jitter + 1)) - jitter : 0;
     const shifted = roll(x, ci, h, w, dy, dx);
-    const forward = model.forward(shifted, layer.name);
+    const forward = model.run(shifted, index, true);
     const record = forward.records.get(layer.name)!;
     history.push(objectiveOf(onLogits ? record.z : record.output));
     // Ascend the pre-activation: the same direction for a ReLU where it is positive, and a
@@ -91,9 +103,11 @@ export function maximize(model: Model, opts: MaximizeOptions): MaximizeResult {
       gaussianBlur(x.data, ci, h, w, blurSigma);
     }
   }
-  const final = model.forward(x, layer.name).records.get(layer.name)!;
+  const final = model.run(x, index, true).records.get(layer.name)!;
   const objective = objectiveOf(onLogits ? final.z : final.output);
   history.push(objective);
+  checkFiniteResult(x.data, model.inputShape, 'the maximised image', false);
+  checkFiniteResult([objective], [1], 'the objective', false);
   return { image: x.reshape(model.inputShape), objective, history };
 }
 

@@ -1,13 +1,16 @@
 import { Tensor, formatShape, sizeOf } from '../tensor.ts';
-import type { Model } from '../model/model.ts';
+import type { Model, RunOptions } from '../model/model.ts';
 import { predictedClass } from './targets.ts';
+import { checkChannel, checkClass, checkLayer, checkMethodCall } from './check-args.ts';
+import { argumentError, checkChoice, checkFunction, checkInteger, checkNumber } from '../check.ts';
+import { checkFiniteResult } from '../nonfinite.ts';
 import { planPositions, patchedInputs, occluderPatch, type PositionPlan } from './occlusion-incremental.ts';
 
 export const OCCLUSION_STRATEGIES = ['incremental', 'batched', 'naive'] as const;
 export type OcclusionStrategy = (typeof OCCLUSION_STRATEGIES)[number];
-const STRATEGIES: readonly string[] = OCCLUSION_STRATEGIES;
 
-export interface OcclusionOptions {
+/** With RunOptions: allowNonFinite lets NaN and Infinity through, inputName names the input in messages. */
+export interface OcclusionOptions extends RunOptions {
   /** Side of the square occluder, in input pixels. */
   size: number;
   /** Step between windows, in input pixels. */
@@ -64,22 +67,24 @@ export function occlusionGrid(h: number, w: number, size: number, stride: number
  *   const { grid, attribution } = occlusion(model, digit, { size: 8, stride: 4 });
  *   // grid: (ny, nx) probability of the predicted class with each window greyed out
  */
-export function occlusion(model: Model, input: Tensor, opts: OcclusionOptions): OcclusionResult {
-  const { batch, batched } = model.toBatch(input);
-  if (batched && batch.shape[0] !== 1) throw new Error('occlusion: give one input (C, H, W), not a batch');
-  if (model.inputShape.length !== 3) throw new Error(`occlusion: the model takes vectors ${formatShape(model.inputShape)}, not images`);
+export function occlusion(model: Model, input: Tensor, options: OcclusionOptions): OcclusionResult {
+  const opts = checkMethodCall(model, input, options, false);
+  const { batch } = model.toBatch(input);
+  if (model.inputShape.length !== 3) throw argumentError(`occlusion needs a model that takes images (C, H, W), not vectors ${formatShape(model.inputShape)}`);
   const [c, h, w] = model.inputShape;
   const { size, stride } = opts;
+  checkInteger(size, 'the occluder size', 1);
+  if (size > h || size > w) throw argumentError(`the ${size}x${size} occluder is larger than the ${h}x${w} input; choose a size up to ${Math.min(h, w)}`);
+  checkInteger(stride, 'the stride', 1);
   const strategy = opts.strategy ?? 'incremental';
-  if (!Number.isInteger(size) || size < 1) throw new Error(`occlusion: size must be a positive integer, not ${size}`);
-  if (!Number.isInteger(stride) || stride < 1) throw new Error(`occlusion: stride must be a positive integer, not ${stride}`);
-  if (size > h || size > w) throw new Error(`occlusion: the ${size}x${size} occluder is larger than the ${h}x${w} input; choose a size up to ${Math.min(h, w)}`);
-  if (!STRATEGIES.includes(strategy)) throw new Error(`occlusion: unknown strategy '${String(strategy)}'; valid strategies: ${STRATEGIES.join(', ')}`);
-  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) throw new Error(`occlusion: batchSize must be a positive integer, not ${opts.batchSize}`);
+  checkChoice(strategy, 'strategy', OCCLUSION_STRATEGIES, 'strategies');
+  if (opts.batchSize !== undefined) checkInteger(opts.batchSize, 'batchSize', 1);
+  if (opts.fill !== undefined) checkNumber(opts.fill, 'fill');
+  checkFunction(opts.onProgress, 'onProgress');
   const fill = opts.fill ?? 0;
 
   const target = occlusionTarget(model, opts);
-  const forward = model.forward(batch, model.layers[target.last].name);
+  const forward = model.forward(input, model.layers[target.last].name, opts);
   target.resolve(forward.output);
   const baseline = target.measure(forward.output)[0];
   const { ny, nx } = occlusionGrid(h, w, size, stride);
@@ -124,6 +129,7 @@ export function occlusion(model: Model, input: Tensor, opts: OcclusionOptions): 
   }
   const attribution = Tensor.zeros([h, w]);
   for (let p = 0; p < h * w; p++) attribution.data[p] = count[p] > 0 ? sum[p] / count[p] : 0;
+  checkFiniteResult(grid.data, grid.shape, 'the occlusion grid', opts.allowNonFinite);
   return { grid, attribution, baseline, targetClass: target.targetClass };
 }
 
@@ -160,13 +166,9 @@ interface Target {
 
 function occlusionTarget(model: Model, opts: OcclusionOptions): Target {
   if (opts.layer !== undefined) {
-    const last = model.layerIndex(opts.layer);
-    const layer = model.layers[last];
-    const channels = layer.outputShape[0];
-    const c = opts.channel ?? -1;
-    if (!(Number.isInteger(c) && c >= 0 && c < channels)) {
-      throw new Error(`occlusion: with a layer, give a channel of '${layer.name}' from 0 to ${channels - 1}`);
-    }
+    const layer = checkLayer(model, opts.layer);
+    const last = model.layers.indexOf(layer);
+    const c = checkChannel(layer, opts.channel);
     const plane = layer.outputShape.slice(1).reduce((a, b) => a * b, 1);
     return {
       targetClass: null,
@@ -183,10 +185,7 @@ function occlusionTarget(model: Model, opts: OcclusionOptions): Target {
     };
   }
   const classes = model.outputShape[0];
-  const k = opts.target;
-  if (k !== undefined && !(Number.isInteger(k) && k >= 0 && k < classes)) {
-    throw new Error(`occlusion: class ${k} is out of range; the model has ${classes} classes (0..${classes - 1})`);
-  }
+  const k = opts.target === undefined ? undefined : checkClass(model, opts.target);
   const target: Target = {
     targetClass: k ?? null,
     last: model.layers.length - 1,

@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor.ts';
 import { Canvas } from '../io/png-output.ts';
+import { ConvscopeError } from '../errors.ts';
 import { colormap, normalizeAbs, normalizeMinMax, normalizeSymmetric, type ColormapName, type RGB } from '../io/colormap.ts';
 
 /** Small images are shown at least this many pixels on their longer side (nearest neighbour). */
@@ -56,7 +57,7 @@ export function signedCanvas(r: Tensor, abs = false, scale = readableScale(r.sha
 /** A heatmap (values already 0..1, h*w) over the input picture, at the input's size: (1 - alpha) * grey input + alpha * colour. */
 export function overlayCanvas(input: Tensor, heat: Float32Array, alpha = 0.5, cmap: ColormapName = 'viridis', scale = readableScale(input.shape[1], input.shape[2])): Canvas {
   const [c, h, w] = input.shape;
-  if (heat.length !== h * w) throw new Error(`overlay: a heatmap of ${heat.length} values for a ${h}x${w} input`);
+  if (heat.length !== h * w) throw new ConvscopeError('E_SHAPE', `a heatmap of ${heat.length} values cannot lie over a ${h}x${w} input`);
   const n = normalizeMinMax(input.data);
   const map = colormap(cmap);
   const canvas = new Canvas(w * scale, h * scale);

@@ -11,6 +11,8 @@ import { regularizeHeatmap, upsample } from './heatmap.ts';
 import { inputCanvas, overlayCanvas, readableScale } from './render.ts';
 import { predictedClass } from './targets.ts';
 import type { BackwardMethod } from './backward-net.ts';
+import { checkMethodCall } from './check-args.ts';
+import { checkInteger, checkString } from '../check.ts';
 
 export interface ReportFigure {
   file: string;
@@ -36,10 +38,19 @@ const METHODS: BackwardMethod[] = ['deconvnet', 'salinet', 'desalinet'];
  * Everything convscope shows for one input, as pictures with captions: the input and the
  * prediction; every layer's feature maps; every conv layer's top channels with their
  * DeconvNet, SaliNet and DeSaliNet reconstructions; occlusion and Grad-CAM for the predicted class.
+ * NaN or Infinity in the input or a result is an error (E_NONFINITE) unless `allowNonFinite` is set.
  */
-export function buildReport(model: Model, input: Tensor, opts: { inputName: string; modelName: string; topK?: number }): Report {
+export function buildReport(
+  model: Model, input: Tensor, options: { inputName: string; modelName: string; topK?: number; allowNonFinite?: boolean },
+): Report {
+  const opts = checkMethodCall(model, input, options, false);
+  checkString(opts.inputName, 'inputName');
+  checkString(opts.modelName, 'modelName');
   const k = opts.topK ?? 6;
-  const forward = model.forward(input);
+  checkInteger(k, 'topK', 1);
+  const allowNonFinite = opts.allowNonFinite;
+  const sample = model.toBatch(input).batch.reshape(model.inputShape);
+  const forward = model.forward(input, undefined, { allowNonFinite, inputName: opts.inputName });
   const output = forward.output.data;
   const cls = predictedClass(output);
   const prediction = Array.from(output, (value, c) => ({ cls: c, value })).sort((a, b) => b.value - a.value).slice(0, 5);
@@ -51,7 +62,7 @@ export function buildReport(model: Model, input: Tensor, opts: { inputName: stri
     sections.push({
       title: 'Input',
       text: `${opts.inputName}, as the model sees it: ${model.inputShape.join('x')} (channels, height, width).`,
-      figures: [{ file: 'input.png', caption: `The input (${opts.inputName}), upscaled for viewing.`, canvas: inputCanvas(input) }],
+      figures: [{ file: 'input.png', caption: `The input (${opts.inputName}), upscaled for viewing.`, canvas: inputCanvas(sample) }],
     });
   }
 
@@ -76,7 +87,7 @@ export function buildReport(model: Model, input: Tensor, opts: { inputName: stri
       figures: convs.map((l) => ({
         file: `top-${safe(l.name)}.png`,
         caption: `${l.name}: top ${Math.min(k, l.outputShape[0])} channels by maximum activation; feature map, then the channel (unit all) through DeconvNet, SaliNet, DeSaliNet.`,
-        canvas: topChannelsCanvas(topChannels(model, input, { layer: l.name, k, methods: METHODS, unit: 'all' }), METHODS),
+        canvas: topChannelsCanvas(topChannels(model, input, { layer: l.name, k, methods: METHODS, unit: 'all', allowNonFinite, inputName: opts.inputName }), METHODS),
       })),
     });
   }
@@ -84,22 +95,22 @@ export function buildReport(model: Model, input: Tensor, opts: { inputName: stri
   if (imageLike) {
     const size = Math.max(2, Math.round(Math.min(h, w) / 4));
     const stride = Math.max(1, Math.round(size / 3));
-    const occ = occlusion(model, input, { size, stride, target: cls });
+    const occ = occlusion(model, input, { size, stride, target: cls, allowNonFinite, inputName: opts.inputName });
     const s = readableScale(occ.grid.shape[0], occ.grid.shape[1]);
     const gridCanvas = new PlainCanvas(occ.grid.shape[1] * s, occ.grid.shape[0] * s);
     gridCanvas.drawMap(regularizeHeatmap(occ.grid.data, occ.grid.shape[0], occ.grid.shape[1]), occ.grid.shape[0], occ.grid.shape[1], 0, 0, 'viridis', s);
     const figures: ReportFigure[] = [
       { file: 'occlusion-grid.png', caption: `Occlusion: the probability of class ${cls} with a ${size}x${size} square of 0 at each position (stride ${stride}); dark where covering the input hurts the prediction most.`, canvas: gridCanvas },
-      { file: 'occlusion-overlay.png', caption: `Occlusion attribution over the input: the mean drop in the class ${cls} output when a pixel is covered (bright = important).`, canvas: overlayCanvas(input, regularizeHeatmap(occ.attribution.data, h, w)) },
+      { file: 'occlusion-overlay.png', caption: `Occlusion attribution over the input: the mean drop in the class ${cls} output when a pixel is covered (bright = important).`, canvas: overlayCanvas(sample, regularizeHeatmap(occ.attribution.data, h, w)) },
     ];
     const lastConv = [...model.layers].reverse().find((l) => l.outputShape.length === 3 && l.type === 'Conv2D');
     if (lastConv) {
-      const cam = gradCam(model, input, { layer: lastConv.name, target: cls });
+      const cam = gradCam(model, input, { layer: lastConv.name, target: cls, allowNonFinite, inputName: opts.inputName });
       const [ch, cw] = cam.cam.shape;
       figures.push({
         file: 'gradcam.png',
         caption: `Grad-CAM for class ${cls} at ${lastConv.name} (${ch}x${cw}), upsampled bilinearly over the input (bright = where the layer sees the class).`,
-        canvas: overlayCanvas(input, regularizeHeatmap(upsample(cam.cam.data, ch, cw, h, w), h, w)),
+        canvas: overlayCanvas(sample, regularizeHeatmap(upsample(cam.cam.data, ch, cw, h, w), h, w)),
       });
     }
     sections.push({ title: `Where the model looks for class ${cls}`, figures });

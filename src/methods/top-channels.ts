@@ -1,6 +1,8 @@
 import { Tensor } from '../tensor.ts';
-import type { Model } from '../model/model.ts';
-import { backwardNetFrom, type BackwardMethod } from './backward-net.ts';
+import type { Model, RunOptions } from '../model/model.ts';
+import { backwardNetFrom, BACKWARD_METHODS, type BackwardMethod } from './backward-net.ts';
+import { checkLayer, checkMethodCall } from './check-args.ts';
+import { argumentError, checkChoice, checkInteger } from '../check.ts';
 
 export interface TopChannel {
   channel: number;
@@ -16,19 +18,25 @@ export interface TopChannel {
  * The k channels of a layer with the largest activation for one input (ranked by their maximum,
  * as Zeiler & Fergus chose what to show), each with its feature map and the backward-net
  * projection of its strongest activation (unit 'max', the default; 'all': the whole channel)
- * by each backward net asked for.
+ * by each backward net asked for. NaN or Infinity in the input or a result is an error
+ * (E_NONFINITE) unless `allowNonFinite` is set.
  *
  *   const top = topChannels(model, digit, { layer: 'conv2', k: 9, methods: ['deconvnet'] });
  */
-export function topChannels(model: Model, input: Tensor, opts: { layer: string; k?: number; methods?: BackwardMethod[]; unit?: 'all' | 'max' }): TopChannel[] {
+export function topChannels(
+  model: Model, input: Tensor, options: { layer: string; k?: number; methods?: BackwardMethod[]; unit?: 'all' | 'max' } & RunOptions,
+): TopChannel[] {
+  const opts = checkMethodCall(model, input, options, false);
   const methods = opts.methods ?? ['deconvnet'];
+  if (!Array.isArray(methods)) throw argumentError(`methods must be an array of backward methods (${BACKWARD_METHODS.join(', ')})`);
+  methods.forEach((m) => checkChoice(m, 'method', BACKWARD_METHODS));
   const unit = opts.unit ?? 'max';
-  const layer = model.layer(opts.layer);
+  checkChoice(unit, 'unit', ['all', 'max']);
+  const layer = checkLayer(model, opts.layer);
   const k = opts.k ?? 9;
+  checkInteger(k, 'k', 1);
   const channels = layer.outputShape[0];
-  if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, not ${k}`);
-  const forward = model.forward(input, layer.name);
-  if (forward.input.shape[0] !== 1) throw new Error('topChannels: give one input (C, H, W), not a batch');
+  const forward = model.forward(input, layer.name, opts);
   const a = forward.output;
   const plane = a.size / channels;
   const ranked = Array.from({ length: channels }, (_, c) => {
@@ -40,6 +48,6 @@ export function topChannels(model: Model, input: Tensor, opts: { layer: string; 
     channel: c,
     score: best,
     featureMap: new Tensor(layer.outputShape.length === 3 ? layer.outputShape.slice(1) : [1], a.data.slice(c * plane, (c + 1) * plane)),
-    reconstructions: Object.fromEntries(methods.map((method) => [method, backwardNetFrom(model, forward, { layer: layer.name, channel: c, unit, method })])),
+    reconstructions: Object.fromEntries(methods.map((method) => [method, backwardNetFrom(model, forward, { layer: layer.name, channel: c, unit, method, allowNonFinite: opts.allowNonFinite, inputName: opts.inputName })])),
   }));
 }

@@ -7,18 +7,15 @@ import { GlobalAveragePooling2DLayer, GlobalMaxPooling2DLayer } from '../layers/
 import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
 import { IdentityLayer, FlattenLayer, ReshapeLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
 import type { LayerSpec } from './spec.ts';
-
-/** A model that cannot be built: the message names the layer and what is wrong. */
-export class ModelError extends Error {
-  override name = 'ModelError';
-}
+import { ConvscopeError, type ErrorCode } from '../errors.ts';
 
 /** Reads a layer spec's params and weights, with messages that name the layer. */
 class SpecReader {
   constructor(readonly spec: LayerSpec, readonly inputShape: readonly number[]) {}
 
-  fail(message: string): never {
-    throw new ModelError(`layer '${this.spec.name}' (${this.spec.type}): ${message}`);
+  /** E_FORMAT: the spec does not fit together (a damaged file); E_UNSUPPORTED: it uses what the engine lacks. */
+  fail(message: string, code: ErrorCode = 'E_FORMAT'): never {
+    throw new ConvscopeError(code, `layer '${this.spec.name}' (${this.spec.type}): ${message}`);
   }
 
   pair(key: string): [number, number] {
@@ -31,7 +28,7 @@ class SpecReader {
 
   padding(): 'valid' | 'same' {
     const v = this.spec.params.padding;
-    if (v !== 'valid' && v !== 'same') this.fail(`padding '${String(v)}' is not supported; valid choices: valid, same`);
+    if (v !== 'valid' && v !== 'same') this.fail(`padding '${String(v)}' is not supported; valid choices: valid, same`, 'E_UNSUPPORTED');
     return v;
   }
 
@@ -57,7 +54,16 @@ class SpecReader {
 
 /** Builds one layer for a given per-sample input shape, checking its weights against that shape. */
 export function buildLayer(spec: LayerSpec, inputShape: readonly number[]): Layer {
-  const s: SpecReader = new SpecReader(spec, inputShape);
+  const reader = new SpecReader(spec, inputShape);
+  const layer = buildChecked(reader);
+  if (layer.activation === 'softmax' && layer.outputShape.length !== 1) {
+    reader.fail(`softmax is supported on vector outputs only, and this layer outputs ${formatShape(layer.outputShape)}`, 'E_UNSUPPORTED');
+  }
+  return layer;
+}
+
+function buildChecked(s: SpecReader): Layer {
+  const { spec, inputShape } = s;
   switch (spec.type) {
     case 'Conv2D': {
       s.requireRank(3);

@@ -1,7 +1,12 @@
 import { Tensor, formatShape, sizeOf } from '../tensor.ts';
+import { ConvscopeError } from '../errors.ts';
+import { checkMemory } from '../limits.ts';
 import type { KerasLayerFile, KerasModelFile } from '../io/keras-h5.ts';
-import { isActivationName, ACTIVATIONS, type ActivationName } from '../layers/activation-fns.ts';
-import { buildLayer, ModelError } from './build.ts';
+import type { ActivationName } from '../layers/activation-fns.ts';
+import { buildLayer } from './build.ts';
+import { KerasConfig } from './keras-config.ts';
+import { describe } from './spec-schema.ts';
+import { withSource } from './with-source.ts';
 import { LAYER_TYPES, type LayerSpec, type LayerType, type ModelSpec } from './spec.ts';
 
 type DataFormat = 'channels_first' | 'channels_last';
@@ -15,16 +20,22 @@ const SUPPORTED = ['InputLayer', ...LAYER_TYPES].join(', ');
  * between) are permuted, so that outputs equal Keras's while the engine flattens (C, H, W).
  */
 export function specFromKeras(file: KerasModelFile): ModelSpec {
+  return withSource(file.provenance.source, () => convert(file));
+}
+
+function convert(file: KerasModelFile): ModelSpec {
   if (file.backend && file.backend !== 'tensorflow') {
-    throw new ModelError(`the model was saved with the '${file.backend}' backend; convscope reads TensorFlow-backend Keras models (its kernel layout)`);
+    throw new ConvscopeError('E_UNSUPPORTED', `the model was saved with the '${file.backend}' backend; convscope reads TensorFlow-backend Keras models (its kernel layout)`);
   }
   const unsupported = file.layers.find((l) => l.className !== 'InputLayer' && !(LAYER_TYPES as readonly string[]).includes(l.className));
   if (unsupported) {
-    throw new ModelError(`layer '${unsupported.name}' is a ${unsupported.className}, which convscope does not support; supported layers: ${SUPPORTED}`);
+    throw new ConvscopeError('E_UNSUPPORTED', `layer '${unsupported.name}' is a ${unsupported.className}, which convscope does not support; supported layers: ${SUPPORTED}`);
   }
   const dataFormat = modelDataFormat(file.layers);
   let shape = modelInputShape(file.layers, dataFormat);
   const inputShape = [...shape];
+  // Checked here as well as in Model: the Flatten and Reshape index maps below are as large as the tensors.
+  checkMemory(4 * sizeOf(shape), `the model's input ${formatShape(shape)}`);
   const layers: LayerSpec[] = [];
   let pendingRows: Int32Array | null = null; // engine index -> Keras index of a flattened map
 
@@ -64,17 +75,18 @@ export function specFromKeras(file: KerasModelFile): ModelSpec {
         spec = ctx.zeroPadding();
         break;
       case 'Reshape':
-        if (pendingRows) ctx.fail('a Reshape of a feature map flattened in (H, W, C) order is not supported');
+        if (pendingRows) ctx.fail('a Reshape of a feature map flattened in (H, W, C) order is not supported', 'E_UNSUPPORTED');
         spec = ctx.reshape(shape);
         break;
       default:
-        throw new ModelError(`layer '${layer.name}' is a ${layer.className}, which convscope does not support; supported layers: ${SUPPORTED}`);
+        throw new ConvscopeError('E_UNSUPPORTED', `layer '${layer.name}' is a ${layer.className}, which convscope does not support; supported layers: ${SUPPORTED}`);
     }
     if (pendingRows && !['Flatten', 'Dropout', 'Activation', 'BatchNormalization', 'Dense'].includes(spec.type)) pendingRows = null;
     shape = [...buildLayer(spec, shape).outputShape];
+    checkMemory(4 * sizeOf(shape), `the output ${formatShape(shape)} of layer '${spec.name}'`);
     layers.push(spec);
   }
-  if (layers.length === 0) throw new ModelError('the model has no layers');
+  if (layers.length === 0) throw new ConvscopeError('E_FORMAT', 'the model has no layers');
   return {
     name: file.name,
     dataFormat,
@@ -86,22 +98,29 @@ export function specFromKeras(file: KerasModelFile): ModelSpec {
 
 function modelDataFormat(layers: KerasLayerFile[]): DataFormat {
   for (const l of layers) {
-    const f = l.config.data_format;
-    if (f === 'channels_first' || f === 'channels_last') return f;
+    const f = new KerasConfig(l.name, l.className, l.config).declaredDataFormat();
+    if (f) return f;
   }
   return 'channels_last';
 }
 
 function modelInputShape(layers: KerasLayerFile[], dataFormat: DataFormat): number[] {
   const first = layers[0];
-  const raw = first?.config.batch_input_shape;
-  if (!Array.isArray(raw) || raw.length < 2 || !raw.slice(1).every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ModelError(`the model does not say its input shape (no batch_input_shape with fixed sizes on its first layer '${first?.name ?? '?'}')`);
+  if (first === undefined) throw new ConvscopeError('E_FORMAT', 'the model has no layers');
+  const raw = first.config.batch_input_shape;
+  if (raw === undefined && first.config.batch_shape !== undefined) {
+    throw new ConvscopeError('E_UNSUPPORTED', `layer '${first.name}' declares its input as Keras 3 does (batch_shape); convscope reads Keras 2 and tf.keras 2 .h5 files`);
+  }
+  if (!Array.isArray(raw) || raw.length < 2 || !raw.slice(1).every((d) => Number.isSafeInteger(d) && d > 0)) {
+    throw new ConvscopeError(
+      'E_FORMAT',
+      `layer '${first.name}' (${first.className}): config.batch_input_shape: expected [null, ...fixed positive sizes] (the model's input shape), got ${describe(raw)}`,
+    );
   }
   const s = raw.slice(1) as number[];
   if (s.length === 3) return dataFormat === 'channels_last' ? [s[2], s[0], s[1]] : s;
   if (s.length === 1) return s;
-  throw new ModelError(`the model's input shape ${formatShape(s)} is not an image (H, W, C) / (C, H, W) or a vector`);
+  throw new ConvscopeError('E_UNSUPPORTED', `the model's input shape ${formatShape(s)} is not an image (H, W, C) / (C, H, W) or a vector`);
 }
 
 /** For a (C, H, W) map: index i of the engine's flatten -> index of the same value in Keras's (H, W, C) flatten. */
@@ -118,39 +137,11 @@ function kerasOrder(shape: number[], dataFormat: DataFormat): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
 }
 
-class KerasLayer {
-  readonly config: Record<string, unknown>;
-
+class KerasLayer extends KerasConfig {
   constructor(readonly layer: KerasLayerFile, readonly dataFormat: DataFormat) {
-    this.config = layer.config;
-    const f = this.config.data_format;
-    if ((f === 'channels_first' || f === 'channels_last') && f !== dataFormat) {
-      this.fail(`data_format ${f} differs from the model's ${dataFormat}; mixed data formats are not supported`);
-    }
-  }
-
-  fail(message: string): never {
-    throw new ModelError(`layer '${this.layer.name}' (${this.layer.className}): ${message}`);
-  }
-
-  activation(): ActivationName {
-    const a = this.config.activation ?? 'linear';
-    if (!isActivationName(a)) this.fail(`activation '${String(a)}' is not supported; supported activations: ${ACTIVATIONS.join(', ')}`);
-    return a;
-  }
-
-  pairOf(key: string, fallback?: [number, number]): [number, number] {
-    const v = this.config[key];
-    if (v == null && fallback) return fallback;
-    if (typeof v === 'number') return [v, v];
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x))) return [v[0], v[1]];
-    this.fail(`${key} ${JSON.stringify(v)} is not a pair of integers`);
-  }
-
-  padding(): 'valid' | 'same' {
-    const p = this.config.padding;
-    if (p !== 'valid' && p !== 'same') this.fail(`padding '${String(p)}' is not supported; valid choices: valid, same`);
-    return p;
+    super(layer.name, layer.className, layer.config);
+    const f = this.declaredDataFormat();
+    if (f && f !== dataFormat) this.fail(`data_format ${f} differs from the model's ${dataFormat}; mixed data formats are not supported`, 'E_UNSUPPORTED');
   }
 
   weight(key: string): Tensor {
@@ -177,11 +168,14 @@ class KerasLayer {
     const spec = this.base('Conv2D', this.activation());
     const kernel = this.weight('kernel');
     if (kernel.rank !== 4) this.fail(`kernel has shape ${formatShape(kernel.shape)}; a (KH, KW, Cin, Cout) kernel is needed`);
-    const filters = this.config.filters;
-    if (typeof filters === 'number' && filters !== kernel.shape[3]) this.fail(`kernel has shape ${formatShape(kernel.shape)} but the layer has ${filters} filters`);
+    const filters = this.optionalPositiveInt('filters');
+    if (filters !== undefined && filters !== kernel.shape[3]) this.fail(`kernel has shape ${formatShape(kernel.shape)} but the layer has ${filters} filters`);
+    const size = this.config.kernel_size === undefined ? undefined : this.pair('kernel_size');
+    if (size && (size[0] !== kernel.shape[0] || size[1] !== kernel.shape[1])) this.fail(`kernel has shape ${formatShape(kernel.shape)} but config.kernel_size is ${formatShape(size)}`);
+    if ((this.optionalPositiveInt('groups') ?? 1) !== 1) this.fail(`grouped convolutions (groups ${String(this.config.groups)}) are not supported`, 'E_UNSUPPORTED');
     spec.weights.kernel = hwioToOihw(kernel);
-    if (this.config.use_bias !== false) spec.weights.bias = this.weight('bias');
-    spec.params = { strides: this.pairOf('strides', [1, 1]), dilation: this.pairOf('dilation_rate', [1, 1]), padding: this.padding() };
+    if (this.flag('use_bias', true)) spec.weights.bias = this.weight('bias');
+    spec.params = { strides: this.pair('strides', [1, 1]), dilation: this.pair('dilation_rate', [1, 1]), padding: this.padding() };
     return spec;
   }
 
@@ -189,19 +183,21 @@ class KerasLayer {
     const spec = this.base('Dense', this.activation());
     let kernel = this.weight('kernel');
     if (kernel.rank !== 2) this.fail(`kernel has shape ${formatShape(kernel.shape)}; an (in, out) kernel is needed`);
+    const units = this.optionalPositiveInt('units');
+    if (units !== undefined && units !== kernel.shape[1]) this.fail(`kernel has shape ${formatShape(kernel.shape)} but the layer has ${units} units`);
     if (pendingRows) {
       if (pendingRows.length !== kernel.shape[0]) this.fail(`kernel has ${kernel.shape[0]} rows but its input has ${pendingRows.length} values`);
       kernel = permuteRows(kernel, pendingRows);
     }
     spec.weights.kernel = kernel;
-    if (this.config.use_bias !== false) spec.weights.bias = this.weight('bias');
+    if (this.flag('use_bias', true)) spec.weights.bias = this.weight('bias');
     return spec;
   }
 
   pool(): LayerSpec {
     const spec = this.plain();
-    const pool = this.pairOf('pool_size', [2, 2]);
-    spec.params = { pool, strides: this.pairOf('strides', pool), padding: this.padding() };
+    const pool = this.pair('pool_size', [2, 2]);
+    spec.params = { pool, strides: this.pair('strides', pool), padding: this.padding() };
     return spec;
   }
 
@@ -209,17 +205,19 @@ class KerasLayer {
     const spec = this.base('BatchNormalization');
     const axis = this.config.axis;
     const rank = shape.length + 1;
-    const kerasAxis = typeof axis === 'number' ? (axis < 0 ? axis + rank : axis) : Array.isArray(axis) && axis.length === 1 ? Number(axis[0]) : NaN;
+    const single = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+    if (!Number.isSafeInteger(single)) this.failKey('axis', 'an integer (the channel axis)');
+    const kerasAxis = (single as number) < 0 ? (single as number) + rank : single;
     const channelAxis = rank === 2 ? 1 : this.dataFormat === 'channels_last' ? 3 : 1;
-    if (kerasAxis !== channelAxis) this.fail(`normalises axis ${JSON.stringify(axis)}, not the channel axis ${channelAxis}; only per-channel BatchNormalization is supported`);
+    if (kerasAxis !== channelAxis) this.fail(`normalises axis ${describe(axis)}, not the channel axis ${channelAxis}; only per-channel BatchNormalization is supported`, 'E_UNSUPPORTED');
     const keys = ['moving_mean', 'moving_variance'];
-    if (this.config.scale !== false) keys.push('gamma');
-    if (this.config.center !== false) keys.push('beta');
+    if (this.flag('scale', true)) keys.push('gamma');
+    if (this.flag('center', true)) keys.push('beta');
     for (const key of keys) {
       const w = this.weight(key);
       spec.weights[key] = pendingRows ? permuteRows(w, pendingRows) : w;
     }
-    spec.params = { epsilon: typeof this.config.epsilon === 'number' ? this.config.epsilon : 1e-3 };
+    spec.params = { epsilon: this.number('epsilon', 1e-3, 0) };
     return spec;
   }
 
@@ -230,20 +228,19 @@ class KerasLayer {
     if (typeof p === 'number') pads = [p, p, p, p];
     else if (Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number')) pads = [p[0], p[0], p[1], p[1]];
     else if (Array.isArray(p) && p.length === 2 && p.every((v) => Array.isArray(v) && v.length === 2)) pads = [p[0][0], p[0][1], p[1][0], p[1][1]];
-    if (!pads || !pads.every((v) => Number.isInteger(v) && v >= 0)) this.fail(`padding ${JSON.stringify(p)} is not understood`);
+    if (!pads || !pads.every((v) => Number.isSafeInteger(v) && v >= 0)) this.failKey('padding', 'n, [rows, cols] or [[top, bottom], [left, right]] of non-negative integers');
     spec.params = { padding: pads };
     return spec;
   }
 
   reshape(inputShape: number[]): LayerSpec {
     const spec = this.plain();
-    const raw = this.config.target_shape;
-    if (!Array.isArray(raw) || !raw.every((d) => Number.isInteger(d))) this.fail(`target_shape ${JSON.stringify(raw)} is not a list of integers`);
+    const raw = this.integers('target_shape');
     const total = sizeOf(inputShape);
     const known = raw.filter((d) => d !== -1).reduce((a: number, b: number) => a * b, 1);
     const target = raw.map((d: number) => (d === -1 ? total / known : d));
-    if (sizeOf(target) !== total || !target.every((d) => Number.isInteger(d) && d > 0)) this.fail(`cannot reshape ${formatShape(inputShape)} to ${JSON.stringify(raw)}`);
-    if (target.length !== 1 && target.length !== 3) this.fail(`reshapes to ${formatShape(target)}; only vectors and (H, W, C) / (C, H, W) maps are supported`);
+    if (sizeOf(target) !== total || !target.every((d) => Number.isInteger(d) && d > 0)) this.fail(`cannot reshape ${formatShape(inputShape)} to ${describe(raw)}`);
+    if (target.length !== 1 && target.length !== 3) this.fail(`reshapes to ${formatShape(target)}; only vectors and (H, W, C) / (C, H, W) maps are supported`, 'E_UNSUPPORTED');
     const outShape = target.length === 3 && this.dataFormat === 'channels_last' ? [target[2], target[0], target[1]] : target;
     const inKeras = kerasOrder(inputShape, this.dataFormat); // engine index -> Keras index
     const outKeras = kerasOrder(outShape, this.dataFormat);

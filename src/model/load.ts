@@ -1,6 +1,7 @@
 import { readKerasH5 } from '../io/keras-h5.ts';
 import { readModelFolder } from '../io/model-folder.ts';
 import { ConvscopeError } from '../errors.ts';
+import { describe } from '../check.ts';
 import { specFromKeras } from './from-keras.ts';
 import { Model } from './model.ts';
 import type { ModelSpec } from './spec.ts';
@@ -47,7 +48,7 @@ export async function loadModelSpec(source: ModelSource, options: LoadOptions = 
  *   const probabilities = model.predict(image);
  */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
-  return new Model(await loadModelSpec(source, options));
+  return new Model(await loadModelSpec(source, options), options.name ?? (typeof source === 'string' || source instanceof URL ? String(source) : undefined));
 }
 
 async function specFromBytes(bytes: Uint8Array, name: string): Promise<ModelSpec> {
@@ -65,7 +66,7 @@ function specFromFiles(files: Record<string, ModelBytes>, name: string): Promise
     byName.set(key.split('/').at(-1) ?? key, bytes);
   }
   if (byName.has('model.json')) {
-    return readModelFolder({ 'model.json': byName.get('model.json'), 'weights.bin': byName.get('weights.bin') }, name);
+    return readModelFolder({ 'model.json': byName.get('model.json'), 'weights.bin': byName.get('weights.bin') }, name === 'model bytes' ? undefined : name);
   }
   const h5 = [...byName].filter(([key, bytes]) => /\.(h5|hdf5|keras)$/i.test(key) || startsWith(bytes, HDF5_SIGNATURE));
   if (h5.length === 1) return specFromBytes(h5[0][1], name === 'model bytes' ? h5[0][0] : name);
@@ -117,14 +118,4 @@ function isFiles(value: unknown): value is ModelFiles {
 
 function startsWith(bytes: Uint8Array, magic: number[]): boolean {
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
-}
-
-/** A short description of a value of the wrong type, for messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'object') return 'an object without files';
-  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
-  return `${typeof value} ${String(value)}`;
 }

@@ -1,6 +1,7 @@
 import { openSync, fstatSync, readFileSync, closeSync, statSync, constants } from 'node:fs';
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
+import { checkString } from '../check.ts';
 
 /**
  * Reads a regular file whole. Pipes, devices, sockets and folders are refused before a byte is
@@ -9,6 +10,7 @@ import { checkMemory } from '../limits.ts';
  * what is checked is what is read.
  */
 export function readRegularFile(path: string): Uint8Array {
+  checkString(path, 'the path');
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));

@@ -3,6 +3,7 @@ import { modelInputFromBytes, type InputOptions } from '../io/model-input.ts';
 import { parseNpy, parseNpyTensor, toNpy, type NpyArray } from '../io/npy.ts';
 import type { Tensor } from '../tensor.ts';
 import { readRegularFile } from './files.ts';
+import { checkOptions, checkString, checkTensor } from '../check.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
 
 /**
@@ -13,12 +14,14 @@ import { writeFileAtomic } from '../io/atomic-write.ts';
  */
 export function readImageTensor(source: string | ImageSource, opts: ImageInputOptions): Tensor {
   if (typeof source !== 'string') return imageFromSource(source, opts);
-  return imageFromSource(readRegularFile(source), { ...opts, name: opts.name ?? source });
+  const options = checkOptions(opts, 'the image options');
+  return imageFromSource(readRegularFile(source), { ...options, name: options.name ?? source });
 }
 
 /** A model input from a file: a .npy tensor, or a PNG/JPEG image fitted to the model's input shape. */
 export async function readModelInput(path: string, inputShape: readonly number[], opts: InputOptions = {}): Promise<Tensor> {
-  return modelInputFromBytes(readRegularFile(path), inputShape, { ...opts, name: opts.name ?? path });
+  const options = checkOptions(opts, 'the input options');
+  return modelInputFromBytes(readRegularFile(path), inputShape, { ...options, name: options.name ?? path });
 }
 
 export async function readNpy(path: string): Promise<NpyArray> {
@@ -32,5 +35,7 @@ export async function readNpyTensor(path: string): Promise<Tensor> {
 
 /** Writes a tensor as float32 .npy, atomically: a temporary file in the same folder, then a rename. */
 export async function writeNpy(path: string, tensor: Tensor): Promise<void> {
+  checkString(path, 'the .npy path');
+  checkTensor(tensor, 'the tensor to write');
   writeFileAtomic(path, toNpy(tensor.shape, tensor.data));
 }

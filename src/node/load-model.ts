@@ -16,7 +16,7 @@ export type NodeModelSource = ModelSource | string;
  *   const model = await loadModel('mnist_model.h5');
  */
 export async function loadModel(source: NodeModelSource, options: LoadOptions = {}): Promise<Model> {
-  return new Model(await loadModelSpec(source, options));
+  return new Model(await loadModelSpec(source, options), options.name ?? localPath(source) ?? (typeof source === 'string' ? source : source instanceof URL ? source.href : undefined));
 }
 
 export async function loadModelSpec(source: NodeModelSource, options: LoadOptions = {}): Promise<ModelSpec> {

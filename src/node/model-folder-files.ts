@@ -4,9 +4,11 @@ import { modelFolderFiles } from '../io/model-folder.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
 import { fileError } from './files.ts';
+import { checkString } from '../check.ts';
 
 /** Writes a model folder (model.json + weights.bin); the folder's parent must exist. */
 export function writeModelFolder(spec: ModelSpec, dir: string): void {
+  checkString(dir, 'the model folder');
   const files = modelFolderFiles(spec);
   try {
     mkdirSync(dir);

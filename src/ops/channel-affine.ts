@@ -1,14 +1,18 @@
 import { Tensor, formatShape } from '../tensor.ts';
 import { kernels } from '../runtime/backend.ts';
-import { requireShape } from './shape-checks.ts';
+import { ConvscopeError } from '../errors.ts';
+import { requireShape, requireTensor } from './shape-checks.ts';
 
 /**
  * y = x * scale[c] + shift[c] along the channel axis: axis 1 of (N,C,...) or axis 0 of (C,...) .
  * Inference-time BatchNormalization is this with scale = gamma / sqrt(var + eps), shift = beta - mean * scale.
  */
-export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, channelAxis: 0 | 1 = x.rank >= 4 || x.rank === 2 ? 1 : 0): Tensor {
+export function channelAffine(x: Tensor, scale: Tensor, shift: Tensor, axis?: 0 | 1): Tensor {
   const op = 'channelAffine';
-  if (x.rank <= channelAxis) throw new Error(`${op}: input ${formatShape(x.shape)} has no axis ${channelAxis}`);
+  requireTensor(op, 'input', x);
+  const channelAxis = axis ?? (x.rank >= 4 || x.rank === 2 ? 1 : 0);
+  if (channelAxis !== 0 && channelAxis !== 1) throw new ConvscopeError('E_ARGUMENT', `${op}: the channel axis must be 0 or 1, not ${String(channelAxis)}`);
+  if (x.rank <= channelAxis) throw new ConvscopeError('E_SHAPE', `${op}: input ${formatShape(x.shape)} has no axis ${channelAxis}`);
   const channels = x.shape[channelAxis];
   requireShape(op, 'scale', scale, [channels]);
   requireShape(op, 'shift', shift, [channels]);

@@ -1,9 +1,14 @@
 import { Tensor } from '../tensor.ts';
 import { kernels } from '../runtime/backend.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
-import { requireSameShape } from './shape-checks.ts';
+import { ConvscopeError } from '../errors.ts';
+import { describe } from '../check.ts';
+import { requireSameShape, requireTensor } from './shape-checks.ts';
 
-function unary(x: Tensor, kernel: (x: Float32Array, y: Float32Array) => void): Tensor {
+const RELU_RULES: readonly ReluRule[] = ['salinet', 'deconvnet', 'guided'];
+
+function unary(op: string, x: Tensor, kernel: (x: Float32Array, y: Float32Array) => void): Tensor {
+  requireTensor(op, 'input', x);
   const y = Tensor.zeros(x.shape);
   kernel(x.data, y.data);
   return y;
@@ -16,13 +21,15 @@ function binary(op: string, a: Tensor, aName: string, b: Tensor, bName: string, 
   return out;
 }
 
-export const relu = (x: Tensor): Tensor => unary(x, (a, y) => kernels().relu(a, y));
-export const sigmoid = (x: Tensor): Tensor => unary(x, (a, y) => kernels().sigmoid(a, y));
-export const tanh = (x: Tensor): Tensor => unary(x, (a, y) => kernels().tanh(a, y));
+export const relu = (x: Tensor): Tensor => unary('relu', x, (a, y) => kernels().relu(a, y));
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, (a, y) => kernels().sigmoid(a, y));
+export const tanh = (x: Tensor): Tensor => unary('tanh', x, (a, y) => kernels().tanh(a, y));
 
 /** Maps a backward signal r through a ReLU whose pre-activation was z, by the backward net's rule. */
-export const reluBackward = (rule: ReluRule, r: Tensor, z: Tensor): Tensor =>
-  binary(`reluBackward(${rule})`, r, 'signal', z, 'pre-activation', (a, b, out) => kernels().reluBackward(rule, a, b, out));
+export const reluBackward = (rule: ReluRule, r: Tensor, z: Tensor): Tensor => {
+  if (!RELU_RULES.includes(rule)) throw new ConvscopeError('E_ARGUMENT', `reluBackward: unknown rule ${typeof rule === 'string' ? `'${rule}'` : describe(rule)}; valid: ${RELU_RULES.join(', ')}`);
+  return binary(`reluBackward(${rule})`, r, 'signal', z, 'pre-activation', (a, b, out) => kernels().reluBackward(rule, a, b, out));
+};
 
 /** r * sigmoid'(z), given a = sigmoid(z). */
 export const sigmoidBackward = (r: Tensor, a: Tensor): Tensor =>
@@ -34,4 +41,7 @@ export const tanhBackward = (r: Tensor, a: Tensor): Tensor =>
 
 export const add = (a: Tensor, b: Tensor): Tensor => binary('add', a, 'a', b, 'b', (x, y, out) => kernels().add(x, y, out));
 export const mul = (a: Tensor, b: Tensor): Tensor => binary('mul', a, 'a', b, 'b', (x, y, out) => kernels().mul(x, y, out));
-export const scale = (a: Tensor, s: number): Tensor => unary(a, (x, y) => kernels().scale(x, s, y));
+export const scale = (a: Tensor, s: number): Tensor => {
+  if (typeof s !== 'number' || !Number.isFinite(s)) throw new ConvscopeError('E_ARGUMENT', `scale: the factor must be a finite number, not ${describe(s)}`);
+  return unary('scale', a, (x, y) => kernels().scale(x, s, y));
+};

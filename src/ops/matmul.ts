@@ -1,7 +1,9 @@
 import { Tensor, formatShape } from '../tensor.ts';
 import { kernels } from '../runtime/backend.ts';
 import type { BiasAxis } from '../runtime/kernel-set.ts';
-import { requireShape } from './shape-checks.ts';
+import { ConvscopeError } from '../errors.ts';
+import { checkBoolean, checkChoice } from '../check.ts';
+import { requireShape, requireTensor, requireOptions } from './shape-checks.ts';
 
 export interface MatmulOptions {
   /** Use a (K,M) as its transpose. */
@@ -14,17 +16,23 @@ export interface MatmulOptions {
 }
 
 /** c (M,N) = op(a) (M,K) x op(b) (K,N) + bias. */
-export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
   const op = 'matmul';
+  requireTensor(op, 'a', a);
+  requireTensor(op, 'b', b);
+  const opts = requireOptions(op, options);
+  checkBoolean(opts.transA, `${op}: transA`);
+  checkBoolean(opts.transB, `${op}: transB`);
+  if (opts.biasAxis !== undefined) checkChoice(opts.biasAxis, 'matmul biasAxis', ['col', 'row'], 'values');
   if (a.rank !== 2 || b.rank !== 2) {
-    throw new Error(`${op}: both operands must be 2-D but have shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new ConvscopeError('E_SHAPE', `${op}: both operands must be 2-D but have shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
   const transA = opts.transA ?? false;
   const transB = opts.transB ?? false;
   const [m, k] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const [kb, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   if (k !== kb) {
-    throw new Error(`${op}: inner dimensions differ: ${formatShape(a.shape)}${transA ? '^T' : ''} x ${formatShape(b.shape)}${transB ? '^T' : ''}`);
+    throw new ConvscopeError('E_SHAPE', `${op}: inner dimensions differ: ${formatShape(a.shape)}${transA ? '^T' : ''} x ${formatShape(b.shape)}${transB ? '^T' : ''}`);
   }
   const biasAxis = opts.biasAxis ?? 'col';
   const bias = opts.bias ?? null;

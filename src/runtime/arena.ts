@@ -1,3 +1,6 @@
+import { ConvscopeError } from '../errors.ts';
+import { formatBytes } from '../limits.ts';
+
 const ALIGN = 16;
 const PAGE = 65536;
 
@@ -20,10 +23,24 @@ export class Arena {
 
   alloc(bytes: number): number {
     const ptr = this.top;
-    this.top = align(ptr + Math.max(bytes, 0));
-    const short = this.top - this.memory.buffer.byteLength;
-    if (short > 0) this.memory.grow(Math.ceil(short / PAGE));
+    const top = align(ptr + Math.max(bytes, 0));
+    const short = top - this.memory.buffer.byteLength;
+    if (short > 0) this.grow(Math.ceil(short / PAGE));
+    this.top = top;
     return ptr;
+  }
+
+  /** Grows the memory by `pages`; wasm's own RangeError (past 4 GiB, or the host refusing) becomes one line with the size. */
+  private grow(pages: number): void {
+    try {
+      this.memory.grow(pages);
+    } catch {
+      const needed = this.memory.buffer.byteLength + pages * PAGE;
+      throw new ConvscopeError(
+        'E_TOO_LARGE',
+        `this computation needs ${formatBytes(needed)} of WebAssembly memory (it has ${formatBytes(this.memory.buffer.byteLength)}), more than it can grow to; use smaller inputs or a smaller batch`,
+      );
+    }
   }
 
   /** Copies values in; views are made after the allocation because growing detaches old ones. */

@@ -1,0 +1,214 @@
+import { ConvscopeError, type ErrorCode } from '../errors.ts';
+import { ACTIVATIONS, isActivationName, type ActivationName } from '../layers/activation-fns.ts';
+import { LAYER_TYPES, type LayerSpec, type LayerType, type ModelProvenance } from './spec.ts';
+
+/**
+ * The one schema of a model spec, whichever way it arrives: a model.json file (weights as
+ * {shape, offset, length} entries) or a spec built in memory (weights as Tensors). It checks
+ * every field the model builder reads, with the key path and what was expected, so that a
+ * damaged spec is refused before a weight is read or a layer is built. Shapes between layers
+ * (a kernel's Cin against its input) are the builder's to check; this sees one layer at a time.
+ */
+
+/** Throws for the value at `path`: `FILE: layers[2].params.strides: expected two positive integers, got "x"`. */
+export interface SchemaFail {
+  (path: string, expected: string, got?: unknown): never;
+  /** A problem that is not one wrong value: `FILE: path: text`. */
+  say(path: string, text: string): never;
+}
+
+export function schemaFail(file: string, code: ErrorCode): SchemaFail {
+  const say = (path: string, text: string): never => {
+    throw new ConvscopeError(code, `${file}: ${path}: ${text}`);
+  };
+  const fail = (path: string, expected: string, got?: unknown): never =>
+    say(path, got === undefined ? `missing; expected ${expected}` : `expected ${expected}, got ${describe(got)}`);
+  return Object.assign(fail, { say });
+}
+
+/** A short, printable form of any value (never the word 'undefined'). */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return value.length > 6 ? `a list of ${value.length} values` : `[${value.map(describe).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) return value.constructor === Object ? 'an object' : `a ${value.constructor?.name ?? 'value'}`;
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** A layer or class name that prints on one line in a message: not empty, no control characters. */
+export function isPlainName(value: unknown): value is string {
+  return typeof value === 'string' && value !== '' && !/[\u0000-\u001f\u007f]/.test(value);
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isPositiveInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isPair = (v: unknown): boolean => Array.isArray(v) && v.length === 2 && v.every(isPositiveInt);
+
+interface ParamRule {
+  expected: string;
+  ok: (v: unknown) => boolean;
+  optional?: boolean;
+}
+
+const PAIR: ParamRule = { expected: 'two positive integers', ok: isPair };
+const WINDOW_PADDING: ParamRule = { expected: "'valid' or 'same'", ok: (v) => v === 'valid' || v === 'same' };
+
+interface LayerRule {
+  params: Record<string, ParamRule>;
+  /** The weights the builder reads; `layout` describes their shapes for messages. */
+  weights: { required: string[]; optional: string[]; layout: string };
+  /** Whether the layer applies its `activation` (the others must say 'linear'). */
+  activates?: boolean;
+}
+
+const NO_WEIGHTS = { required: [], optional: [], layout: '' };
+
+const RULES: Record<LayerType, LayerRule> = {
+  Conv2D: {
+    params: { strides: PAIR, dilation: PAIR, padding: WINDOW_PADDING },
+    weights: { required: ['kernel'], optional: ['bias'], layout: 'kernel (Cout, Cin, KH, KW), bias (Cout)' },
+    activates: true,
+  },
+  Dense: { params: {}, weights: { required: ['kernel'], optional: ['bias'], layout: 'kernel (in, out), bias (out)' }, activates: true },
+  MaxPooling2D: { params: { pool: PAIR, strides: PAIR, padding: WINDOW_PADDING }, weights: NO_WEIGHTS },
+  AveragePooling2D: { params: { pool: PAIR, strides: PAIR, padding: WINDOW_PADDING }, weights: NO_WEIGHTS },
+  BatchNormalization: {
+    params: { epsilon: { expected: 'a non-negative number', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 } },
+    weights: { required: ['moving_mean', 'moving_variance'], optional: ['gamma', 'beta'], layout: 'four (C) vectors' },
+  },
+  Flatten: { params: { kerasOrder: { expected: "'chw' or 'hwc'", ok: (v) => v === 'chw' || v === 'hwc', optional: true } }, weights: NO_WEIGHTS },
+  Dropout: { params: {}, weights: NO_WEIGHTS },
+  Activation: { params: {}, weights: NO_WEIGHTS, activates: true },
+  ZeroPadding2D: {
+    params: { padding: { expected: 'four non-negative integers [top, bottom, left, right]', ok: (v) => Array.isArray(v) && v.length === 4 && v.every(isCount) } },
+    weights: NO_WEIGHTS,
+  },
+  GlobalAveragePooling2D: { params: {}, weights: NO_WEIGHTS },
+  GlobalMaxPooling2D: { params: {}, weights: NO_WEIGHTS },
+  Reshape: {
+    params: {
+      targetShape: { expected: 'a list of 1 or 3 positive integers', ok: (v) => Array.isArray(v) && (v.length === 1 || v.length === 3) && v.every(isPositiveInt) },
+      gather: { expected: 'null or a list of integers', ok: (v) => v === null || (Array.isArray(v) && v.every(isCount)), optional: true },
+    },
+    weights: NO_WEIGHTS,
+  },
+};
+
+/** A layer as the schema passed it: everything of a LayerSpec but the weights' values. */
+export interface CheckedLayer extends Omit<LayerSpec, 'weights'> {
+  weightShapes: Record<string, number[]>;
+}
+
+/** Checks one weight's stored form at `path` and returns its shape (every axis a positive integer). */
+export type WeightShapeOf = (weight: unknown, path: string) => number[];
+
+export interface CheckedHeader {
+  name: string;
+  dataFormat: 'channels_first' | 'channels_last';
+  inputShape: number[];
+  provenance: ModelProvenance;
+}
+
+export function checkSpecHeader(spec: Record<string, unknown>, fail: SchemaFail): CheckedHeader {
+  const { name, dataFormat, inputShape, provenance } = spec;
+  if (typeof name !== 'string') fail('name', 'a string', name);
+  if (dataFormat !== 'channels_first' && dataFormat !== 'channels_last') fail('dataFormat', "'channels_first' or 'channels_last'", dataFormat);
+  if (!Array.isArray(inputShape) || (inputShape.length !== 1 && inputShape.length !== 3) || !inputShape.every(isPositiveInt)) {
+    fail('inputShape', 'a list of 1 or 3 positive integers ((K) or (C, H, W))', inputShape);
+  }
+  if (!isRecord(provenance)) return fail('provenance', 'an object with a source', provenance);
+  if (typeof provenance.source !== 'string') fail('provenance.source', 'a string', provenance.source);
+  for (const key of ['sha256', 'kerasVersion', 'backend', 'convertedBy', 'licence']) {
+    if (provenance[key] !== undefined && typeof provenance[key] !== 'string') fail(`provenance.${key}`, 'a string', provenance[key]);
+  }
+  return { name: name as string, dataFormat, inputShape: [...(inputShape as number[])], provenance: provenance as unknown as ModelProvenance };
+}
+
+/** Checks `layers` (a non-empty list, names unique) and each layer in it. */
+export function checkSpecLayers(layers: unknown, fail: SchemaFail, weightShapeOf: WeightShapeOf): CheckedLayer[] {
+  if (!Array.isArray(layers) || layers.length === 0) return fail('layers', 'a non-empty list of layers', layers);
+  const seen = new Map<string, number>();
+  return layers.map((raw, i) => {
+    const layer = checkLayer(raw, `layers[${i}]`, fail, weightShapeOf);
+    const first = seen.get(layer.name);
+    if (first !== undefined) fail.say(`layers[${i}].name`, `'${layer.name}' is also the name of layers[${first}]; layer names must be unique`);
+    seen.set(layer.name, i);
+    return layer;
+  });
+}
+
+export function checkLayer(raw: unknown, path: string, fail: SchemaFail, weightShapeOf: WeightShapeOf): CheckedLayer {
+  if (!isRecord(raw)) return fail(path, 'a layer object', raw);
+  const { name, type, activation, params, weights } = raw;
+  if (!isPlainName(name)) fail(`${path}.name`, 'a non-empty string without control characters', name);
+  if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) fail(`${path}.type`, `one of ${LAYER_TYPES.join(', ')}`, type);
+  const rule = RULES[type as LayerType];
+  if (!isActivationName(activation)) fail(`${path}.activation`, `one of ${ACTIVATIONS.join(', ')}`, activation);
+  if (!rule.activates && activation !== 'linear') fail(`${path}.activation`, `'linear' (a ${type} layer applies no activation)`, activation);
+  return {
+    name: name as string,
+    type: type as LayerType,
+    activation: activation as ActivationName,
+    params: checkParams(params, `${path}.params`, type as LayerType, rule, fail),
+    weightShapes: checkWeights(weights, `${path}.weights`, type as LayerType, rule, fail, weightShapeOf),
+  };
+}
+
+function checkParams(params: unknown, path: string, type: LayerType, rule: LayerRule, fail: SchemaFail): LayerSpec['params'] {
+  if (!isRecord(params)) return fail(path, 'an object', params);
+  const known = Object.keys(rule.params);
+  for (const key of Object.keys(params)) {
+    if (!known.includes(key)) fail.say(`${path}.${key}`, `a ${type} layer has no param '${key}'; ${known.length ? `its params: ${known.join(', ')}` : 'it takes none'}`);
+  }
+  for (const [key, p] of Object.entries(rule.params)) {
+    const v = params[key];
+    if (v === undefined ? !p.optional : !p.ok(v)) fail(`${path}.${key}`, p.expected, v);
+  }
+  const gather = params.gather;
+  if (type === 'Reshape' && Array.isArray(gather)) checkGather(gather, params.targetShape as number[], `${path}.gather`, fail);
+  return params as LayerSpec['params'];
+}
+
+/** A Reshape's gather must be a permutation of its values: anything else reads outside them or drops some. */
+function checkGather(gather: number[], target: number[], path: string, fail: SchemaFail): void {
+  const n = target.reduce((a, b) => a * b, 1);
+  if (gather.length !== n) fail.say(path, `has ${gather.length} indices but the target shape holds ${n} values`);
+  const seen = new Uint8Array(n);
+  for (const [i, j] of gather.entries()) {
+    if (!(j < n) || seen[j]) fail(`${path}[${i}]`, `an index below ${n} not used before (a permutation)`, j);
+    seen[j] = 1;
+  }
+}
+
+function checkWeights(
+  weights: unknown, path: string, type: LayerType, rule: LayerRule, fail: SchemaFail, weightShapeOf: WeightShapeOf,
+): Record<string, number[]> {
+  if (!isRecord(weights)) return fail(path, 'an object', weights);
+  const { required, optional, layout } = rule.weights;
+  const allowed = [...required, ...optional];
+  const shapes: Record<string, number[]> = {};
+  for (const key of Object.keys(weights)) {
+    if (!allowed.includes(key)) fail.say(`${path}.${key}`, `a ${type} layer has no weight '${key}'; ${allowed.length ? `its weights: ${allowed.join(', ')}` : 'it has none'}`);
+    shapes[key] = weightShapeOf(weights[key], `${path}.${key}`);
+  }
+  for (const key of required) if (!(key in shapes)) fail(`${path}.${key}`, `the ${key} weight every ${type} layer has: ${layout}`);
+  const shapeFail = (key: string, expected: string) => fail(`${path}.${key}.shape`, expected, shapes[key]);
+  if (type === 'Conv2D' || type === 'Dense') {
+    const rank = type === 'Conv2D' ? 4 : 2;
+    if (shapes.kernel.length !== rank) shapeFail('kernel', type === 'Conv2D' ? '4 axes (Cout, Cin, KH, KW)' : '2 axes (in, out)');
+    const out = type === 'Conv2D' ? shapes.kernel[0] : shapes.kernel[1];
+    if (shapes.bias && (shapes.bias.length !== 1 || shapes.bias[0] !== out)) shapeFail('bias', `[${out}] (one per output of the kernel)`);
+  }
+  if (type === 'BatchNormalization') {
+    const c = shapes.moving_mean;
+    for (const key of Object.keys(shapes)) {
+      if (shapes[key].length !== 1 || (c.length === 1 && shapes[key][0] !== c[0])) shapeFail(key, c.length === 1 ? `[${c[0]}] (one value per channel, like moving_mean)` : 'one axis (C)');
+    }
+  }
+  return shapes;
+}
