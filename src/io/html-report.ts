@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve, basename } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Report } from '../methods/report.ts';
 import { encodePng } from './png-output.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { checkOutputTarget, writeOutputs } from './output-set.ts';
 
 function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -43,21 +43,17 @@ ${sections}
 }
 
 /**
- * Writes DIR/index.html and its pictures. They are written into a new folder beside DIR first
- * and moved in only when all are done, index.html last, so a failed run leaves no half report.
+ * Writes DIR/index.html and its pictures. They are written into a new folder beside DIR that
+ * replaces DIR whole once all are done, so a failed run leaves no half report. DIR's parent must
+ * exist; an existing DIR is replaced only when it is empty or a report (it holds index.html).
  */
 export function writeReport(report: Report, dir: string): void {
-  const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));
-  try {
-    for (const s of report.sections) for (const f of s.figures) writeFileAtomic(join(staging, f.file), encodePng(f.canvas));
-    writeFileAtomic(join(staging, 'index.html'), reportHtml(report));
-    mkdirSync(target, { recursive: true });
-    const files = readdirSync(staging).filter((f) => f !== 'index.html');
-    for (const f of files) renameSync(join(staging, f), join(target, f));
-    renameSync(join(staging, 'index.html'), join(target, 'index.html'));
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+  checkOutputTarget(dir, REPORT_MARKER);
+  writeOutputs((set) => set.folder(dir, (staging) => {
+    for (const s of report.sections) for (const f of s.figures) writeFileSync(join(staging, f.file), encodePng(f.canvas));
+    writeFileSync(join(staging, REPORT_MARKER), reportHtml(report));
+  }));
 }
+
+/** The file every report folder holds; a folder with it may be replaced by a new report. */
+export const REPORT_MARKER = 'index.html';

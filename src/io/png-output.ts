@@ -113,10 +113,13 @@ export function writePng(path: string, canvas: Canvas): void {
   writeFileAtomic(path, encodePng(canvas));
 }
 
-/** quality: 1..100, jpeg-js's scale. */
+/** The canvas as a baseline JPEG; quality: 1..100, jpeg-js's scale. */
+export function encodeJpeg(canvas: Canvas, quality = 90): Uint8Array {
+  return jpeg.encode({ width: canvas.width, height: canvas.height, data: canvas.pixels }, quality).data;
+}
+
 export function writeJpeg(path: string, canvas: Canvas, quality = 90): void {
-  const { data } = jpeg.encode({ width: canvas.width, height: canvas.height, data: canvas.pixels }, quality);
-  writeFileAtomic(path, data);
+  writeFileAtomic(path, encodeJpeg(canvas, quality));
 }
 
 export interface GridOptions {
@@ -197,8 +200,11 @@ export function renderGrid(maps: ArrayLike<number>[], h: number, w: number, opts
 /** The picture endings the CLI writes. */
 export const PICTURE_ENDINGS = ['.png', '.jpg', '.jpeg'];
 
-/** Writes a PNG, or a JPEG (quality 92) when the path ends in .jpg or .jpeg. */
+/** The bytes of a PNG, or of a JPEG (quality 92) when the path ends in .jpg or .jpeg. */
+export function encodePicture(path: string, canvas: Canvas): Uint8Array {
+  return /\.jpe?g$/i.test(path) ? encodeJpeg(canvas, 92) : encodePng(canvas);
+}
+
 export function writePicture(path: string, canvas: Canvas): void {
-  if (/\.jpe?g$/i.test(path)) writeJpeg(path, canvas, 92);
-  else writePng(path, canvas);
+  writeFileAtomic(path, encodePicture(path, canvas));
 }
