@@ -18,3 +18,19 @@ export function cli(args: string[], cwd = root): CliResult {
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Text a user must never see: stack frames, JavaScript error names, internal function names, temporaries. */
+const INTERNAL = /\n\s+at |TypeError|RangeError|ReferenceError|\bundefined\b|Aborted|\b[a-z]+[A-Z]\w*: |\.tmp\b/;
+
+/**
+ * The failure message of a CLI run: exactly one line on stderr (a usage error may add the
+ * command's usage after it, starting with `Usage:`), with no internal text.
+ */
+export function failureLine(r: CliResult): string {
+  const [first, ...more] = r.stderr.trimEnd().split('\n');
+  if (more.length > 0 && !(r.status === 2 && more[0].startsWith('Usage:'))) {
+    throw new Error(`expected one line on stderr, got:\n${r.stderr}`);
+  }
+  if (INTERNAL.test(r.stderr)) throw new Error(`internal text on stderr:\n${r.stderr}`);
+  return first;
+}
