@@ -13,7 +13,8 @@ export interface CliResult {
 export function cli(args: string[], cwd = root): CliResult {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.FORCE_COLOR;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], {
+  // tsx by its full address, so that the CLI runs from any working folder
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src', 'cli', 'main.ts'), ...args], {
     cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
