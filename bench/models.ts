@@ -14,11 +14,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel } from '../src/model/load.ts';
+import { loadModel } from '../src/node/load-model.ts';
 import type { Model } from '../src/model/model.ts';
 import { Tensor } from '../src/tensor.ts';
 import { toNpy } from '../src/io/npy.ts';
-import { readImageTensor } from '../src/io/image-input.ts';
+import { readImageTensor } from '../src/node/inputs.ts';
 import { defaultKernelSetName } from '../src/runtime/backend.ts';
 import { backwardNet, type BackwardMethod } from '../src/methods/backward-net.ts';
 import { walkBackward } from '../src/methods/backward-walk.ts';
@@ -242,7 +242,7 @@ function gradCamRow(name: string, model: Model, x: Tensor, layer: string, forwar
 // ---- MNIST ----
 log(`bench:models on the ${defaultKernelSetName()} kernels${quick ? ', quick' : ''}`);
 const mnistDir = join(root, 'weights', 'mnist-cnn');
-const mnist = loadModel(mnistDir);
+const mnist = await loadModel(mnistDir);
 const batch = mnistBatch(64);
 const digit = readImageTensor(join(root, 'examples', 'digit-7.png'), { channels: 1, height: 28, width: 28 });
 const small = { budgetMs: quick ? 500 : 2000, minRuns: 5, maxRuns: 2000 };
@@ -288,9 +288,9 @@ const made = await ensureVgg16(vggPath);
 const vggBytes = statSync(vggPath).size;
 notes.push(`VGG16: ${vggPath.slice(root.length + 1)} (${(vggBytes / 1e6).toFixed(0)} MB, ${fmtInt(made.params)} parameters, random weights) ${made.created ? `written in ${made.seconds.toFixed(1)} s with h5wasm` : 'reused from an earlier run'}`);
 log(`  ${notes[notes.length - 1]}`);
-let vgg: Model | undefined;
-add('vgg16', 'load the .h5 (read, convert HWIO to OIHW)', time(() => (vgg = loadModel(vggPath)), { budgetMs: 0, minRuns: 1, maxRuns: 1, warmup: false }));
-const model = vgg!;
+const loadStart = performance.now();
+const model: Model = await loadModel(vggPath);
+add('vgg16', 'load the .h5 (read, convert HWIO to OIHW)', [performance.now() - loadStart]);
 const image = readImageTensor(join(root, 'examples', 'digit-7.png'), { channels: 3, height: 224, width: 224, mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5] });
 const big = quick ? { budgetMs: 0, minRuns: 1, maxRuns: 1, warmup: false } : { budgetMs: 8000, minRuns: 3, maxRuns: 5, warmup: false };
 model.predict(image); // warms the arena up to VGG16's size once

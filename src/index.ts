@@ -1,4 +1,8 @@
-// The public API of convscope.
+// The public API of convscope: the engine, the layers and the methods, with models and images
+// read from bytes, files maps and URLs. It imports no Node built-in, so it runs in browsers and
+// bundles anywhere; the Node entry (src/node.ts) adds paths, files written whole, and threads.
+export { ConvscopeError, type ErrorCode } from './errors.ts';
+export { memoryLimit, setMemoryLimit } from './limits.ts';
 export { Tensor, sizeOf, formatShape, kerasPadding2d, samePadding, type Padding2d } from './tensor.ts';
 export { conv2d, conv2dBackwardData, conv2dBackwardFilter, type Conv2dOptions } from './ops/conv2d.ts';
 export { maxPool2d, maxUnpool2d, avgPool2d, avgPool2dBackward, type Pool2dOptions, type MaxPoolResult } from './ops/pool2d.ts';
@@ -9,20 +13,20 @@ export { channelAffine } from './ops/channel-affine.ts';
 export { useKernels, withKernels, kernels, defaultKernelSetName } from './runtime/backend.ts';
 export { provideWasmBytes, wasmSimdSupported, wasmRelaxedSimdSupported } from './runtime/wasm-module.ts';
 export type { KernelSetName, ReluRule } from './runtime/kernel-set.ts';
-export { parseNpy, toNpy, readNpy, readNpyTensor, writeNpy } from './io/npy.ts';
-export { loadModel, loadModelSpec } from './model/load.ts';
+export { parseNpy, parseNpyTensor, toNpy, type NpyArray, type NpyData } from './io/npy.ts';
+export { loadModel, loadModelSpec, type ModelSource, type ModelBytes, type ModelFiles, type LoadOptions } from './model/load.ts';
 export { Model, type ForwardResult } from './model/model.ts';
 export type { ModelSpec, LayerSpec } from './model/spec.ts';
 export type { Layer, LayerRecord } from './layers/layer.ts';
 export { readKerasH5, KerasH5Error } from './io/keras-h5.ts';
-export { writeModelFolder, readModelFolder } from './io/model-folder.ts';
-export { readImageTensor } from './io/image-input.ts';
-export { readModelInput } from './io/model-input.ts';
+export { modelFolderFiles, readModelFolder, type ModelFolderFiles } from './io/model-folder.ts';
+export { readImageTensor, type ImageInputOptions, type ImageSource, type ImageDataLike } from './io/image-input.ts';
+export { modelInputFromBytes, type InputOptions } from './io/model-input.ts';
 export { backwardNet, BACKWARD_METHODS, type BackwardMethod, type BackwardNetOptions } from './methods/backward-net.ts';
 export { occlusion, type OcclusionOptions, type OcclusionResult } from './methods/occlusion.ts';
 export { gradCam, type GradCamOptions, type GradCamResult } from './methods/grad-cam.ts';
 export { maximize, type MaximizeOptions, type MaximizeResult } from './methods/maximize.ts';
 export { topChannels, type TopChannel } from './methods/top-channels.ts';
-export { buildReport } from './methods/report.ts';
-export { writeReport } from './io/html-report.ts';
-export { renderGrid, writePng, writeJpeg, Canvas } from './io/png-output.ts';
+export { buildReport, type Report } from './methods/report.ts';
+export { reportHtml, reportFiles } from './io/html-report.ts';
+export { renderGrid, encodePng, encodeJpeg, Canvas, type GridOptions } from './io/png-output.ts';

@@ -1,26 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-let root: string | null = null;
+// This file sits one folder below the package root, as the bundles in dist/ do, so the same
+// relative URLs work from the sources (under tsx) and from the built package.
+const ROOT = new URL('../', import.meta.url);
 
-/** The installed package's root folder (it holds build/ and weights/), from src/ under tsx or from dist/. */
+/** The installed package's root folder (it holds weights/ and examples/). */
 export function packageRoot(): string {
-  if (root) return root;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'convscope') return (root = dir);
-    dir = dirname(dir);
-  }
-  throw new Error('convscope: cannot find the package root (package.json named convscope)');
+  return fileURLToPath(ROOT);
 }
 
 export function packageVersion(): string {
-  return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version;
+  return JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')).version;
 }
 
-/** The model commands use when none is given: the MNIST CNN shipped in weights/. */
+/** The model commands use when none is given: the MNIST CNN shipped in weights/mnist-cnn/ (a converted folder). */
 export function defaultModelPath(): string {
-  return join(packageRoot(), 'weights', 'mnist-cnn');
+  return fileURLToPath(new URL('weights/mnist-cnn', ROOT));
 }

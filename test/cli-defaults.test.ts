@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readNpyTensor } from '../src/io/npy.ts';
+import { readNpyTensor } from '../src/node/inputs.ts';
 import { cli, root } from './helpers/cli.ts';
 
 // issue 9: the defaults that make the short command lines work.

@@ -86,8 +86,7 @@ test('a failed run leaves no output file behind', () => {
 // issue 9: the CLI's rough edges
 
 test('a missing input file: one line, "FILE: no such file"', () => {
-  const line = failsWith(['predict', 'nothere/digit.png'], /no such file/);
-  assert.is(line, 'convscope predict: nothere/digit.png: no such file');
+  failsWith(['predict', 'nothere/digit.png'], /^convscope predict: nothere\/digit\.png: no such file( or folder)?$/);
 });
 
 test('a library message that starts with the command name gets one prefix', () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { readNpyTensor } from '../src/io/npy.ts';
+import { readNpyTensor } from '../src/node/inputs.ts';
 import { cli, root } from './helpers/cli.ts';
 
 const digit = join(root, 'examples', 'digit-7.png');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
-import { readImageTensor } from '../src/io/image-input.ts';
+import { readImageTensor } from '../src/node/inputs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'convscope-image-input-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

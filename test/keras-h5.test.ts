@@ -1,10 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import h5wasm from 'h5wasm';
 import { readKerasH5, KerasH5Error, type KerasModelFile } from '../src/io/keras-h5.ts';
+import { loadModelSpec } from '../src/node/load-model.ts';
+import { ConvscopeError } from '../src/errors.ts';
 
 // Written with h5py in Keras 2's layout: test/fixtures/models/make_models.py
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -14,9 +16,15 @@ const MNIST = join(HERE, 'fixtures', 'models', 'mnist_model.h5');
 const shapes = (m: KerasModelFile) =>
   m.layers.map((l) => [l.name, l.className, Object.fromEntries(Object.entries(l.weights).map(([k, w]) => [k, w.shape]))]);
 
-function readError(pathOrBytes: string | Uint8Array): KerasH5Error {
+/** readKerasH5 on a fixture's bytes (labelled with its file name) or on bytes. */
+function read(pathOrBytes: string | Uint8Array, source?: string): Promise<KerasModelFile> {
+  if (typeof pathOrBytes !== 'string') return readKerasH5(pathOrBytes, source);
+  return readKerasH5(new Uint8Array(readFileSync(pathOrBytes)), source ?? basename(pathOrBytes));
+}
+
+async function readError(pathOrBytes: string | Uint8Array): Promise<KerasH5Error> {
   try {
-    readKerasH5(pathOrBytes);
+    await read(pathOrBytes);
   } catch (err) {
     assert.instance(err, KerasH5Error);
     const message = (err as Error).message;
@@ -28,8 +36,8 @@ function readError(pathOrBytes: string | Uint8Array): KerasH5Error {
   throw new Error('unreachable');
 }
 
-test('mnist_model.h5: Keras 2.0.5 Sequential, config as a bare list', () => {
-  const m = readKerasH5(MNIST);
+test('mnist_model.h5: Keras 2.0.5 Sequential, config as a bare list', async () => {
+  const m = await read(MNIST);
   assert.is(m.kerasVersion, '2.0.5');
   assert.is(m.backend, 'tensorflow');
   assert.is(m.modelClass, 'Sequential');
@@ -53,8 +61,8 @@ test('mnist_model.h5: Keras 2.0.5 Sequential, config as a bare list', () => {
   assert.match(m.provenance.sha256, /^[0-9a-f]{64}$/);
 });
 
-test('mnist_model.h5: weights as stored, HWIO kernel values (checked with h5py)', () => {
-  const m = readKerasH5(MNIST);
+test('mnist_model.h5: weights as stored, HWIO kernel values (checked with h5py)', async () => {
+  const m = await read(MNIST);
   const kernel = m.layers[0].weights.kernel;
   assert.instance(kernel.data, Float32Array);
   assert.is(kernel.data.length, 400);
@@ -62,8 +70,8 @@ test('mnist_model.h5: weights as stored, HWIO kernel values (checked with h5py)'
   assert.equal(Array.from(m.layers[9].weights.bias.data.slice(0, 3)), [0.20064286887645721, 0.0522749088704586, -0.1895061880350113]);
 });
 
-test('channels_last_model.h5: Keras 2.2 Sequential {name, layers}, BatchNormalization weights', () => {
-  const m = readKerasH5(fixture('channels_last_model.h5'));
+test('channels_last_model.h5: Keras 2.2 Sequential {name, layers}, BatchNormalization weights', async () => {
+  const m = await read(fixture('channels_last_model.h5'));
   assert.is(m.kerasVersion, '2.2.4');
   assert.is(m.name, 'sequential_1');
   assert.equal(shapes(m), [
@@ -87,17 +95,17 @@ test('channels_last_model.h5: Keras 2.2 Sequential {name, layers}, BatchNormaliz
   assert.ok(m.layers[8].weights.moving_variance.data.every((v) => v > 0));
 });
 
-test('bytes read the same as the path, labelled in messages', () => {
+test('bytes read the same as the path, labelled in messages', async () => {
   const bytes = new Uint8Array(readFileSync(fixture('channels_last_model.h5')));
-  const fromBytes = readKerasH5(bytes);
-  assert.equal(shapes(fromBytes), shapes(readKerasH5(fixture('channels_last_model.h5'))));
+  const fromBytes = await read(bytes);
+  assert.equal(shapes(fromBytes), shapes(await read(fixture('channels_last_model.h5'))));
   assert.is(fromBytes.provenance.source, 'model bytes');
-  assert.is(readKerasH5(bytes, 'upload.h5').provenance.source, 'upload.h5');
-  assert.match(readError(new Uint8Array(0)).message, /^model bytes: not an HDF5 file/);
+  assert.is((await read(bytes, 'upload.h5')).provenance.source, 'upload.h5');
+  assert.match((await readError(new Uint8Array(0))).message, /^model bytes: not an HDF5 file/);
 });
 
-test('functional_chain_model.h5: Model with InputLayer, ZeroPadding2D, dilated conv without bias', () => {
-  const m = readKerasH5(fixture('functional_chain_model.h5'));
+test('functional_chain_model.h5: Model with InputLayer, ZeroPadding2D, dilated conv without bias', async () => {
+  const m = await read(fixture('functional_chain_model.h5'));
   assert.is(m.modelClass, 'Model');
   assert.is(m.name, 'model_1');
   assert.equal(shapes(m), [
@@ -113,8 +121,8 @@ test('functional_chain_model.h5: Model with InputLayer, ZeroPadding2D, dilated c
   assert.is(m.layers[2].config.use_bias, false);
 });
 
-test('functional_pool_model.h5: chunked layer_names (layer_names0, layer_names1)', () => {
-  const m = readKerasH5(fixture('functional_pool_model.h5'));
+test('functional_pool_model.h5: chunked layer_names (layer_names0, layer_names1)', async () => {
+  const m = await read(fixture('functional_pool_model.h5'));
   assert.equal(m.layers.map((l) => `${l.name}:${l.className}`), [
     'image:InputLayer', 'conv:Conv2D', 'pool:MaxPooling2D', 'global_pool:GlobalMaxPooling2D', 'reshape:Reshape', 'logits:Dense',
   ]);
@@ -122,75 +130,78 @@ test('functional_pool_model.h5: chunked layer_names (layer_names0, layer_names1)
   assert.equal(m.layers[5].weights.kernel.shape, [6, 5]);
 });
 
-test('channels_first_flatten_model.h5: Flatten keeps its data_format', () => {
-  const m = readKerasH5(fixture('channels_first_flatten_model.h5'));
+test('channels_first_flatten_model.h5: Flatten keeps its data_format', async () => {
+  const m = await read(fixture('channels_first_flatten_model.h5'));
   assert.is(m.layers[1].config.data_format, 'channels_first');
 });
 
-test('layers and activations the builder rejects are still read', () => {
-  const lstm = readKerasH5(fixture('unsupported_layer.h5'));
+test('layers and activations the builder rejects are still read', async () => {
+  const lstm = await read(fixture('unsupported_layer.h5'));
   assert.equal(shapes(lstm)[0], ['lstm_1', 'LSTM', { kernel: [3, 16], recurrent_kernel: [4, 16], bias: [16] }]);
-  assert.is(readKerasH5(fixture('unsupported_activation.h5')).layers[0].config.activation, 'selu');
-  assert.equal(readKerasH5(fixture('bad_weight_shape.h5')).layers[0].weights.kernel.shape, [5, 3]);
+  assert.is((await read(fixture('unsupported_activation.h5'))).layers[0].config.activation, 'selu');
+  assert.equal((await read(fixture('bad_weight_shape.h5'))).layers[0].weights.kernel.shape, [5, 3]);
 });
 
-test('not_hdf5.h5: not an HDF5 file, and nothing on stderr', () => {
+test('not_hdf5.h5: not an HDF5 file, and nothing on stderr', async () => {
   const write = process.stderr.write;
   let printed = '';
   process.stderr.write = ((chunk: string | Uint8Array) => ((printed += String(chunk)), true)) as typeof process.stderr.write;
   try {
-    assert.match(readError(fixture('not_hdf5.h5')).message, /^not_hdf5\.h5: not an HDF5 file/);
+    assert.match((await readError(fixture('not_hdf5.h5'))).message, /^not_hdf5\.h5: not an HDF5 file/);
   } finally {
     process.stderr.write = write;
   }
   assert.is(printed, '');
 });
 
-test('truncated.h5: truncated, with the sizes', () => {
+test('truncated.h5: truncated, with the sizes', async () => {
   const size = readFileSync(fixture('truncated.h5')).length;
   const full = readFileSync(fixture('channels_last_model.h5')).length;
-  assert.is(readError(fixture('truncated.h5')).message, `truncated.h5: truncated HDF5 file: it has ${size} bytes but its header says ${full}`);
+  assert.is((await readError(fixture('truncated.h5'))).message, `truncated.h5: truncated HDF5 file: it has ${size} bytes but its header says ${full}`);
 });
 
-test('damaged bytes after a good header: one clear error', () => {
+test('damaged bytes after a good header: one clear error', async () => {
   const bytes = new Uint8Array(readFileSync(fixture('channels_last_model.h5')));
   for (let i = 8000; i < 16000; i++) bytes[i] = (i * 7919) & 255;
-  assert.match(readError(bytes).message, /^model bytes: cannot (open|read) .*may be damaged/);
+  assert.match((await readError(bytes)).message, /^model bytes: cannot (open|read) .*may be damaged/);
 });
 
-test('keras3.keras: a Keras 3 archive, with how to save an .h5', () => {
-  const message = readError(fixture('keras3.keras')).message;
+test('keras3.keras: a Keras 3 archive, with how to save an .h5', async () => {
+  const message = (await readError(fixture('keras3.keras'))).message;
   assert.match(message, /^keras3\.keras: is a Keras 3 '\.keras' archive/);
   assert.match(message, "model.save('model.h5')");
 });
 
-test('weights_only.h5: no model_config', () => {
-  assert.match(readError(fixture('weights_only.h5')).message, /^weights_only\.h5: holds weights only \(model\.save_weights\) and no model_config/);
+test('weights_only.h5: no model_config', async () => {
+  assert.match((await readError(fixture('weights_only.h5'))).message, /^weights_only\.h5: holds weights only \(model\.save_weights\) and no model_config/);
 });
 
-test('branching_model.h5: only single chains, naming the layer that branches', () => {
+test('branching_model.h5: only single chains, naming the layer that branches', async () => {
   assert.is(
-    readError(fixture('branching_model.h5')).message,
+    (await readError(fixture('branching_model.h5'))).message,
     "branching_model.h5: only single-chain models are supported, but the model branches at layer 'conv_a': its output goes to conv_b and add",
   );
 });
 
-test('missing_bias.h5: weight names that do not match the config', () => {
+test('missing_bias.h5: weight names that do not match the config', async () => {
   assert.is(
-    readError(fixture('missing_bias.h5')).message,
+    (await readError(fixture('missing_bias.h5'))).message,
     "missing_bias.h5: layer 'conv2d_1' (Conv2D) should have weights kernel, bias by its config, but the file has kernel",
   );
 });
 
-test('a missing file', () => {
-  assert.is(readError(fixture('nope.h5')).message, 'nope.h5: no such file');
+test('a missing file', async () => {
+  const err = await loadModelSpec(fixture('nope.h5')).catch((e: unknown) => e);
+  assert.instance(err, ConvscopeError);
+  assert.is((err as ConvscopeError).code, 'E_NOT_FOUND');
+  assert.is((err as Error).message, `${fixture('nope.h5')}: no such file or folder`);
 });
 
 test("h5wasm's in-memory files are removed, also after errors", async () => {
   const { FS } = await h5wasm.ready;
   for (const name of ['channels_last_model.h5', 'truncated.h5', 'weights_only.h5', 'branching_model.h5']) {
     try {
-      readKerasH5(fixture(name));
+      await read(fixture(name));
     } catch {
       // Only the files left behind matter here.
     }

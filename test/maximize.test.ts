@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { loadModel } from '../src/model/load.ts';
+import { loadModel } from '../src/node/load-model.ts';
 import { maximize } from '../src/methods/maximize.ts';
 import { mnistDigits } from './helpers/mnist-digits.ts';
 import { root } from './helpers/cli.ts';
 
-const model = loadModel(join(root, 'weights', 'mnist-cnn'));
+const model = await loadModel(join(root, 'weights', 'mnist-cnn'));
 const { images } = mnistDigits();
 
 /** The highest mean activation of a channel that any of the 10,000 real digits reaches. */

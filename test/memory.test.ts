@@ -3,9 +3,9 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { loadModel } from '../src/model/load.ts';
+import { loadModel } from '../src/node/load-model.ts';
 import { backwardNet } from '../src/methods/backward-net.ts';
-import { readNpyTensor } from '../src/io/npy.ts';
+import { readNpyTensor } from '../src/node/inputs.ts';
 import { wasmMemoryBytes } from '../src/runtime/wasm-kernels.ts';
 import { defaultKernelSetName } from '../src/runtime/backend.ts';
 import { root } from './helpers/cli.ts';
@@ -21,7 +21,7 @@ async function gc(): Promise<void> {
 }
 
 test('1,000 forward passes and backward walks do not grow wasm or JavaScript memory', async () => {
-  const model = loadModel(join(root, 'weights', 'mnist-cnn'));
+  const model = await loadModel(join(root, 'weights', 'mnist-cnn'));
   const digits = await readNpyTensor(join(root, 'test', 'golden', 'models', 'mnist_model', 'input.npy'));
   const build = defaultKernelSetName() as 'relaxed' | 'simd' | 'scalar';
   const run = () => {
@@ -41,7 +41,7 @@ test('1,000 forward passes and backward walks do not grow wasm or JavaScript mem
 });
 
 test('a forward record holds each tensor once: the pre-activation of a linear layer is its output', async () => {
-  const model = loadModel(join(root, 'weights', 'mnist-cnn'));
+  const model = await loadModel(join(root, 'weights', 'mnist-cnn'));
   const digits = await readNpyTensor(join(root, 'test', 'golden', 'models', 'mnist_model', 'input.npy'));
   const { records } = model.forward(digits);
   for (const layer of model.layers) {

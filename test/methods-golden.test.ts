@@ -2,9 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel } from '../src/model/load.ts';
+import { loadModel } from '../src/node/load-model.ts';
 import type { Model } from '../src/model/model.ts';
-import { readNpyTensor } from '../src/io/npy.ts';
+import { readNpyTensor } from '../src/node/inputs.ts';
 import { Tensor, formatShape } from '../src/tensor.ts';
 import { withKernels } from '../src/runtime/backend.ts';
 import type { KernelSetName } from '../src/runtime/kernel-set.ts';
@@ -62,8 +62,8 @@ interface Manifest {
 const manifest: Manifest = JSON.parse(readFileSync(join(goldenDir, 'manifest.json'), 'utf8'));
 
 const models = new Map<string, Model>();
+for (const name of Object.keys(manifest.models)) models.set(name, await loadModel(join(root, manifest.models[name].model)));
 function model(name: string): Model {
-  if (!models.has(name)) models.set(name, loadModel(join(root, manifest.models[name].model)));
   return models.get(name)!;
 }
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpy, readNpy, readNpyTensor } from '../src/io/npy.ts';
+import { writeNpy, readNpy, readNpyTensor } from '../src/node/inputs.ts';
 import { cli, root } from './helpers/cli.ts';
 import { mnistDigits } from './helpers/mnist-digits.ts';
 

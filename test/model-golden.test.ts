@@ -2,9 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel } from '../src/model/load.ts';
+import { loadModel } from '../src/node/load-model.ts';
 import { chwToHwcIndex } from '../src/model/from-keras.ts';
-import { readNpyTensor } from '../src/io/npy.ts';
+import { readNpyTensor } from '../src/node/inputs.ts';
 import { Tensor, formatShape } from '../src/tensor.ts';
 import { withKernels } from '../src/runtime/backend.ts';
 import { KERNEL_SET_NAMES } from '../src/runtime/kernel-set.ts';
@@ -53,7 +53,7 @@ for (const name of readdirSync(goldenDir).filter((d) => !d.includes('.'))) {
   const manifest: Manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   for (const set of KERNEL_SET_NAMES) {
     test(`${name}: every layer matches PyTorch [${set}]`, async () => {
-      const model = loadModel(join(root, manifest.model));
+      const model = await loadModel(join(root, manifest.model));
       const input = await readNpyTensor(join(dir, manifest.inputFile));
       const result = withKernels(set, () => model.forward(input));
       let checked = 0;

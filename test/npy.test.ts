@@ -5,7 +5,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseNpy, readNpy, readNpyTensor, toNpy, writeNpy } from '../src/io/npy.ts';
+import { parseNpy, toNpy } from '../src/io/npy.ts';
+import { readNpy, readNpyTensor, writeNpy } from '../src/node/inputs.ts';
 import { Tensor } from '../src/tensor.ts';
 import { seededRandom, randomTensor } from './helpers/random.ts';
 

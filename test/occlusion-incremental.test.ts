@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { loadModel } from '../src/model/load.ts';
+import { loadModel } from '../src/node/load-model.ts';
 import { Model } from '../src/model/model.ts';
 import type { LayerSpec } from '../src/model/spec.ts';
-import { readNpyTensor } from '../src/io/npy.ts';
+import { readNpyTensor } from '../src/node/inputs.ts';
 import { Tensor } from '../src/tensor.ts';
 import { withKernels } from '../src/runtime/backend.ts';
 import { KERNEL_SET_NAMES } from '../src/runtime/kernel-set.ts';
@@ -75,7 +75,7 @@ test('windowSpan: 2x2 stride 2 valid drops row 12 of 13, and a 5x5 dilation-2 wi
   assert.equal(windowSpan(10, 11, 20, 12, 5, 1, 2, 0), { lo: 2, hi: 11, changedLo: 2, changedHi: 11, c0: 2, c1: 19, before: 0, after: 0 });
 });
 
-const mnist = loadModel(join(root, 'weights', 'mnist-cnn'));
+const mnist = await loadModel(join(root, 'weights', 'mnist-cnn'));
 const mnistCases: OcclusionOptions[] = [
   { size: 8, stride: 4 },
   { size: 1, stride: 1 },
@@ -103,7 +103,7 @@ test('mnist-cnn: an 8x8 occluder at stride 4 is a patch up to conv2, up to Flatt
   assert.ok(work.incremental < work.full, `${work.incremental} vs ${work.full} MACs`);
 });
 
-const channelsLast = fixture('channels_last_model.h5');
+const channelsLast = await fixture('channels_last_model.h5');
 for (const opts of [
   { size: 4, stride: 3, fill: 0.5 },
   { size: 1, stride: 1 },
@@ -116,8 +116,8 @@ for (const opts of [
     compare(channelsLast, await goldenSample('channels_last_model', 1), opts));
 }
 
-const functionalChain = fixture('functional_chain_model.h5');
-const functionalPool = fixture('functional_pool_model.h5');
+const functionalChain = await fixture('functional_chain_model.h5');
+const functionalPool = await fixture('functional_pool_model.h5');
 for (const [name, model] of [['functional_chain_model (ZeroPadding2D, dilated same conv, GAP)', functionalChain], ['functional_pool_model (MaxPool same stride 2, GMP, Reshape)', functionalPool]] as const) {
   const x = randomTensor(seededRandom(11), model.inputShape);
   const side = Math.min(model.inputShape[1], model.inputShape[2]);

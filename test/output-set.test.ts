@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConvscopeError } from '../src/errors.ts';
-import { OutputSet, writeOutputs, checkOutputTarget } from '../src/io/output-set.ts';
+import { OutputSet, writeOutputs, checkOutputTarget } from '../src/node/output-set.ts';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'convscope-outputs-'));
 

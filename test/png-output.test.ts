@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { colormap, NAN_COLOUR, type RGB } from '../src/io/colormap.ts';
-import { Canvas, encodePng, renderGrid, textWidth, writeJpeg, writePng } from '../src/io/png-output.ts';
+import { Canvas, encodePng, renderGrid, textWidth } from '../src/io/png-output.ts';
+import { writeJpeg, writePng } from '../src/node/pictures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'convscope-png-output-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,6 @@
 import { numberOption, numberList } from './args.ts';
-import { readModelInput, type InputOptions } from '../io/model-input.ts';
+import { type InputOptions } from '../io/model-input.ts';
+import { readModelInput } from '../node/inputs.ts';
 import type { Model } from '../model/model.ts';
 import type { Tensor } from '../tensor.ts';
 

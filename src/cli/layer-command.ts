@@ -3,7 +3,7 @@ import { modelAndInput } from './args.ts';
 import { checkOutputs } from './outputs.ts';
 import { readInputFor, type InputOptionValues } from './input-options.ts';
 import { readSingleInput } from './single-input.ts';
-import { loadModel } from '../model/load.ts';
+import { loadModel } from '../node/load-model.ts';
 import { defaultModelPath } from '../package-root.ts';
 import type { Model } from '../model/model.ts';
 import type { Tensor } from '../tensor.ts';
@@ -36,7 +36,7 @@ export async function startLayerCommand(
   const out = values.out ?? setup.defaultOut;
   if (out === undefined) throw new UsageError(`--out is required\n${setup.usage}`);
   checkOutputs([{ option: '--out', path: out, endings: setup.outputs }], [modelPath, input]);
-  const model = loadModel(modelPath);
+  const model = await loadModel(modelPath);
   const layer = values.layer ?? setup.defaultLayer!(model);
   model.layer(layer);
   const x = setup.batch ? await readInputFor(input, model, values) : await readSingleInput(input, model, values);

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { ConvscopeError } from '../errors.ts';
-import { checkOutputTarget } from '../io/output-set.ts';
+import { checkOutputTarget } from '../node/output-set.ts';
 import { UsageError } from './errors.ts';
 
 export interface OutputRequest {

@@ -1,8 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Report } from '../methods/report.ts';
 import { encodePng } from './png-output.ts';
-import { checkOutputTarget, writeOutputs } from './output-set.ts';
 
 function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -42,18 +39,10 @@ ${sections}
 `;
 }
 
-/**
- * Writes DIR/index.html and its pictures. They are written into a new folder beside DIR that
- * replaces DIR whole once all are done, so a failed run leaves no half report. DIR's parent must
- * exist; an existing DIR is replaced only when it is empty or a report (it holds index.html).
- */
-export function writeReport(report: Report, dir: string): void {
-  checkOutputTarget(dir, REPORT_MARKER);
-  writeOutputs((set) => set.folder(dir, (staging) => {
-    for (const s of report.sections) for (const f of s.figures) writeFileSync(join(staging, f.file), encodePng(f.canvas));
-    writeFileSync(join(staging, REPORT_MARKER), reportHtml(report));
-  }));
+/** The report's files by name: its pictures (PNG) and index.html, last. */
+export function reportFiles(report: Report): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const s of report.sections) for (const f of s.figures) files.set(f.file, encodePng(f.canvas));
+  files.set('index.html', new TextEncoder().encode(reportHtml(report)));
+  return files;
 }
-
-/** The file every report folder holds; a folder with it may be replaced by a new report. */
-export const REPORT_MARKER = 'index.html';

@@ -4,10 +4,9 @@
  * order with their configs as Keras wrote them and their weights in Keras layouts (conv
  * kernel HWIO, dense (in, out)); converting them to channels-first is the model builder's job.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { createHash } from 'node:crypto';
-import h5wasm, { type Group } from 'h5wasm';
+import type { Group } from 'h5wasm';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 export interface KerasWeight {
   shape: number[];
@@ -43,28 +42,41 @@ export class KerasH5Error extends Error {
   override name = 'KerasH5Error';
 }
 
-// h5wasm's default (ESM) build keeps its files in Emscripten's in-memory FS; its 'h5wasm/node'
-// build maps the host file system instead, so it has no private place for bytes we were given.
-// The throwing handler turns the error stacks HDF5 would print on stderr into exceptions.
-const h5 = await h5wasm.ready;
-h5.activate_throwing_error_handler();
+// h5wasm (4 MB of JavaScript and wasm) is imported on the first HDF5 file, not with the library.
+// Its default (ESM) build keeps its files in Emscripten's in-memory FS, so it reads bytes we were
+// given on any platform. The throwing handler turns the error stacks HDF5 would print on stderr
+// into exceptions.
+type H5wasm = typeof import('h5wasm').default;
+let h5wasm: H5wasm;
+let h5wasmLoaded: Promise<Awaited<H5wasm['ready']>['FS']> | undefined;
 let openCount = 0;
+
+function loadH5wasm() {
+  h5wasmLoaded ??= import('h5wasm').then(async ({ default: loaded }) => {
+    const module = await loaded.ready;
+    module.activate_throwing_error_handler();
+    h5wasm = loaded;
+    return module.FS;
+  });
+  return h5wasmLoaded;
+}
 
 const KERAS3 =
   "is a Keras 3 '.keras' archive (a zip file), not an HDF5 model; " +
   "save the model in Keras 2 or tf.keras with model.save('model.h5')";
 
-/** Reads a Keras 2 `.h5` model from a path or from its bytes; `source` names it in messages. */
-export function readKerasH5(pathOrBytes: string | Uint8Array, source?: string): KerasModelFile {
-  const label = source ?? (typeof pathOrBytes === 'string' ? basename(pathOrBytes) : 'model bytes');
+/** Reads a Keras 2 `.h5` model from its bytes; `source` (the file's name) names it in messages. */
+export async function readKerasH5(bytes: Uint8Array, source = 'model bytes'): Promise<KerasModelFile> {
+  const label = source;
   const fail = (message: string): never => {
     throw new KerasH5Error(`${label}: ${message}`);
   };
-  const bytes = typeof pathOrBytes === 'string' ? readBytes(pathOrBytes, fail) : pathOrBytes;
+  if (!(bytes instanceof Uint8Array)) throw new KerasH5Error(`readKerasH5: expected the file's bytes as a Uint8Array`);
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) fail(KERAS3);
+  const FS = await loadH5wasm();
 
   const memPath = `/convscope-${++openCount}.h5`;
-  h5.FS.writeFile(memPath, bytes);
+  FS.writeFile(memPath, bytes);
   let file: InstanceType<typeof h5wasm.File> | undefined;
   try {
     try {
@@ -74,28 +86,18 @@ export function readKerasH5(pathOrBytes: string | Uint8Array, source?: string): 
     }
     if (file === undefined || file.file_id < 0n) return fail('not an HDF5 file');
     const model = readModel(file, fail);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return { ...model, provenance: { source: label, kerasVersion: model.kerasVersion, backend: model.backend, sha256 } };
+    return { ...model, provenance: { source: label, kerasVersion: model.kerasVersion, backend: model.backend, sha256: bytesToHex(sha256(bytes)) } };
   } catch (err) {
     if (err instanceof KerasH5Error) throw err;
     return fail(`cannot read its HDF5 data, the file may be damaged (${hdf5Reason(err)})`);
   } finally {
     if (file !== undefined && file.file_id >= 0n) closeQuietly(file);
-    h5.FS.unlink(memPath);
+    FS.unlink(memPath);
   }
 }
 
 type Fail = (message: string) => never;
 type RawLayer = { name: string; className: string; config: Record<string, unknown>; inbound: unknown };
-
-function readBytes(path: string, fail: Fail): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read the file (${code ?? String(err)})`);
-  }
-}
 
 function openFailure(reason: string): string {
   const truncated = /eof = (\d+).*stored_eof = (\d+)/.exec(reason);

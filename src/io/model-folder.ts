@@ -1,12 +1,12 @@
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Tensor } from '../tensor.ts';
+import { ConvscopeError } from '../errors.ts';
 import type { LayerSpec, ModelSpec } from '../model/spec.ts';
-import { writeFileAtomic } from './atomic-write.ts';
 
 /**
  * The converted model format: DIR/model.json (layers, shapes, channels-first, provenance) and
  * DIR/weights.bin (every weight as little-endian float32, at the offsets model.json gives).
+ * This module turns a spec into the two files' bytes and back; the Node entry reads and writes
+ * them as a folder (src/node/model-files.ts), a browser from URLs or File objects.
  */
 export const MODEL_FORMAT = 'convscope-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -23,8 +23,10 @@ interface ModelJson extends Omit<ModelSpec, 'layers'> {
   layers: (Omit<LayerSpec, 'weights'> & { weights: Record<string, WeightEntry> })[];
 }
 
-export function writeModelFolder(spec: ModelSpec, dir: string): void {
-  mkdirSync(dir, { recursive: true });
+/** The files of a model folder, by name. */
+export type ModelFolderFiles = Record<'model.json' | 'weights.bin', Uint8Array>;
+
+export function modelFolderFiles(spec: ModelSpec): ModelFolderFiles {
   let offset = 0;
   const chunks: Float32Array[] = [];
   const layers = spec.layers.map((l) => {
@@ -41,9 +43,7 @@ export function writeModelFolder(spec: ModelSpec, dir: string): void {
   let at = 0;
   for (const c of chunks) for (let i = 0; i < c.length; i++, at += 4) view.setFloat32(at, c[i], true);
   const json: ModelJson = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...spec, layers };
-  // weights first: a folder whose model.json exists is complete
-  writeFileAtomic(join(dir, 'weights.bin'), bin);
-  writeFileAtomic(join(dir, 'model.json'), compactJson(json) + '\n');
+  return { 'model.json': new TextEncoder().encode(compactJson(json) + '\n'), 'weights.bin': bin };
 }
 
 /** Indented JSON with short number lists (shapes, strides) kept on one line. */
@@ -51,24 +51,25 @@ function compactJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`);
 }
 
-export function isModelFolder(dir: string): boolean {
-  return existsSync(join(dir, 'model.json'));
-}
-
-export function readModelFolder(dir: string): ModelSpec {
+/** A model from the bytes of its model.json and weights.bin; `source` (the folder) names it in messages. */
+export function readModelFolder(files: Partial<ModelFolderFiles>, source = 'model folder'): ModelSpec {
+  const dir = source;
   const fail = (message: string): never => {
-    throw new Error(`${dir}: ${message}`);
+    throw new ConvscopeError('E_FORMAT', `${dir}: ${message}`);
   };
+  const jsonBytes = files['model.json'];
+  const bin = files['weights.bin'];
+  if (jsonBytes === undefined) return fail('has no model.json');
+  if (bin === undefined) return fail('has a model.json but no weights.bin');
   let json: ModelJson;
   try {
-    json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(jsonBytes));
   } catch (e) {
-    return fail(`model.json cannot be read: ${(e as Error).message}`);
+    return fail(`model.json is not valid JSON (${(e as Error).message})`);
   }
   if (json.format !== MODEL_FORMAT || json.version !== MODEL_FORMAT_VERSION) {
     fail(`model.json is not a ${MODEL_FORMAT} version ${MODEL_FORMAT_VERSION} file`);
   }
-  const bin = readFileSync(join(dir, 'weights.bin'));
   const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
   const layers: LayerSpec[] = json.layers.map((l) => {
     const weights: Record<string, Tensor> = {};

@@ -3,8 +3,6 @@
  * Reads float32/float64/int8/int16/int32/int64/uint8/uint16/bool in either byte order;
  * writes little-endian float32 or int32 exactly as np.save does.
  */
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from './atomic-write.ts';
 import { Tensor, sizeOf, formatShape } from '../tensor.ts';
 
 export type NpyData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | BigInt64Array;
@@ -91,13 +89,9 @@ export function parseNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
   return { shape, data: dtype.view(copy.buffer, count), dtype: dtype.name };
 }
 
-export async function readNpy(path: string): Promise<NpyArray> {
-  return parseNpy(await readFile(path), path);
-}
-
-/** Reads a .npy file as a float32 Tensor, converting other dtypes. */
-export async function readNpyTensor(path: string): Promise<Tensor> {
-  const { shape, data } = await readNpy(path);
+/** A .npy file's bytes as a float32 Tensor, converting other dtypes. */
+export function parseNpyTensor(bytes: Uint8Array, source = '.npy data'): Tensor {
+  const { shape, data } = parseNpy(bytes, source);
   if (data instanceof Float32Array) return new Tensor(shape, data);
   if (data instanceof BigInt64Array) return new Tensor(shape, Float32Array.from(data, (v) => Number(v)));
   return new Tensor(shape, Float32Array.from(data));
@@ -127,9 +121,4 @@ export function toNpy(shape: readonly number[], data: Float32Array | Int32Array)
   if (HOST_BIG_ENDIAN) swapBytes(body, 4);
   out.set(body, prefix + header.length);
   return out;
-}
-
-/** Writes a tensor as float32 .npy, atomically: a temporary file in the same folder, then a rename. */
-export async function writeNpy(path: string, tensor: Tensor): Promise<void> {
-  writeFileAtomic(path, toNpy(tensor.shape, tensor.data));
 }

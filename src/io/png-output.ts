@@ -1,6 +1,5 @@
-import { PNG } from 'pngjs';
+import { encode as encodePngPixels } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { writeFileAtomic } from './atomic-write.ts';
 import { colormap, normalizeAbs, normalizeMinMax, normalizeSymmetric, type Colormap, type ColormapName, type RGB } from './colormap.ts';
 
 // A 5x8 bitmap font: 7 rows above the baseline and one for descenders. Each glyph is eight
@@ -104,22 +103,19 @@ export class Canvas {
 
 /** The canvas as an 8-bit RGB PNG. */
 export function encodePng(canvas: Canvas): Uint8Array {
-  const png = new PNG({ width: canvas.width, height: canvas.height });
-  png.data = Buffer.from(canvas.pixels.buffer, canvas.pixels.byteOffset, canvas.pixels.byteLength);
-  return PNG.sync.write(png, { colorType: 2 });
-}
-
-export function writePng(path: string, canvas: Canvas): void {
-  writeFileAtomic(path, encodePng(canvas));
+  const { width, height, pixels } = canvas;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+    rgb[i] = pixels[j];
+    rgb[i + 1] = pixels[j + 1];
+    rgb[i + 2] = pixels[j + 2];
+  }
+  return encodePngPixels({ width, height, data: rgb, channels: 3, depth: 8 });
 }
 
 /** The canvas as a baseline JPEG; quality: 1..100, jpeg-js's scale. */
 export function encodeJpeg(canvas: Canvas, quality = 90): Uint8Array {
-  return jpeg.encode({ width: canvas.width, height: canvas.height, data: canvas.pixels }, quality).data;
-}
-
-export function writeJpeg(path: string, canvas: Canvas, quality = 90): void {
-  writeFileAtomic(path, encodeJpeg(canvas, quality));
+  return new Uint8Array(jpeg.encode({ width: canvas.width, height: canvas.height, data: canvas.pixels }, quality).data);
 }
 
 export interface GridOptions {
@@ -200,11 +196,7 @@ export function renderGrid(maps: ArrayLike<number>[], h: number, w: number, opts
 /** The picture endings the CLI writes. */
 export const PICTURE_ENDINGS = ['.png', '.jpg', '.jpeg'];
 
-/** The bytes of a PNG, or of a JPEG (quality 92) when the path ends in .jpg or .jpeg. */
-export function encodePicture(path: string, canvas: Canvas): Uint8Array {
-  return /\.jpe?g$/i.test(path) ? encodeJpeg(canvas, 92) : encodePng(canvas);
-}
-
-export function writePicture(path: string, canvas: Canvas): void {
-  writeFileAtomic(path, encodePicture(path, canvas));
+/** A PNG, or a JPEG (quality 92) when the name ends in .jpg or .jpeg. */
+export function encodePicture(name: string, canvas: Canvas): Uint8Array {
+  return /\.jpe?g$/i.test(name) ? encodeJpeg(canvas, 92) : encodePng(canvas);
 }

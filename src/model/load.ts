@@ -1,35 +1,130 @@
-import { statSync } from 'node:fs';
 import { readKerasH5 } from '../io/keras-h5.ts';
-import { isModelFolder, readModelFolder } from '../io/model-folder.ts';
+import { readModelFolder } from '../io/model-folder.ts';
+import { ConvscopeError } from '../errors.ts';
 import { specFromKeras } from './from-keras.ts';
 import { Model } from './model.ts';
 import type { ModelSpec } from './spec.ts';
 
-/** The model spec from a Keras .h5 file (path or bytes) or a converted model folder. */
-export function loadModelSpec(pathOrBytes: string | Uint8Array): ModelSpec {
-  if (typeof pathOrBytes === 'string') {
-    let isDir = false;
-    try {
-      isDir = statSync(pathOrBytes).isDirectory();
-    } catch {
-      throw new Error(`${pathOrBytes}: no such file or folder`);
-    }
-    if (isDir) {
-      if (!isModelFolder(pathOrBytes)) throw new Error(`${pathOrBytes}: a folder without model.json; give a Keras .h5 file or a folder written by 'convscope convert'`);
-      return readModelFolder(pathOrBytes);
-    }
-  }
-  return specFromKeras(readKerasH5(pathOrBytes));
+/** A model file's bytes. */
+export type ModelBytes = Uint8Array | ArrayBuffer;
+
+/** The files of a multi-file model by name: a converted folder's `model.json` and `weights.bin`, or one `.h5`. */
+export interface ModelFiles {
+  files: Record<string, ModelBytes>;
 }
 
 /**
- * Loads a Keras 2 HDF5 model (`model.save('x.h5')`, channels-first or -last) or a folder that
- * `convscope convert` wrote, ready to run on the engine.
+ * Where a model comes from: the bytes of a Keras `.h5` file, a `{ files }` map, or a URL to fetch
+ * (a `.h5` file, or a converted folder's `model.json`, whose `weights.bin` is fetched beside it).
+ * The Node entry also takes a path to a file or folder.
+ */
+export type ModelSource = ModelBytes | ModelFiles | URL | string;
+
+export interface LoadOptions {
+  /** Names the model in messages (its file name); default: the URL, or 'model bytes'. */
+  name?: string;
+}
+
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+const VALID = 'a Keras .h5 file (bytes), { files: { "model.json", "weights.bin" } } of a converted folder, or a URL';
+
+/** The model spec from any ModelSource (see loadModel). */
+export async function loadModelSpec(source: ModelSource, options: LoadOptions = {}): Promise<ModelSpec> {
+  if (typeof source === 'string' || source instanceof URL) return loadFromUrl(toUrl(source), options);
+  const name = options.name ?? 'model bytes';
+  const bytes = asBytes(source);
+  if (bytes) return specFromBytes(bytes, name);
+  if (isFiles(source)) return specFromFiles(source.files, name);
+  throw new ConvscopeError('E_ARGUMENT', `loadModel: expected ${VALID}; got ${describe(source)}`);
+}
+
+/**
+ * Loads a Keras 2 HDF5 model (`model.save('x.h5')`, channels-first or -last) or a converted
+ * model folder, ready to run on the engine. Every part of the file is checked before it is used.
  *
- *   const model = loadModel('mnist_model.h5');
+ *   const model = await loadModel(await (await fetch('mnist.h5')).arrayBuffer());
  *   const { records } = model.forward(image);      // every layer's input, z, output, switches
  *   const probabilities = model.predict(image);
  */
-export function loadModel(pathOrBytes: string | Uint8Array): Model {
-  return new Model(loadModelSpec(pathOrBytes));
+export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
+  return new Model(await loadModelSpec(source, options));
+}
+
+async function specFromBytes(bytes: Uint8Array, name: string): Promise<ModelSpec> {
+  if (bytes.length > 0 && bytes[0] === 0x7b) {
+    throw new ConvscopeError('E_ARGUMENT', `${name}: is a model.json alone; give the folder, or { files: { 'model.json', 'weights.bin' } }`);
+  }
+  return specFromKeras(await readKerasH5(bytes, name));
+}
+
+function specFromFiles(files: Record<string, ModelBytes>, name: string): Promise<ModelSpec> | ModelSpec {
+  const byName = new Map<string, Uint8Array>();
+  for (const [key, value] of Object.entries(files)) {
+    const bytes = asBytes(value);
+    if (!bytes) throw new ConvscopeError('E_ARGUMENT', `loadModel: files['${key}'] must be a Uint8Array or an ArrayBuffer, not ${describe(value)}`);
+    byName.set(key.split('/').at(-1) ?? key, bytes);
+  }
+  if (byName.has('model.json')) {
+    return readModelFolder({ 'model.json': byName.get('model.json'), 'weights.bin': byName.get('weights.bin') }, name);
+  }
+  const h5 = [...byName].filter(([key, bytes]) => /\.(h5|hdf5|keras)$/i.test(key) || startsWith(bytes, HDF5_SIGNATURE));
+  if (h5.length === 1) return specFromBytes(h5[0][1], name === 'model bytes' ? h5[0][0] : name);
+  const names = [...byName.keys()].join(', ') || 'none';
+  throw new ConvscopeError('E_ARGUMENT', `loadModel: the files (${names}) are not a model: expected model.json with weights.bin, or one .h5 file`);
+}
+
+async function loadFromUrl(url: URL, options: LoadOptions): Promise<ModelSpec> {
+  const name = options.name ?? url.href;
+  if (/\/model\.json$/.test(url.pathname)) {
+    const [json, bin] = await Promise.all([fetchBytes(url, name), fetchBytes(new URL('weights.bin', url), name)]);
+    return readModelFolder({ 'model.json': json, 'weights.bin': bin }, name);
+  }
+  return specFromBytes(await fetchBytes(url, name), name);
+}
+
+async function fetchBytes(url: URL, name: string): Promise<Uint8Array> {
+  if (typeof fetch !== 'function') throw new ConvscopeError('E_UNSUPPORTED', `${name}: this runtime has no fetch to load a URL; give the bytes`);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new ConvscopeError('E_IO', `${url.href}: cannot fetch (${(e as Error).message})`);
+  }
+  if (!response.ok) throw new ConvscopeError('E_IO', `${url.href}: HTTP ${response.status} ${response.statusText}`.trim());
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** A URL, relative ones against the page's address. */
+function toUrl(source: string | URL): URL {
+  if (source instanceof URL) return source;
+  const location = (globalThis as { location?: { href?: string } }).location;
+  try {
+    return new URL(source, typeof location?.href === 'string' ? location.href : undefined);
+  } catch {
+    throw new ConvscopeError('E_ARGUMENT', `${describe(source)} is not a URL; to load a file by its path, import convscope in Node (its Node entry reads paths)`);
+  }
+}
+
+function asBytes(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  return undefined;
+}
+
+function isFiles(value: unknown): value is ModelFiles {
+  return typeof value === 'object' && value !== null && 'files' in value && typeof value.files === 'object' && value.files !== null;
+}
+
+function startsWith(bytes: Uint8Array, magic: number[]): boolean {
+  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+}
+
+/** A short description of a value of the wrong type, for messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'object') return 'an object without files';
+  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
+  return `${typeof value} ${String(value)}`;
 }

@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
 import type { BiasAxis, ConvGeometry } from './kernel-set.ts';
 import type { WasmExports } from './wasm-exports.ts';
 import { WasmKernelSet, convRecord, streamsB } from './wasm-kernels.ts';
 import { wasmThreadsModule } from './wasm-module.ts';
+import { ConvscopeError } from '../errors.ts';
 
 // The 'simd-2t' kernel set: the threads build (SIMD on an imported shared memory) instantiated
 // twice on one WebAssembly.Memory, here and in one worker thread. The big GEMMs (matmul without
@@ -108,6 +108,20 @@ function chunkColumns(n: number): number {
   return Math.ceil(n / (n < 256 ? 2 : n < 1024 ? 4 : 8) / 8) * 8;
 }
 
+type NodeWorker = typeof import('node:worker_threads').Worker;
+
+/**
+ * Node's Worker, fetched at run time (process.getBuiltinModule, Node 20.16+) rather than
+ * imported, so that the library's core imports no Node built-in and bundles for browsers; there
+ * the set is unavailable until it runs on Web Workers.
+ */
+function nodeWorker(): NodeWorker {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const threads = proc?.getBuiltinModule?.('node:worker_threads') as { Worker: NodeWorker } | undefined;
+  if (!threads) throw new ConvscopeError('E_UNSUPPORTED', "the simd-2t kernel set needs Node's worker threads (Node 20.16 or newer); use simd");
+  return threads.Worker;
+}
+
 class ThreadedKernelSet extends WasmKernelSet {
   private readonly control: Int32Array;
   private readonly args: Float64Array;
@@ -121,7 +135,7 @@ class ThreadedKernelSet extends WasmKernelSet {
     const control = new SharedArrayBuffer(ARGS_OFFSET + ARGS * 8);
     this.control = new Int32Array(control);
     this.args = new Float64Array(control, ARGS_OFFSET, ARGS);
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, scratch } });
+    const worker = new (nodeWorker())(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, scratch } });
     worker.unref();
     // The worker's instantiation is synchronous in it; wait for it here (10 s at most).
     Atomics.wait(this.control, STATE, STATE_STARTING, 10_000);

@@ -5,7 +5,7 @@ import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
 import { tensorOrPicture } from '../encode.ts';
 import { featureMapGrid } from '../../methods/feature-maps.ts';
 import { PICTURE_ENDINGS } from '../../io/png-output.ts';
-import { writeOutputs } from '../../io/output-set.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 
 const usage = `Usage: convscope activations [MODEL] INPUT --layer NAME --out FILE.npy|FILE.png|FILE.jpg
 

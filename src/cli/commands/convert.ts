@@ -1,11 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from '../command.ts';
 import { parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { checkOutputs } from '../outputs.ts';
-import { loadModelSpec } from '../../model/load.ts';
+import { loadModelSpec } from '../../node/load-model.ts';
 import { Model } from '../../model/model.ts';
-import { writeModelFolder } from '../../io/model-folder.ts';
-import { writeOutputs } from '../../io/output-set.ts';
+import { modelFolderFiles } from '../../io/model-folder.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { packageVersion } from '../../package-root.ts';
 
 const usage = `Usage: convscope convert MODEL.h5 DIR
@@ -19,15 +21,18 @@ export const convert: Command = {
   name: 'convert',
   summary: 'convert a Keras .h5 model into a model folder (model.json + weights.bin)',
   usage,
-  run(args) {
+  async run(args) {
     const { positionals } = parse(args, {}, usage);
     if (positionals.length !== 2) throw new UsageError(`expected MODEL.h5 DIR but got ${positionals.length} arguments\n${usage}`);
     const [source, dir] = positionals;
     checkOutputs([{ option: 'DIR', path: dir, folderMarker: 'model.json' }], [source]);
-    const spec = loadModelSpec(source);
+    const spec = await loadModelSpec(source);
     new Model(spec); // refuse to write a model that cannot be built
     spec.provenance.convertedBy = `convscope ${packageVersion()}`;
-    writeOutputs((set) => set.folder(dir, (staging) => writeModelFolder(spec, staging)));
+    const files = modelFolderFiles(spec);
+    writeOutputs((set) => set.folder(dir, (staging) => {
+      for (const [name, bytes] of Object.entries(files)) writeFileSync(join(staging, name), bytes);
+    }));
     console.log(`wrote ${dir}/model.json and ${dir}/weights.bin (${spec.layers.length} layers)`);
   },
 };

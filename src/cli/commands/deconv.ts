@@ -5,7 +5,7 @@ import { UsageError } from '../errors.ts';
 import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
 import { tensorOrPicture } from '../encode.ts';
 import { PICTURE_ENDINGS } from '../../io/png-output.ts';
-import { writeOutputs } from '../../io/output-set.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { backwardNet, parseBackwardMethod, BACKWARD_METHODS } from '../../methods/backward-net.ts';
 import { signedCanvas } from '../../methods/render.ts';
 

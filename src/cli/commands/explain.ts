@@ -6,10 +6,10 @@ import { UsageError } from '../errors.ts';
 import { checkOutputs } from '../outputs.ts';
 import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
 import { readSingleInput } from '../single-input.ts';
-import { loadModel } from '../../model/load.ts';
+import { loadModel } from '../../node/load-model.ts';
 import { defaultModelPath, packageRoot } from '../../package-root.ts';
 import { buildReport } from '../../methods/report.ts';
-import { writeReport, REPORT_MARKER } from '../../io/html-report.ts';
+import { writeReport, REPORT_MARKER } from '../../node/report-files.ts';
 
 const usage = `Usage: convscope explain [MODEL] [IMAGE] [--out DIR] [--k 6]
 
@@ -47,7 +47,7 @@ export const explain: Command = {
     const dir = values.out ?? 'convscope-report';
     const k = intOption(values.k, 'k', 6);
     checkOutputs([{ option: '--out', path: dir, folderMarker: REPORT_MARKER }], [modelPath, inputPath]);
-    const model = loadModel(modelPath);
+    const model = await loadModel(modelPath);
     const x = await readSingleInput(inputPath, model, values);
     const report = buildReport(model, x, { inputName: basename(inputPath), modelName: modelGiven ? basename(modelPath) : 'the shipped MNIST CNN', topK: k });
     writeReport(report, dir);

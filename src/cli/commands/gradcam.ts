@@ -5,7 +5,7 @@ import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
 import { tensorOrPicture } from '../encode.ts';
 import { fail } from '../../errors.ts';
 import { PICTURE_ENDINGS } from '../../io/png-output.ts';
-import { writeOutputs } from '../../io/output-set.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { gradCam } from '../../methods/grad-cam.ts';
 import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
 import { overlayCanvas } from '../../methods/render.ts';

@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
-import { loadModel } from '../../model/load.ts';
+import { loadModel } from '../../node/load-model.ts';
 import { defaultModelPath } from '../../package-root.ts';
 import { formatTable } from '../table.ts';
 
@@ -15,11 +15,11 @@ export const info: Command = {
   name: 'info',
   summary: 'the layers of a model, their shapes and parameters',
   usage,
-  run(args) {
+  async run(args) {
     const { positionals } = parse(args, {}, usage);
     if (positionals.length > 1) throw new UsageError(`expected at most one MODEL but got ${positionals.length} arguments\n${usage}`);
     const path = positionals[0] ?? defaultModelPath();
-    const model = loadModel(path);
+    const model = await loadModel(path);
     const rows = model.layers.map((l) => [l.name, l.type, `(${l.outputShape.join(', ')})`, l.paramCount.toLocaleString('en-US'), l.activation]);
     console.log(`model:        ${model.name || '(unnamed)'} (${path})`);
     console.log(`input shape:  (${model.inputShape.join(', ')}) channels-first`);

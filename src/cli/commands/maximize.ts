@@ -4,9 +4,9 @@ import { UsageError } from '../errors.ts';
 import { checkOutputs } from '../outputs.ts';
 import { progressReporter } from '../progress.ts';
 import { tensorOrPicture } from '../encode.ts';
-import { loadModel } from '../../model/load.ts';
+import { loadModel } from '../../node/load-model.ts';
 import { PICTURE_ENDINGS } from '../../io/png-output.ts';
-import { writeOutputs } from '../../io/output-set.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { defaultModelPath } from '../../package-root.ts';
 import { maximize } from '../../methods/maximize.ts';
 import { inputCanvas } from '../../methods/render.ts';
@@ -53,7 +53,7 @@ export const maximizeCommand: Command = {
       range: range as [number, number] | undefined,
     };
     checkOutputs([{ option: '--out', path: out, endings: ['.npy', ...PICTURE_ENDINGS] }], [modelPath]);
-    const model = loadModel(modelPath);
+    const model = await loadModel(modelPath);
     const progress = progressReporter('maximize');
     const result = maximize(model, { ...options, onProgress: progress });
     progress.finish();

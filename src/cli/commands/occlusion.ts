@@ -6,9 +6,9 @@ import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
 import { readSingleInput } from '../single-input.ts';
 import { progressReporter } from '../progress.ts';
 import { tensorOrPicture } from '../encode.ts';
-import { loadModel } from '../../model/load.ts';
+import { loadModel } from '../../node/load-model.ts';
 import { encodePicture, PICTURE_ENDINGS, Canvas } from '../../io/png-output.ts';
-import { writeOutputs } from '../../io/output-set.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { defaultModelPath } from '../../package-root.ts';
 import { occlusion } from '../../methods/occlusion.ts';
 import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
@@ -72,7 +72,7 @@ export const occlusionCommand: Command = {
       attributionOut === undefined ? undefined : { option: '--attribution', path: attributionOut, endings: ['.npy', ...PICTURE_ENDINGS] },
       overlayOut === undefined ? undefined : { option: '--overlay', path: overlayOut, endings: PICTURE_ENDINGS },
     ], [modelPath, input]);
-    const model = loadModel(modelPath);
+    const model = await loadModel(modelPath);
     const x = await readSingleInput(input, model, values);
     const size = givenSize ?? defaultOcclusionSize(model.inputShape);
     const stride = givenStride ?? Math.max(1, Math.floor(size / 2));

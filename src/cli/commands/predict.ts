@@ -2,9 +2,9 @@ import type { Command } from '../command.ts';
 import { parse, intOption, modelAndInput } from '../args.ts';
 import { checkOutputs } from '../outputs.ts';
 import { inputOptionSpecs, inputOptionsHelp, readInputFor } from '../input-options.ts';
-import { loadModel } from '../../model/load.ts';
+import { loadModel } from '../../node/load-model.ts';
 import { toNpy } from '../../io/npy.ts';
-import { writeOutputs } from '../../io/output-set.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { defaultModelPath } from '../../package-root.ts';
 
 const usage = `Usage: convscope predict [MODEL] INPUT [--top K] [--out FILE.npy]
@@ -24,7 +24,7 @@ export const predict: Command = {
     const out = values.out;
     const k = intOption(values.top, 'top', 5);
     checkOutputs([out === undefined ? undefined : { option: '--out', path: out, endings: ['.npy'] }], [modelPath, input]);
-    const model = loadModel(modelPath);
+    const model = await loadModel(modelPath);
     const x = await readInputFor(input, model, values);
     const y = model.predict(x);
     if (out !== undefined) {

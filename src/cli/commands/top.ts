@@ -4,7 +4,7 @@ import { parse, intOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
 import { encodePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
-import { writeOutputs } from '../../io/output-set.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { parseBackwardMethod, BACKWARD_METHODS } from '../../methods/backward-net.ts';
 import { topChannels } from '../../methods/top-channels.ts';
 import { topChannelsCanvas } from '../../methods/top-channels-render.ts';

@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModelSpec as loadSpecFrom, type LoadOptions, type ModelSource } from '../model/load.ts';
+import { Model } from '../model/model.ts';
+import type { ModelSpec } from '../model/spec.ts';
+import { ConvscopeError } from '../errors.ts';
+import { isFolder, readRegularFile } from './files.ts';
+
+/** What the Node entry loads a model from: a path (file or converted folder), a file: URL, or anything the core takes. */
+export type NodeModelSource = ModelSource | string;
+
+/**
+ * Loads a model from a path: a Keras `.h5` file or a folder written by `convscope convert`;
+ * `http(s):` URLs are fetched, and bytes or `{ files }` go to the core as they are.
+ *
+ *   const model = await loadModel('mnist_model.h5');
+ */
+export async function loadModel(source: NodeModelSource, options: LoadOptions = {}): Promise<Model> {
+  return new Model(await loadModelSpec(source, options));
+}
+
+export async function loadModelSpec(source: NodeModelSource, options: LoadOptions = {}): Promise<ModelSpec> {
+  const path = localPath(source);
+  if (path === undefined) return loadSpecFrom(source, options);
+  const name = options.name ?? path;
+  if (path === '') throw new ConvscopeError('E_ARGUMENT', 'loadModel: the model path is empty');
+  if (isFolder(path)) return loadSpecFrom({ files: readModelFolderFiles(path) }, { name });
+  return loadSpecFrom(readRegularFile(path), { name });
+}
+
+function readModelFolderFiles(dir: string): Record<string, Uint8Array> {
+  const files: Record<string, Uint8Array> = {};
+  for (const file of ['model.json', 'weights.bin']) {
+    try {
+      files[file] = readRegularFile(join(dir, file));
+    } catch (e) {
+      if (e instanceof ConvscopeError && e.code === 'E_NOT_FOUND') {
+        throw new ConvscopeError('E_NOT_FOUND', `${dir}: a folder without ${file}; give a Keras .h5 file or a folder written by 'convscope convert'`);
+      }
+      throw e;
+    }
+  }
+  return files;
+}
+
+/** The file system path a source names, or undefined for a source the core loads. */
+function localPath(source: NodeModelSource): string | undefined {
+  if (source instanceof URL) return source.protocol === 'file:' ? fileURLToPath(source) : undefined;
+  if (typeof source !== 'string') return undefined;
+  if (/^https?:\/\//i.test(source)) return undefined;
+  return source.startsWith('file:') ? fileURLToPath(source) : source;
+}
