@@ -25,7 +25,7 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 const esbuildArgs = ['--bundle', '--format=esm', '--target=es2022', '--packages=external', '--outdir=dist', '--log-level=warning'];
 run(bin('esbuild'), ['index=src/index.ts', '--platform=neutral', ...esbuildArgs]);
 run(bin('esbuild'), ['node=src/node.ts', 'cli=src/cli/main.ts', '--platform=node', ...esbuildArgs]);
-run(bin('tsc'), ['-p', 'tsconfig.types.json']);
+run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.types.json']);
 
 // tsc keeps the sources' '.ts' import specifiers in declarations; consumers resolve '.js' ones.
 for (const file of readdirSync(join(root, 'dist', 'types'), { recursive: true })) {

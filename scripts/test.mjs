@@ -21,7 +21,7 @@ let failed = 0;
 let passed = 0;
 
 if (!process.env.CONVSCOPE_SKIP_TYPECHECK) {
-  const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', root], { stdio: 'inherit' });
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', root], { stdio: 'inherit' });
   if (tsc.status === 0) {
     passed += 1;
     console.log('typecheck: ok');

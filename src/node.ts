@@ -7,4 +7,4 @@ export { writeModelFolder } from './node/model-folder-files.ts';
 export { writePng, writeJpeg, writePicture } from './node/pictures.ts';
 export { writeReport } from './node/report-files.ts';
 export { readRegularFile } from './node/files.ts';
-export { defaultModelPath as shippedModelPath } from './package-root.ts';
+export { shippedModelPath, loadShippedModel } from './node/shipped.ts';

@@ -65,6 +65,7 @@ const UNSUPPORTED: Record<Exclude<WasmBuild, 'scalar'>, string> = {
   relaxed: 'this runtime does not support WebAssembly relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); use the simd kernels',
 };
 
+/** @internal */
 export function wasmInstance(build: WasmBuild): WasmExports {
   let exports = instances.get(build);
   if (!exports) {
@@ -79,6 +80,7 @@ export function wasmInstance(build: WasmBuild): WasmExports {
 let threadsModule: WebAssembly.Module | null | undefined;
 
 /**
+ * @internal
  * The build for two threads (SIMD on an imported shared memory), compiled, or null where this
  * runtime has no SharedArrayBuffer or does not validate it.
  */
