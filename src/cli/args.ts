@@ -1,48 +1,63 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** node:util parseArgs, with its errors turned into one-line usage errors that list the valid options. */
+/**
+ * node:util parseArgs, with its errors turned into one-line usage errors that list the valid
+ * options. A negative number after an option is its value (`--scale -1`, `--mean -0.5,-0.5,-0.5`),
+ * which parseArgs alone takes only as `--scale=-1`.
+ */
 export function parse<T extends Options>(args: string[], options: T, usage: string) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals: true, strict: true });
   } catch (e) {
-    const valid = Object.keys(options).map((o) => `--${o}`).join(', ');
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}; valid options: ${valid || '(none)'}\n${usage}`);
+    throw new UsageError(`${parseErrorLine(e as Error & { code?: string }, options)}\n${usage}`);
   }
+}
+
+const NEGATIVE_NUMBERS = /^-\.?\d[\d.,eE+-]*$/;
+
+function joinNegativeValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') return out.concat(args.slice(i));
+    const takesValue = arg.startsWith('--') && options[arg.slice(2)]?.type === 'string';
+    if (takesValue && i + 1 < args.length && NEGATIVE_NUMBERS.test(args[i + 1])) out.push(`${arg}=${args[++i]}`);
+    else out.push(arg);
+  }
+  return out;
+}
+
+function parseErrorLine(e: Error & { code?: string }, options: Options): string {
+  const valid = `valid options: ${Object.keys(options).map((o) => `--${o}`).join(', ') || '(none)'}`;
+  const option = /'(-[^' ]+)/.exec(e.message)?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `Unknown option '${option}'; ${valid}`;
+  if (/argument is ambiguous/.test(e.message)) return `${option} needs a value; for a value that starts with '-', write ${option}=VALUE`;
+  if (/argument missing/.test(e.message)) return `${option} needs a value`;
+  return `${e.message.split('\n')[0]}; ${valid}`;
 }
 
 export function intOption(value: string | undefined, name: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  const n = value.trim() === '' ? NaN : Number(value);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not '${value}'`);
   return n;
 }
 
 export function numberOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  const n = value.trim() === '' ? NaN : Number(value);
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, not '${value}'`);
   return n;
 }
 
 export function numberList(value: string | undefined, name: string): number[] | undefined {
   if (value === undefined) return undefined;
-  const list = value.split(',').map(Number);
+  const list = value.split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));
   if (list.some((n) => !Number.isFinite(n))) throw new UsageError(`--${name} must be numbers separated by commas, not '${value}'`);
   return list;
-}
-
-/** Checks that an output path can be written (its folder exists) and has one of the allowed endings. */
-export function outputPath(path: string, allowed: string[]): string {
-  const ending = allowed.find((e) => path.toLowerCase().endsWith(e));
-  if (!ending) throw new UsageError(`--out ${path}: the output must end in ${allowed.join(' or ')}`);
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--out ${path}: the folder ${dir} does not exist`);
-  return path;
 }
 
 /** [MODEL] INPUT positionals: with one, the default model is used. */

@@ -1,33 +1,44 @@
 import { UsageError } from './errors.ts';
-import { modelAndInput, outputPath } from './args.ts';
-import { readInputFor } from './input-options.ts';
+import { modelAndInput } from './args.ts';
+import { checkOutputs } from './outputs.ts';
+import { readInputFor, type InputOptionValues } from './input-options.ts';
 import { readSingleInput } from './single-input.ts';
 import { loadModel } from '../node/load-model.ts';
 import { defaultModelPath } from '../package-root.ts';
 import type { Model } from '../model/model.ts';
 import type { Tensor } from '../tensor.ts';
 
-interface LayerCommandValues {
+interface LayerCommandValues extends InputOptionValues {
   layer?: string;
   out?: string;
-  scale?: string;
-  mean?: string;
-  std?: string;
+}
+
+interface LayerCommandSetup {
+  usage: string;
+  /** The endings --out may have. */
+  outputs: string[];
+  /** Reads the input as it is, a batch allowed (default: one sample). */
+  batch?: boolean;
+  /** Without these, --layer and --out are required. */
+  defaultLayer?: (model: Model) => string;
+  defaultOut?: string;
 }
 
 /**
- * The common start of `[MODEL] INPUT --layer L --out FILE` commands: checks the arguments,
- * then loads the model, checks the layer exists and reads the input (one sample, unless `batch`).
+ * The common start of `[MODEL] INPUT --layer L --out FILE` commands: checks the arguments and
+ * the output path, then loads the model, checks the layer exists and reads the input.
  */
 export async function startLayerCommand(
-  positionals: string[], values: LayerCommandValues, usage: string, outputs: string[], batch = false,
+  positionals: string[], values: LayerCommandValues, setup: LayerCommandSetup,
 ): Promise<{ model: Model; x: Tensor; layer: string; out: string }> {
-  const { model: modelPath, input } = modelAndInput(positionals, usage, defaultModelPath());
-  if (!values.layer) throw new UsageError(`--layer is required\n${usage}`);
-  if (!values.out) throw new UsageError(`--out is required\n${usage}`);
-  const out = outputPath(values.out, outputs);
+  const { model: modelPath, input } = modelAndInput(positionals, setup.usage, defaultModelPath());
+  if (values.layer === undefined && !setup.defaultLayer) throw new UsageError(`--layer is required\n${setup.usage}`);
+  const out = values.out ?? setup.defaultOut;
+  if (out === undefined) throw new UsageError(`--out is required\n${setup.usage}`);
+  checkOutputs([{ option: '--out', path: out, endings: setup.outputs }], [modelPath, input]);
   const model = await loadModel(modelPath);
-  model.layer(values.layer);
-  const x = batch ? await readInputFor(input, model, values) : await readSingleInput(input, model, values);
-  return { model, x, layer: values.layer, out };
+  const layer = values.layer ?? setup.defaultLayer!(model);
+  model.layer(layer);
+  const x = setup.batch ? await readInputFor(input, model, values) : await readSingleInput(input, model, values);
+  return { model, x, layer, out };
 }

@@ -1,15 +1,9 @@
-import { writeFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeOutputs } from '../node/output-set.ts';
 
-/** Writes a file whole or not at all: into a temporary file beside it, then renamed over it. */
+/**
+ * Writes a file whole or not at all: into a temporary file beside it, then renamed over it.
+ * A failure names `path`, never the temporary.
+ */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeOutputs((set) => set.file(path, data));
 }

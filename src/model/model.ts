@@ -45,9 +45,6 @@ export class Model {
    * `source` (the file the spec came from) starts every message.
    */
   constructor(readonly spec: ModelSpec, source?: string) {
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-      throw argumentError(`a Model is made from a model spec (what loadModelSpec returns), not ${describe(spec)}`);
-    }
     this.layers = withSource(source, () => {
       checkSpecSchema(spec);
       checkMemory(4 * sizeOf(spec.inputShape), `the model's input ${formatShape(spec.inputShape)}`);

@@ -1,5 +1,6 @@
 import type { KernelSet, KernelSetName } from './kernel-set.ts';
 import { referenceKernels } from '../reference/index.ts';
+import { ConvscopeError } from '../errors.ts';
 import { wasmKernels, wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-kernels.ts';
 import { threadedKernels } from './wasm-threads.ts';
 
@@ -15,7 +16,7 @@ export function defaultKernelSetName(): KernelSetName {
 
 export function parseKernelSetName(name: string, what = 'kernel set'): KernelSetName {
   if (name === 'reference' || name === 'scalar' || name === 'simd' || name === 'relaxed' || name === 'simd-2t') return name;
-  throw new Error(`${what}: unknown kernel set '${name}'; choose reference, scalar or simd (or relaxed where the runtime has relaxed SIMD, simd-2t for two threads)`);
+  throw new ConvscopeError('E_ARGUMENT', `${what}: unknown kernel set '${name}'; choose reference, scalar or simd (or relaxed where the runtime has relaxed SIMD, simd-2t for two threads)`);
 }
 
 export function kernelSet(name: KernelSetName): KernelSet {

@@ -141,7 +141,7 @@ class ThreadedKernelSet extends WasmKernelSet {
     Atomics.wait(this.control, STATE, STATE_STARTING, 10_000);
     if (Atomics.load(this.control, STATE) !== STATE_READY) {
       void worker.terminate();
-      throw new Error('convscope: the worker thread of the simd-2t kernels did not start');
+      throw new ConvscopeError('E_UNSUPPORTED', 'the worker thread of the simd-2t kernels did not start; use simd');
     }
   }
 
@@ -303,7 +303,7 @@ export function wasmThreadsSupported(): boolean {
 export function threadedKernels(): WasmKernelSet {
   if (threaded === null) {
     const module = wasmThreadsModule();
-    if (module === null) throw new Error('convscope: this runtime cannot run the simd-2t kernels (no shared WebAssembly memory, or build/convscope.threads.wasm missing); use simd');
+    if (module === null) throw new ConvscopeError('E_UNSUPPORTED', 'this runtime cannot run the simd-2t kernels (no shared WebAssembly memory); use simd');
     threaded = new ThreadedKernelSet(module);
   }
   return threaded;

@@ -1,16 +1,21 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from '../command.ts';
 import { parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
+import { checkOutputs } from '../outputs.ts';
 import { loadModelSpec } from '../../node/load-model.ts';
 import { Model } from '../../model/model.ts';
-import { writeModelFolder } from '../../node/model-folder-files.ts';
+import { modelFolderFiles } from '../../io/model-folder.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { packageVersion } from '../../package-root.ts';
 
 const usage = `Usage: convscope convert MODEL.h5 DIR
 
 Converts a Keras HDF5 model into convscope's folder format: DIR/model.json (layers, shapes,
 channels-first, provenance) and DIR/weights.bin (little-endian float32). Every command that
-takes a model takes either form.`;
+takes a model takes either form. DIR's parent folder must exist; DIR is written whole and
+must be new, empty or an earlier model folder (one with model.json), which is replaced.`;
 
 export const convert: Command = {
   name: 'convert',
@@ -20,10 +25,14 @@ export const convert: Command = {
     const { positionals } = parse(args, {}, usage);
     if (positionals.length !== 2) throw new UsageError(`expected MODEL.h5 DIR but got ${positionals.length} arguments\n${usage}`);
     const [source, dir] = positionals;
+    checkOutputs([{ option: 'DIR', path: dir, folderMarker: 'model.json' }], [source]);
     const spec = await loadModelSpec(source);
     new Model(spec); // refuse to write a model that cannot be built
     spec.provenance.convertedBy = `convscope ${packageVersion()}`;
-    writeModelFolder(spec, dir);
+    const files = modelFolderFiles(spec);
+    writeOutputs((set) => set.folder(dir, (staging) => {
+      for (const [name, bytes] of Object.entries(files)) writeFileSync(join(staging, name), bytes);
+    }));
     console.log(`wrote ${dir}/model.json and ${dir}/weights.bin (${spec.layers.length} layers)`);
   },
 };

@@ -2,10 +2,10 @@ import type { Command } from '../command.ts';
 import { startLayerCommand } from '../layer-command.ts';
 import { parse, intOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
-import { inputOptionSpecs } from '../input-options.ts';
-import { writeNpy } from '../../node/inputs.ts';
+import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
+import { tensorOrPicture } from '../encode.ts';
 import { PICTURE_ENDINGS } from '../../io/png-output.ts';
-import { writePicture } from '../../node/pictures.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { backwardNet, parseBackwardMethod, BACKWARD_METHODS } from '../../methods/backward-net.ts';
 import { signedCanvas } from '../../methods/render.ts';
 
@@ -18,7 +18,8 @@ backprop, also accepted as 'guided'). --channel picks a channel (a unit for Dens
 without it the whole layer starts the walk, except from the model's last layer, where the
 predicted class does (a class saliency map). --unit all (default) starts from the whole
 channel, max from its strongest activation only. .npy: the raw (C,H,W) result; .png: the
-result normalised symmetrically around 0 (blue-white-red), or its absolute value with --abs.`;
+result normalised symmetrically around 0 (blue-white-red), or its absolute value with --abs.
+${inputOptionsHelp}`;
 
 export const deconv: Command = {
   name: 'deconv',
@@ -33,10 +34,9 @@ export const deconv: Command = {
     if (unit !== 'all' && unit !== 'max') throw new UsageError(`--unit must be all or max, not '${unit}'`);
     const method = parseBackwardMethod(values.method ?? 'deconvnet');
     const channel = values.channel === undefined ? undefined : intOption(values.channel, 'channel', 0, 0);
-    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, ['.npy', ...PICTURE_ENDINGS]);
+    const { model, x, layer, out } = await startLayerCommand(positionals, values, { usage, outputs: ['.npy', ...PICTURE_ENDINGS] });
     const r = backwardNet(model, x, { layer, channel, unit, method });
-    if (out.toLowerCase().endsWith('.npy')) await writeNpy(out, r);
-    else writePicture(out, signedCanvas(r, values.abs ?? false));
+    writeOutputs((set) => set.file(out, tensorOrPicture(out, r, () => signedCanvas(r, values.abs ?? false))));
     console.log(`wrote ${out} (${method} from ${layer}${channel === undefined ? '' : ` channel ${channel}, unit ${unit}`})`);
   },
 };

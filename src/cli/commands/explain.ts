@@ -1,13 +1,15 @@
+import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from '../command.ts';
-import { parse } from '../args.ts';
+import { parse, intOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
-import { inputOptionSpecs } from '../input-options.ts';
+import { checkOutputs } from '../outputs.ts';
+import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
 import { readSingleInput } from '../single-input.ts';
 import { loadModel } from '../../node/load-model.ts';
 import { defaultModelPath, packageRoot } from '../../package-root.ts';
 import { buildReport } from '../../methods/report.ts';
-import { writeReport } from '../../node/report-files.ts';
+import { writeReport, REPORT_MARKER } from '../../node/report-files.ts';
 
 const usage = `Usage: convscope explain [MODEL] [IMAGE] [--out DIR] [--k 6]
 
@@ -15,8 +17,21 @@ Writes DIR/index.html (default DIR: convscope-report) and its pictures: the inpu
 prediction; every layer's feature maps; every conv layer's top k channels with their
 DeconvNet, SaliNet and DeSaliNet reconstructions; occlusion and Grad-CAM for the predicted
 class. A static page: open it in a browser. With no MODEL and IMAGE it uses the shipped MNIST
-CNN and a shipped digit. With one argument, it is the IMAGE (or .npy) for the shipped model.
-Image options: --scale X, --mean a,b,c --std a,b,c (see predict).`;
+CNN and a shipped digit. With one argument, what it is decides: a model (a file ending in
+.h5, .hdf5 or .keras, or a folder) is run on the shipped digit; anything else is the IMAGE
+(or .npy) for the shipped model. DIR is written whole: it must be new, empty or an earlier
+report (a folder with index.html), which is replaced.
+${inputOptionsHelp}`;
+
+/** With one positional: a model file or folder is the MODEL, anything else the IMAGE. */
+export function looksLikeModel(path: string): boolean {
+  if (/\.(h5|hdf5|keras)$/i.test(path)) return true;
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export const explain: Command = {
   name: 'explain',
@@ -25,14 +40,16 @@ export const explain: Command = {
   async run(args) {
     const { values, positionals } = parse(args, { out: { type: 'string' }, k: { type: 'string' }, ...inputOptionSpecs }, usage);
     if (positionals.length > 2) throw new UsageError(`expected [MODEL] [IMAGE] but got ${positionals.length} arguments\n${usage}`);
-    const modelPath = positionals.length === 2 ? positionals[0] : defaultModelPath();
-    const inputPath = positionals.length >= 1 ? positionals[positionals.length - 1] : join(packageRoot(), 'examples', 'digit-7.png');
+    const [first, second] = positionals;
+    const modelGiven = second !== undefined || (first !== undefined && looksLikeModel(first));
+    const modelPath = modelGiven ? first : defaultModelPath();
+    const inputPath = second ?? (first !== undefined && !modelGiven ? first : join(packageRoot(), 'examples', 'digit-7.png'));
     const dir = values.out ?? 'convscope-report';
-    const k = values.k === undefined ? 6 : Number(values.k);
-    if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, not '${values.k}'`);
+    const k = intOption(values.k, 'k', 6);
+    checkOutputs([{ option: '--out', path: dir, folderMarker: REPORT_MARKER }], [modelPath, inputPath]);
     const model = await loadModel(modelPath);
     const x = await readSingleInput(inputPath, model, values);
-    const report = buildReport(model, x, { inputName: basename(inputPath), modelName: positionals.length === 2 ? basename(modelPath) : 'the shipped MNIST CNN', topK: k });
+    const report = buildReport(model, x, { inputName: basename(inputPath), modelName: modelGiven ? basename(modelPath) : 'the shipped MNIST CNN', topK: k });
     writeReport(report, dir);
     console.log(`wrote ${join(dir, 'index.html')} (${report.sections.reduce((n, s) => n + s.figures.length, 0)} pictures); predicted class ${report.prediction[0].cls}`);
   },

@@ -1,19 +1,32 @@
 import type { Command } from '../command.ts';
 import { startLayerCommand } from '../layer-command.ts';
 import { parse, intOption } from '../args.ts';
-import { inputOptionSpecs } from '../input-options.ts';
-import { writeNpy } from '../../node/inputs.ts';
+import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
+import { tensorOrPicture } from '../encode.ts';
+import { fail } from '../../errors.ts';
 import { PICTURE_ENDINGS } from '../../io/png-output.ts';
-import { writePicture } from '../../node/pictures.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { gradCam } from '../../methods/grad-cam.ts';
 import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
 import { overlayCanvas } from '../../methods/render.ts';
+import type { Model } from '../../model/model.ts';
 
-const usage = `Usage: convscope gradcam [MODEL] INPUT --layer L [--class K] --out FILE.npy|FILE.png|FILE.jpg
+const usage = `Usage: convscope gradcam [MODEL] INPUT [--layer L] [--class K] [--out FILE.npy|FILE.png|FILE.jpg]
 
 Grad-CAM (Selvaraju et al.) for class K (default: the predicted class) at layer L, which must
-have a (C, H, W) output. .npy: the map at the layer's resolution; .png: the map upsampled
-bilinearly to the input size, over the input image.`;
+have a (C, H, W) output; default: the last such layer before the first layer without spatial
+axes (the last conv or pooling layer before Flatten). .npy: the map at the layer's resolution;
+.png: the map upsampled bilinearly to the input size, over the input image (default
+gradcam.png).
+${inputOptionsHelp}`;
+
+/** SEMANTICS.md "Grad-CAM": the last layer with a (C, H, W) output before the first layer without spatial axes. */
+export function defaultGradCamLayer(model: Model): string {
+  const firstFlat = model.layers.findIndex((l) => l.outputShape.length !== 3);
+  const spatial = (firstFlat < 0 ? model.layers : model.layers.slice(0, firstFlat)).filter((l) => l.outputShape.length === 3);
+  const last = spatial[spatial.length - 1];
+  return last ? last.name : fail('E_SHAPE', `the model has no layer with a (C, H, W) output, which Grad-CAM needs; its layers: ${model.layers.map((l) => l.name).join(', ')}`);
+}
 
 export const gradcamCommand: Command = {
   name: 'gradcam',
@@ -21,15 +34,14 @@ export const gradcamCommand: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parse(args, { layer: { type: 'string' }, class: { type: 'string' }, out: { type: 'string' }, ...inputOptionSpecs }, usage);
-    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, ['.npy', ...PICTURE_ENDINGS]);
-    const result = gradCam(model, x, { layer, target: values.class === undefined ? undefined : intOption(values.class, 'class', 0, 0) });
-    if (out.toLowerCase().endsWith('.npy')) {
-      await writeNpy(out, result.cam);
-    } else {
-      const [, h, w] = model.inputShape;
-      const [ch, cw] = result.cam.shape;
-      writePicture(out, overlayCanvas(x, regularizeHeatmap(upsample(result.cam.data, ch, cw, h, w), h, w)));
-    }
+    const target = values.class === undefined ? undefined : intOption(values.class, 'class', 0, 0);
+    const { model, x, layer, out } = await startLayerCommand(positionals, values, {
+      usage, outputs: ['.npy', ...PICTURE_ENDINGS], defaultLayer: defaultGradCamLayer, defaultOut: 'gradcam.png',
+    });
+    const result = gradCam(model, x, { layer, target });
+    const [, h, w] = model.inputShape;
+    const [ch, cw] = result.cam.shape;
+    writeOutputs((set) => set.file(out, tensorOrPicture(out, result.cam, () => overlayCanvas(x, regularizeHeatmap(upsample(result.cam.data, ch, cw, h, w), h, w)))));
     console.log(`wrote ${out} (class ${result.targetClass}, layer ${layer})`);
   },
 };

@@ -1,10 +1,12 @@
 import type { Command } from '../command.ts';
-import { parse, outputPath, intOption, numberOption, numberList } from '../args.ts';
+import { parse, intOption, numberOption, numberList } from '../args.ts';
 import { UsageError } from '../errors.ts';
+import { checkOutputs } from '../outputs.ts';
+import { progressReporter } from '../progress.ts';
+import { tensorOrPicture } from '../encode.ts';
 import { loadModel } from '../../node/load-model.ts';
-import { writeNpy } from '../../node/inputs.ts';
 import { PICTURE_ENDINGS } from '../../io/png-output.ts';
-import { writePicture } from '../../node/pictures.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { defaultModelPath } from '../../package-root.ts';
 import { maximize } from '../../methods/maximize.ts';
 import { inputCanvas } from '../../methods/render.ts';
@@ -18,7 +20,7 @@ activation of layer L's channel C (a unit for Dense; the logit for a softmax lay
 decay, a Gaussian blur every N steps and random jitter; the input stays inside --range (the
 model's valid input range, default 0,255 as for the shipped MNIST model). Same seed, same
 picture. Defaults: 400 iterations, lr 0.16 of the range, l2 0.0002, blur every 25 steps with
-sigma 0.5, jitter 1 pixel, seed 0.`;
+sigma 0.5, jitter 1 pixel, seed 0. On a terminal, the steps done show on stderr.`;
 
 export const maximizeCommand: Command = {
   name: 'maximize',
@@ -31,15 +33,16 @@ export const maximizeCommand: Command = {
       seed: { type: 'string' }, range: { type: 'string' }, out: { type: 'string' },
     }, usage);
     if (positionals.length > 1) throw new UsageError(`expected at most one MODEL but got ${positionals.length} arguments\n${usage}`);
-    if (!values.layer || values.channel === undefined) throw new UsageError(`--layer and --channel are required\n${usage}`);
-    if (!values.out) throw new UsageError(`--out is required\n${usage}`);
-    const out = outputPath(values.out, ['.npy', ...PICTURE_ENDINGS]);
+    if (values.layer === undefined || values.channel === undefined) throw new UsageError(`--layer and --channel are required\n${usage}`);
+    if (values.out === undefined) throw new UsageError(`--out is required\n${usage}`);
+    const out = values.out;
+    const channel = intOption(values.channel, 'channel', 0, 0);
     const range = numberList(values.range, 'range');
     if (range && range.length !== 2) throw new UsageError('--range takes two numbers: LO,HI');
-    const model = await loadModel(positionals[0] ?? defaultModelPath());
-    const result = maximize(model, {
+    const modelPath = positionals[0] ?? defaultModelPath();
+    const options = {
       layer: values.layer,
-      channel: intOption(values.channel, 'channel', 0, 0),
+      channel,
       iterations: values.iterations === undefined ? undefined : intOption(values.iterations, 'iterations', 1),
       lr: values.lr === undefined ? undefined : numberOption(values.lr, 'lr', 0),
       l2: values.l2 === undefined ? undefined : numberOption(values.l2, 'l2', 0),
@@ -48,9 +51,13 @@ export const maximizeCommand: Command = {
       jitter: values.jitter === undefined ? undefined : intOption(values.jitter, 'jitter', 0, 0),
       seed: values.seed === undefined ? undefined : intOption(values.seed, 'seed', 0, 0),
       range: range as [number, number] | undefined,
-    });
-    if (out.toLowerCase().endsWith('.npy')) await writeNpy(out, result.image);
-    else writePicture(out, inputCanvas(result.image));
+    };
+    checkOutputs([{ option: '--out', path: out, endings: ['.npy', ...PICTURE_ENDINGS] }], [modelPath]);
+    const model = await loadModel(modelPath);
+    const progress = progressReporter('maximize');
+    const result = maximize(model, { ...options, onProgress: progress });
+    progress.finish();
+    writeOutputs((set) => set.file(out, tensorOrPicture(out, result.image, () => inputCanvas(result.image))));
     console.log(`wrote ${out} (mean activation of ${values.layer} channel ${values.channel}: ${result.objective.toPrecision(4)})`);
   },
 };

@@ -1,8 +1,10 @@
 import type { Command } from '../command.ts';
-import { parse, intOption, outputPath, modelAndInput } from '../args.ts';
-import { inputOptionSpecs, readInputFor } from '../input-options.ts';
+import { parse, intOption, modelAndInput } from '../args.ts';
+import { checkOutputs } from '../outputs.ts';
+import { inputOptionSpecs, inputOptionsHelp, readInputFor } from '../input-options.ts';
 import { loadModel } from '../../node/load-model.ts';
-import { writeNpy } from '../../node/inputs.ts';
+import { toNpy } from '../../io/npy.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { defaultModelPath } from '../../package-root.ts';
 
 const usage = `Usage: convscope predict [MODEL] INPUT [--top K] [--out FILE.npy]
@@ -10,7 +12,7 @@ const usage = `Usage: convscope predict [MODEL] INPUT [--top K] [--out FILE.npy]
 The model's last-layer output for INPUT (.npy (C,H,W) or (N,C,H,W), or a PNG/JPEG image).
 With --out: the raw output as .npy, (K,) for one input or (N, K) for a batch. Without it:
 the top K classes (default 5) with their values (probabilities for a softmax model).
-Image options: --scale X (pixel 0..255 times X, default 1), --mean a,b,c --std a,b,c.`;
+${inputOptionsHelp}`;
 
 export const predict: Command = {
   name: 'predict',
@@ -19,13 +21,14 @@ export const predict: Command = {
   async run(args) {
     const { values, positionals } = parse(args, { top: { type: 'string' }, out: { type: 'string' }, ...inputOptionSpecs }, usage);
     const { model: modelPath, input } = modelAndInput(positionals, usage, defaultModelPath());
-    const out = values.out === undefined ? undefined : outputPath(values.out, ['.npy']);
-    const model = await loadModel(modelPath);
+    const out = values.out;
     const k = intOption(values.top, 'top', 5);
+    checkOutputs([out === undefined ? undefined : { option: '--out', path: out, endings: ['.npy'] }], [modelPath, input]);
+    const model = await loadModel(modelPath);
     const x = await readInputFor(input, model, values);
     const y = model.predict(x);
-    if (out) {
-      await writeNpy(out, y);
+    if (out !== undefined) {
+      writeOutputs((set) => set.file(out, toNpy(y.shape, y.data)));
       console.log(`wrote ${out} (${y.shape.join('x')})`);
       return;
     }

@@ -2,9 +2,9 @@ import type { Command } from '../command.ts';
 import { startLayerCommand } from '../layer-command.ts';
 import { parse, intOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
-import { inputOptionSpecs } from '../input-options.ts';
-import { PICTURE_ENDINGS } from '../../io/png-output.ts';
-import { writePicture } from '../../node/pictures.ts';
+import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
+import { encodePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
+import { writeOutputs } from '../../node/output-set.ts';
 import { parseBackwardMethod, BACKWARD_METHODS } from '../../methods/backward-net.ts';
 import { topChannels } from '../../methods/top-channels.ts';
 import { topChannelsCanvas } from '../../methods/top-channels-render.ts';
@@ -14,7 +14,8 @@ const usage = `Usage: convscope top [MODEL] INPUT --layer L [--k 9] [--method ${
 The k channels of layer L with the largest activation for INPUT (ranked by their maximum),
 each with its feature map and the backward-net projection of its strongest activation side
 by side, as in Zeiler & Fergus's figures (--unit all: of the whole channel instead).
-Default method: deconvnet.`;
+Default method: deconvnet.
+${inputOptionsHelp}`;
 
 export const top: Command = {
   name: 'top',
@@ -26,9 +27,9 @@ export const top: Command = {
     const k = intOption(values.k, 'k', 9);
     const unit = values.unit ?? 'max';
     if (unit !== 'all' && unit !== 'max') throw new UsageError(`--unit must be max or all, not '${unit}'`);
-    const { model, x, layer, out } = await startLayerCommand(positionals, values, usage, PICTURE_ENDINGS);
+    const { model, x, layer, out } = await startLayerCommand(positionals, values, { usage, outputs: PICTURE_ENDINGS });
     const channels = topChannels(model, x, { layer, k, methods: [method], unit });
-    writePicture(out, topChannelsCanvas(channels, [method]));
+    writeOutputs((set) => set.file(out, encodePicture(out, topChannelsCanvas(channels, [method]))));
     console.log(`wrote ${out} (channels ${channels.map((c) => c.channel).join(', ')})`);
   },
 };
