@@ -266,11 +266,13 @@ test('Rough CLI edges: `occlusion` has defaults for size, stride and output', as
   for (const f of written.filter((f) => f.endsWith('.npy'))) assert.equal(npyProblems(readFileSync(join(dir, f)), f), []);
 });
 
-test('Rough CLI edges: `gradcam` without --layer uses the last conv layer', async () => {
+// The issue says "the last conv"; SEMANTICS.md makes it precise: the last (C, H, W) layer
+// before the first flat one, here conv4_dropout (pool2's output through a Dropout).
+test('Rough CLI edges: `gradcam` no longer requires --layer (default: the last (C, H, W) layer before Flatten)', async () => {
   const dir = folderWith(inputs());
   assertWorks(await cliIn(dir, ['gradcam', 'digit.png', '--out', 'default.npy']));
-  assertWorks(await cliIn(dir, ['gradcam', 'digit.png', '--layer', 'conv2', '--out', 'conv2.npy']));
-  assert.is(Buffer.compare(readFileSync(join(dir, 'default.npy')), readFileSync(join(dir, 'conv2.npy'))), 0, 'not the map of conv2, the last conv layer');
+  assertWorks(await cliIn(dir, ['gradcam', 'digit.png', '--layer', 'conv4_dropout', '--out', 'last.npy']));
+  assert.is(Buffer.compare(readFileSync(join(dir, 'default.npy')), readFileSync(join(dir, 'last.npy'))), 0, 'not the map of conv4_dropout');
 });
 
 test('Rough CLI edges: `maximize` shows progress on a terminal', async () => {
