@@ -15,7 +15,7 @@ export { provideWasmBytes, wasmSimdSupported, wasmRelaxedSimdSupported } from '.
 export type { KernelSetName, ReluRule } from './runtime/kernel-set.ts';
 export { parseNpy, parseNpyTensor, toNpy, type NpyArray, type NpyData } from './io/npy.ts';
 export { loadModel, loadModelSpec, type ModelSource, type ModelBytes, type ModelFiles, type LoadOptions } from './model/load.ts';
-export { Model, type ForwardResult } from './model/model.ts';
+export { Model, type ForwardResult, type RunOptions, type PredictOptions } from './model/model.ts';
 export type { ModelSpec, LayerSpec } from './model/spec.ts';
 export type { Layer, LayerRecord } from './layers/layer.ts';
 export { readKerasH5, KerasH5Error } from './io/keras-h5.ts';
@@ -24,7 +24,7 @@ export { readImageTensor, type ImageInputOptions, type ImageSource, type ImageDa
 export { modelInputFromBytes, type InputOptions } from './io/model-input.ts';
 export { backwardNet, BACKWARD_METHODS, type BackwardMethod, type BackwardNetOptions } from './methods/backward-net.ts';
 export { occlusion, type OcclusionOptions, type OcclusionResult } from './methods/occlusion.ts';
-export { gradCam, type GradCamOptions, type GradCamResult } from './methods/grad-cam.ts';
+export { gradCam, defaultGradCamLayer, type GradCamOptions, type GradCamResult } from './methods/grad-cam.ts';
 export { maximize, type MaximizeOptions, type MaximizeResult } from './methods/maximize.ts';
 export { topChannels, type TopChannel } from './methods/top-channels.ts';
 export { buildReport, type Report } from './methods/report.ts';

@@ -10,7 +10,7 @@ import { withKernels } from '../src/runtime/backend.ts';
 import type { KernelSetName } from '../src/runtime/kernel-set.ts';
 import { backwardNet, type BackwardMethod } from '../src/methods/backward-net.ts';
 import { occlusion } from '../src/methods/occlusion.ts';
-import { gradCam } from '../src/methods/grad-cam.ts';
+import { gradCam, defaultGradCamLayer } from '../src/methods/grad-cam.ts';
 
 // Backward nets, occlusion and Grad-CAM against the PyTorch references of
 // test/golden/methods/generate.py, with SEMANTICS.md's tolerance.
@@ -147,6 +147,13 @@ test('the predicted classes match PyTorch', async () => {
     });
     assert.equal(classes, m.classes, name);
   }
+});
+
+test('Grad-CAM without a layer takes the last (C, H, W) layer before the first flat one (SEMANTICS.md)', () => {
+  const m = model('mnist_model');
+  assert.is(defaultGradCamLayer(m), 'conv4_dropout');
+  const x = new Tensor(m.inputShape, Float32Array.from({ length: 784 }, (_, i) => (i * 37) % 256));
+  assert.equal(Array.from(gradCam(m, x).cam.data), Array.from(gradCam(m, x, { layer: 'conv4_dropout' }).cam.data));
 });
 
 test.run();

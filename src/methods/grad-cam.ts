@@ -4,12 +4,13 @@ import { walkBackward } from './backward-walk.ts';
 import { predictedClass } from './targets.ts';
 import { checkClass, checkLayer, checkMethodCall } from './check-args.ts';
 import { argumentError } from '../check.ts';
+import { fail } from '../errors.ts';
 import { checkFiniteResult } from '../nonfinite.ts';
 
 /** With RunOptions: allowNonFinite lets NaN and Infinity through, inputName names the input in messages. */
 export interface GradCamOptions extends RunOptions {
-  /** A layer with a (C, H, W) output (a conv or pooling layer). */
-  layer: string;
+  /** A layer with a (C, H, W) output (a conv or pooling layer); default: defaultGradCamLayer(model). */
+  layer?: string;
   /** Default: the predicted class. */
   target?: number;
 }
@@ -31,9 +32,9 @@ export interface GradCamResult {
  *
  *   const { cam } = gradCam(model, digit, { layer: 'conv2' });   // (8, 8) for the MNIST model
  */
-export function gradCam(model: Model, input: Tensor, options: GradCamOptions): GradCamResult {
+export function gradCam(model: Model, input: Tensor, options: GradCamOptions = {}): GradCamResult {
   const opts = checkMethodCall(model, input, options, false);
-  const layer = checkLayer(model, opts.layer);
+  const layer = checkLayer(model, opts.layer ?? defaultGradCamLayer(model));
   const index = model.layers.indexOf(layer);
   if (layer.outputShape.length !== 3) {
     throw argumentError(`layer '${layer.name}' has output ${formatShape(layer.outputShape)}; choose a layer with a (C, H, W) output: ${model.layers.filter((l) => l.outputShape.length === 3).map((l) => l.name).join(', ')}`);
@@ -64,4 +65,12 @@ export function gradCam(model: Model, input: Tensor, options: GradCamOptions): G
   }
   checkFiniteResult(cam.data, cam.shape, `the Grad-CAM map of layer '${layer.name}'`, opts.allowNonFinite);
   return { cam, weights, targetClass: k };
+}
+
+/** SEMANTICS.md's default Grad-CAM layer: the last layer with a (C, H, W) output before the first layer without spatial axes. */
+export function defaultGradCamLayer(model: Model): string {
+  const firstFlat = model.layers.findIndex((l) => l.outputShape.length !== 3);
+  const spatial = (firstFlat < 0 ? model.layers : model.layers.slice(0, firstFlat)).filter((l) => l.outputShape.length === 3);
+  const last = spatial[spatial.length - 1];
+  return last ? last.name : fail('E_SHAPE', `the model has no layer with a (C, H, W) output, which Grad-CAM needs; its layers: ${model.layers.map((l) => l.name).join(', ')}`);
 }

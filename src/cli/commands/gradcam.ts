@@ -3,13 +3,11 @@ import { startLayerCommand } from '../layer-command.ts';
 import { parse, intOption } from '../args.ts';
 import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
 import { tensorOrPicture } from '../encode.ts';
-import { fail } from '../../errors.ts';
 import { PICTURE_ENDINGS } from '../../io/png-output.ts';
 import { writeOutputs } from '../../node/output-set.ts';
-import { gradCam } from '../../methods/grad-cam.ts';
+import { gradCam, defaultGradCamLayer } from '../../methods/grad-cam.ts';
 import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
 import { overlayCanvas } from '../../methods/render.ts';
-import type { Model } from '../../model/model.ts';
 
 const usage = `Usage: convscope gradcam [MODEL] INPUT [--layer L] [--class K] [--out FILE.npy|FILE.png|FILE.jpg]
 
@@ -21,13 +19,6 @@ gradcam.png).
 ${inputOptionsHelp}`;
 
 /** SEMANTICS.md "Grad-CAM": the last layer with a (C, H, W) output before the first layer without spatial axes. */
-export function defaultGradCamLayer(model: Model): string {
-  const firstFlat = model.layers.findIndex((l) => l.outputShape.length !== 3);
-  const spatial = (firstFlat < 0 ? model.layers : model.layers.slice(0, firstFlat)).filter((l) => l.outputShape.length === 3);
-  const last = spatial[spatial.length - 1];
-  return last ? last.name : fail('E_SHAPE', `the model has no layer with a (C, H, W) output, which Grad-CAM needs; its layers: ${model.layers.map((l) => l.name).join(', ')}`);
-}
-
 export const gradcamCommand: Command = {
   name: 'gradcam',
   summary: 'Grad-CAM: where a conv layer sees the class',
