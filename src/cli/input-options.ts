@@ -1,7 +1,8 @@
 import { numberOption, numberList } from './args.ts';
 import { type InputOptions } from '../io/model-input.ts';
 import { readModelInput } from '../node/inputs.ts';
-import type { Model } from '../model/model.ts';
+import type { Model, RunOptions } from '../model/model.ts';
+import { checkFiniteInput } from '../nonfinite.ts';
 import type { Tensor } from '../tensor.ts';
 
 /** The image preprocessing options every command that takes an input accepts. */
@@ -23,14 +24,20 @@ export interface InputOptionValues {
   'allow-nonfinite'?: boolean;
 }
 
+/** What the library's methods are told about the input: its file's name, and --allow-nonfinite. */
+export function runOptionsFor(path: string, values: InputOptionValues): RunOptions {
+  return { allowNonFinite: values['allow-nonfinite'] === true, inputName: path };
+}
+
+/** Reads an input file for the model: its shape and its values (NaN, Infinity) checked before any work. */
 export async function readInputFor(path: string, model: Model, values: InputOptionValues): Promise<Tensor> {
-  const options: InputOptions & { allowNonFinite?: boolean } = {
+  const options: InputOptions = {
     scale: numberOption(values.scale, 'scale', 1),
     mean: numberList(values.mean, 'mean'),
     std: numberList(values.std, 'std'),
-    allowNonFinite: values['allow-nonfinite'] === true,
   };
   const x = await readModelInput(path, model.inputShape, options);
   model.toBatch(x); // a wrong shape fails here with the shapes named, before any work
+  checkFiniteInput(x.data, x.shape, path, values['allow-nonfinite'] === true);
   return x;
 }

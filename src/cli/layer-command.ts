@@ -1,11 +1,11 @@
 import { UsageError } from './errors.ts';
 import { modelAndInput } from './args.ts';
 import { checkOutputs } from './outputs.ts';
-import { readInputFor, type InputOptionValues } from './input-options.ts';
+import { readInputFor, runOptionsFor, type InputOptionValues } from './input-options.ts';
 import { readSingleInput } from './single-input.ts';
 import { loadModel } from '../node/load-model.ts';
 import { defaultModelPath } from '../package-root.ts';
-import type { Model } from '../model/model.ts';
+import type { Model, RunOptions } from '../model/model.ts';
 import type { Tensor } from '../tensor.ts';
 
 interface LayerCommandValues extends InputOptionValues {
@@ -30,7 +30,7 @@ interface LayerCommandSetup {
  */
 export async function startLayerCommand(
   positionals: string[], values: LayerCommandValues, setup: LayerCommandSetup,
-): Promise<{ model: Model; x: Tensor; layer: string; out: string }> {
+): Promise<{ model: Model; x: Tensor; layer: string; out: string; run: RunOptions }> {
   const { model: modelPath, input } = modelAndInput(positionals, setup.usage, defaultModelPath());
   if (values.layer === undefined && !setup.defaultLayer) throw new UsageError(`--layer is required\n${setup.usage}`);
   const out = values.out ?? setup.defaultOut;
@@ -40,5 +40,5 @@ export async function startLayerCommand(
   const layer = values.layer ?? setup.defaultLayer!(model);
   model.layer(layer);
   const x = setup.batch ? await readInputFor(input, model, values) : await readSingleInput(input, model, values);
-  return { model, x, layer, out };
+  return { model, x, layer, out, run: runOptionsFor(input, values) };
 }

@@ -169,7 +169,7 @@ function parseModelConfig(config: unknown, fail: Fail): { modelClass: 'Sequentia
     const name = typeof inner.name === 'string' ? inner.name : 'model';
     return { modelClass: 'Model', name, layers: chainOrder(inner, rawLayers(inner.layers, fail), fail) };
   }
-  return fail(`model_config has class_name ${JSON.stringify(className)}; expected Sequential, Model or Functional`);
+  return fail(className === undefined ? "model_config has no class_name; expected Sequential, Model or Functional" : `model_config has class_name ${JSON.stringify(className)}; expected Sequential, Model or Functional`);
 }
 
 /** The config's layers, each with a class, a config and a name no other layer has. */

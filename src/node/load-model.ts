@@ -23,7 +23,7 @@ export async function loadModelSpec(source: NodeModelSource, options: LoadOption
   const path = localPath(source);
   if (path === undefined) return loadSpecFrom(source, options);
   const name = options.name ?? path;
-  if (path === '') throw new ConvscopeError('E_ARGUMENT', 'loadModel: the model path is empty');
+  if (path === '') throw new ConvscopeError('E_ARGUMENT', "the model path is empty; give a Keras .h5 file or a folder written by 'convscope convert'");
   if (isFolder(path)) return loadSpecFrom({ files: readModelFolderFiles(path) }, { name });
   return loadSpecFrom(readRegularFile(path), { name });
 }

@@ -21,8 +21,8 @@ export const activations: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parse(args, { layer: { type: 'string' }, out: { type: 'string' }, ...inputOptionSpecs }, usage);
-    const { model, x, layer: name, out } = await startLayerCommand(positionals, values, { usage, outputs: ['.npy', ...PICTURE_ENDINGS], batch: true });
-    const a = model.predict(x, name);
+    const { model, x, layer: name, out, run } = await startLayerCommand(positionals, values, { usage, outputs: ['.npy', ...PICTURE_ENDINGS], batch: true });
+    const a = model.predict(x, name, run);
     const layer = model.layer(name);
     const first = () => (a.rank > layer.outputShape.length ? a.data.subarray(0, a.size / a.shape[0]) : a.data);
     writeOutputs((set) => set.file(out, tensorOrPicture(out, a, () => featureMapGrid(first(), layer.outputShape))));

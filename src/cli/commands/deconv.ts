@@ -34,8 +34,8 @@ export const deconv: Command = {
     if (unit !== 'all' && unit !== 'max') throw new UsageError(`--unit must be all or max, not '${unit}'`);
     const method = parseBackwardMethod(values.method ?? 'deconvnet');
     const channel = values.channel === undefined ? undefined : intOption(values.channel, 'channel', 0, 0);
-    const { model, x, layer, out } = await startLayerCommand(positionals, values, { usage, outputs: ['.npy', ...PICTURE_ENDINGS] });
-    const r = backwardNet(model, x, { layer, channel, unit, method });
+    const { model, x, layer, out, run } = await startLayerCommand(positionals, values, { usage, outputs: ['.npy', ...PICTURE_ENDINGS] });
+    const r = backwardNet(model, x, { layer, channel, unit, method, ...run });
     writeOutputs((set) => set.file(out, tensorOrPicture(out, r, () => signedCanvas(r, values.abs ?? false))));
     console.log(`wrote ${out} (${method} from ${layer}${channel === undefined ? '' : ` channel ${channel}, unit ${unit}`})`);
   },

@@ -49,7 +49,7 @@ export const explain: Command = {
     checkOutputs([{ option: '--out', path: dir, folderMarker: REPORT_MARKER }], [modelPath, inputPath]);
     const model = await loadModel(modelPath);
     const x = await readSingleInput(inputPath, model, values);
-    const report = buildReport(model, x, { inputName: basename(inputPath), modelName: modelGiven ? basename(modelPath) : 'the shipped MNIST CNN', topK: k });
+    const report = buildReport(model, x, { inputName: basename(inputPath), modelName: modelGiven ? basename(modelPath) : 'the shipped MNIST CNN', topK: k, allowNonFinite: values['allow-nonfinite'] === true });
     writeReport(report, dir);
     console.log(`wrote ${join(dir, 'index.html')} (${report.sections.reduce((n, s) => n + s.figures.length, 0)} pictures); predicted class ${report.prediction[0].cls}`);
   },

@@ -26,10 +26,10 @@ export const gradcamCommand: Command = {
   async run(args) {
     const { values, positionals } = parse(args, { layer: { type: 'string' }, class: { type: 'string' }, out: { type: 'string' }, ...inputOptionSpecs }, usage);
     const target = values.class === undefined ? undefined : intOption(values.class, 'class', 0, 0);
-    const { model, x, layer, out } = await startLayerCommand(positionals, values, {
+    const { model, x, layer, out, run } = await startLayerCommand(positionals, values, {
       usage, outputs: ['.npy', ...PICTURE_ENDINGS], defaultLayer: defaultGradCamLayer, defaultOut: 'gradcam.png',
     });
-    const result = gradCam(model, x, { layer, target });
+    const result = gradCam(model, x, { layer, target, ...run });
     const [, h, w] = model.inputShape;
     const [ch, cw] = result.cam.shape;
     writeOutputs((set) => set.file(out, tensorOrPicture(out, result.cam, () => overlayCanvas(x, regularizeHeatmap(upsample(result.cam.data, ch, cw, h, w), h, w)))));

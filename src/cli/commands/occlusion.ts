@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { parse, modelAndInput, intOption, numberOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { checkOutputs } from '../outputs.ts';
-import { inputOptionSpecs, inputOptionsHelp } from '../input-options.ts';
+import { inputOptionSpecs, inputOptionsHelp, runOptionsFor } from '../input-options.ts';
 import { readSingleInput } from '../single-input.ts';
 import { progressReporter } from '../progress.ts';
 import { tensorOrPicture } from '../encode.ts';
@@ -77,7 +77,7 @@ export const occlusionCommand: Command = {
     const size = givenSize ?? defaultOcclusionSize(model.inputShape);
     const stride = givenStride ?? Math.max(1, Math.floor(size / 2));
     const progress = progressReporter('occlusion');
-    const result = occlusion(model, x, { ...options, size, stride, onProgress: progress });
+    const result = occlusion(model, x, { ...options, size, stride, onProgress: progress, ...runOptionsFor(input, values) });
     progress.finish();
     const [, h, w] = model.inputShape;
     writeOutputs((set) => {

@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { parse, intOption, modelAndInput } from '../args.ts';
 import { checkOutputs } from '../outputs.ts';
-import { inputOptionSpecs, inputOptionsHelp, readInputFor } from '../input-options.ts';
+import { inputOptionSpecs, inputOptionsHelp, readInputFor, runOptionsFor } from '../input-options.ts';
 import { loadModel } from '../../node/load-model.ts';
 import { toNpy } from '../../io/npy.ts';
 import { writeOutputs } from '../../node/output-set.ts';
@@ -26,7 +26,7 @@ export const predict: Command = {
     checkOutputs([out === undefined ? undefined : { option: '--out', path: out, endings: ['.npy'] }], [modelPath, input]);
     const model = await loadModel(modelPath);
     const x = await readInputFor(input, model, values);
-    const y = model.predict(x);
+    const y = model.predict(x, undefined, runOptionsFor(input, values));
     if (out !== undefined) {
       writeOutputs((set) => set.file(out, toNpy(y.shape, y.data)));
       console.log(`wrote ${out} (${y.shape.join('x')})`);

@@ -27,8 +27,8 @@ export const top: Command = {
     const k = intOption(values.k, 'k', 9);
     const unit = values.unit ?? 'max';
     if (unit !== 'all' && unit !== 'max') throw new UsageError(`--unit must be max or all, not '${unit}'`);
-    const { model, x, layer, out } = await startLayerCommand(positionals, values, { usage, outputs: PICTURE_ENDINGS });
-    const channels = topChannels(model, x, { layer, k, methods: [method], unit });
+    const { model, x, layer, out, run } = await startLayerCommand(positionals, values, { usage, outputs: PICTURE_ENDINGS });
+    const channels = topChannels(model, x, { layer, k, methods: [method], unit, ...run });
     writeOutputs((set) => set.file(out, encodePicture(out, topChannelsCanvas(channels, [method]))));
     console.log(`wrote ${out} (channels ${channels.map((c) => c.channel).join(', ')})`);
   },
