@@ -8,6 +8,7 @@ import jpeg from 'jpeg-js';
 import { readImageTensor } from '../src/node/inputs.ts';
 import { readImageTensor as readImageBytes } from '../src/io/image-input.ts';
 import { expectConvscopeError } from './helpers/errors.ts';
+import { pngChunk } from './helpers/png.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'convscope-image-input-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,24 +17,6 @@ function file(name: string, bytes: Uint8Array): string {
   const path = join(dir, name);
   writeFileSync(path, bytes);
   return path;
-}
-
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const out = Buffer.alloc(body.length + 8);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), body.length + 4);
-  return out;
 }
 
 /** A PNG written by hand, so every colour type and bit depth can be made; rows are raw scanline bytes. */
@@ -46,10 +29,10 @@ function png(width: number, height: number, colorType: 0 | 2 | 3 | 4 | 6, depth:
   const scanlines = Buffer.concat(rows.map((r) => Buffer.from([0, ...r])));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    ...(palette ? [chunk('PLTE', Buffer.from(palette))] : []),
-    chunk('IDAT', deflateSync(scanlines)),
-    chunk('IEND', new Uint8Array(0)),
+    pngChunk('IHDR', ihdr),
+    ...(palette ? [pngChunk('PLTE', Buffer.from(palette))] : []),
+    pngChunk('IDAT', deflateSync(scanlines)),
+    pngChunk('IEND', new Uint8Array(0)),
   ]);
 }
 
