@@ -2,8 +2,8 @@
 // this project's build and tests from files the package does not ship (scripts/, bench/), and
 // `prepare` would be a dangling script in the tarball, so `prepack` strips the scripts and the
 // devDependencies (keeping the original beside it) and `postpack` puts the original back: the
-// same move as pinst's for postinstall. The build itself runs in `prepare` (npm runs it on
-// `npm install` in a clone and on `npm pack`) and in `prepublishOnly`.
+// same move as pinst's for postinstall. `prepack` builds first; `prepare` builds on `npm install`
+// in a clone.
 //
 //   node scripts/pack-manifest.mjs strip|restore [DIR]      (DIR: the package folder, default this one)
 import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
