@@ -27,7 +27,7 @@ export const convert: Command = {
     const [source, dir] = positionals;
     checkOutputs([{ option: 'DIR', path: dir, folderMarker: 'model.json' }], [source]);
     const spec = await loadModelSpec(source);
-    new Model(spec); // refuse to write a model that cannot be built
+    new Model(spec, source); // refuse to write a model that cannot be built, naming the file
     spec.provenance.convertedBy = `convscope ${packageVersion()}`;
     const files = modelFolderFiles(spec);
     writeOutputs((set) => set.folder(dir, (staging) => {
