@@ -4,7 +4,7 @@ import { parseNpy, parseNpyTensor, toNpy, type NpyArray } from '../io/npy.ts';
 import type { Tensor } from '../tensor.ts';
 import { readRegularFile } from './files.ts';
 import { checkOptions, checkString, checkTensor } from '../check.ts';
-import { writeFileAtomic } from '../io/atomic-write.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 
 /**
  * Reads a PNG or JPEG image as a model input of shape (channels, height, width): from a path, or

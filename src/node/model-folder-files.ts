@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelFolderFiles } from '../io/model-folder.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import { writeFileAtomic } from '../io/atomic-write.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 import { fileError } from './files.ts';
 import { checkString } from '../check.ts';
 

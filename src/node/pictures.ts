@@ -1,5 +1,5 @@
 import { encodeJpeg, encodePicture, encodePng, type Canvas } from '../io/png-output.ts';
-import { writeFileAtomic } from '../io/atomic-write.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 import { checkString } from '../check.ts';
 
 export function writePng(path: string, canvas: Canvas): void {

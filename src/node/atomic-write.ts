@@ -1,4 +1,4 @@
-import { writeOutputs } from '../node/output-set.ts';
+import { writeOutputs } from './output-set.ts';
 
 /**
  * Writes a file whole or not at all: into a temporary file beside it, then renamed over it.
