@@ -1,5 +1,5 @@
 import { ConvscopeError } from './errors.ts';
-import { checkMemory } from './limits.ts';
+import { checkMemory, memoryLimit } from './limits.ts';
 
 /** A dense float32 tensor: a shape and its row-major data. The engine is channels-first (NCHW). */
 export class Tensor {
@@ -14,7 +14,8 @@ export class Tensor {
   constructor(shape: readonly number[], data?: Float32Array | ArrayLike<number>) {
     const size = checkShape(shape);
     if (data === undefined) {
-      checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
+      // The message is built only when it is needed: a forward pass makes tensors by the hundred.
+      if (size * 4 > memoryLimit()) checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
       this.data = new Float32Array(size);
     } else {
       const length = typeof data === 'object' && data !== null ? (data as ArrayLike<number>).length : undefined;
@@ -24,7 +25,7 @@ export class Tensor {
       if (length !== size) {
         throw new ConvscopeError('E_SHAPE', `a tensor of shape ${formatShape(shape)} needs ${size} values but got ${length}`);
       }
-      if (!(data instanceof Float32Array)) checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
+      if (!(data instanceof Float32Array) && size * 4 > memoryLimit()) checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
       this.data = data instanceof Float32Array ? data : Float32Array.from(data);
     }
     this.shape = [...shape];
