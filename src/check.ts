@@ -23,6 +23,11 @@ export function describe(value: unknown): string {
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 }
 
+/** A number as itself, anything else described: for the entries of a list in a message. */
+export function describeEntry(value: unknown): string {
+  return typeof value === 'number' ? String(value) : describe(value);
+}
+
 export function argumentError(message: string): ConvscopeError {
   return new ConvscopeError('E_ARGUMENT', message);
 }

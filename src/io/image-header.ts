@@ -1,5 +1,6 @@
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
+import { MAGIC, startsWith } from './magic.ts';
 
 /**
  * An image's size from its header bytes (PNG IHDR, JPEG SOF), read before anything is decoded,
@@ -17,22 +18,16 @@ export interface ImageHeader {
   compressedBytes: number;
 }
 
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const JPEG_MAGIC = [0xff, 0xd8, 0xff];
 const PNG_SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 // Deflate cannot compress by more than about 1032:1, so less IDAT than raw / 1032 is a damaged file.
 const DEFLATE_MAX_RATIO = 1032;
 
 export function isPng(bytes: Uint8Array): boolean {
-  return startsWith(bytes, PNG_MAGIC);
+  return startsWith(bytes, MAGIC.png);
 }
 
 export function isJpeg(bytes: Uint8Array): boolean {
-  return startsWith(bytes, JPEG_MAGIC);
-}
-
-function startsWith(bytes: Uint8Array, magic: number[]): boolean {
-  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+  return startsWith(bytes, MAGIC.jpeg);
 }
 
 /** The header of a PNG or JPEG (told apart by their magic bytes); `name` names the file in errors. */

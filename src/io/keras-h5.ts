@@ -12,6 +12,7 @@ import { checkMemory } from '../limits.ts';
 import { formatShape } from '../tensor.ts';
 import { chainOrder, type Fail, type RawLayer } from './keras-graph.ts';
 import { describe, isPlainName, isRecord } from '../model/spec-schema.ts';
+import { MAGIC, startsWith } from './magic.ts';
 
 export interface KerasWeight {
   shape: number[];
@@ -82,7 +83,7 @@ export async function readKerasH5(bytes: Uint8Array, source = 'model bytes'): Pr
   if (!(bytes instanceof Uint8Array)) {
     throw new KerasH5Error('E_ARGUMENT', `readKerasH5: expected the file's bytes as a Uint8Array, got ${describe(bytes)}`);
   }
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) fail(KERAS3, 'E_UNSUPPORTED');
+  if (startsWith(bytes, MAGIC.zip)) fail(KERAS3, 'E_UNSUPPORTED');
   const FS = await loadH5wasm();
 
   const memPath = `/convscope-${++openCount}.h5`;

@@ -17,8 +17,8 @@ export { MODEL_FORMAT, MODEL_FORMAT_VERSION };
 export type ModelFolderFiles = Record<'model.json' | 'weights.bin', Uint8Array>;
 
 /** The two files of a spec's model folder; a spec that could not be loaded again is refused. */
-export function modelFolderFiles(spec: ModelSpec): ModelFolderFiles {
-  new Model(spec);
+export function modelFolderFiles(spec: ModelSpec, source?: string): ModelFolderFiles {
+  new Model(spec, source); // a folder that could not be loaded again is never written
   let offset = 0;
   const chunks: Float32Array[] = [];
   const layers = spec.layers.map((l) => {

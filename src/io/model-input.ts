@@ -1,4 +1,5 @@
 import { parseNpyTensor } from './npy.ts';
+import { MAGIC, startsWith } from './magic.ts';
 import { readImageTensor } from './image-input.ts';
 import { ConvscopeError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
@@ -13,8 +14,6 @@ export interface InputOptions {
   name?: string;
 }
 
-const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-
 /**
  * A model input from a file's bytes: a `.npy` tensor as it is ((C,H,W) or (N,C,H,W),
  * channels-first), or a PNG/JPEG image converted to the model's channel count and size, then
@@ -27,7 +26,7 @@ export function modelInputFromBytes(bytes: Uint8Array, inputShape: readonly numb
   if (!(Array.isArray(inputShape) && inputShape.every((d) => Number.isSafeInteger(d) && d > 0))) {
     throw argumentError(`the model's input shape must be an array of positive whole numbers (model.inputShape), not ${describe(inputShape)}`);
   }
-  if (NPY_MAGIC.every((b, i) => bytes[i] === b)) return parseNpyTensor(bytes, name);
+  if (startsWith(bytes, MAGIC.npy)) return parseNpyTensor(bytes, name);
   if (inputShape.length !== 3 || (inputShape[0] !== 1 && inputShape[0] !== 3)) {
     throw new ConvscopeError('E_SHAPE', `${name}: the model takes ${inputShape.join('x')} inputs, not images; give a .npy file`);
   }

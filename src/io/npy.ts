@@ -6,7 +6,8 @@
 import { Tensor, sizeOf, formatShape, checkShape } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory, formatBytes } from '../limits.ts';
-import { argumentError, describe } from '../check.ts';
+import { argumentError, describe } from '../check.ts';import { MAGIC, startsWith } from './magic.ts';
+
 
 export type NpyData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | BigInt64Array;
 
@@ -36,7 +37,6 @@ const DTYPES: Record<string, DtypeInfo> = {
 };
 
 const SUPPORTED = `${Object.values(DTYPES).map((d) => d.name).join(', ')} (little- or big-endian, C order)`;
-const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const HOST_BIG_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
 
 function swapBytes(bytes: Uint8Array, size: number): void {
@@ -55,7 +55,7 @@ export function parseNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
   const fail: (problem: string) => never = (problem) => {
     throw new ConvscopeError('E_FORMAT', `${source}: ${problem}`);
   };
-  if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) fail('not a .npy file (it does not start with \\x93NUMPY)');
+  if (bytes.length < 10 || !startsWith(bytes, MAGIC.npy)) fail('not a .npy file (it does not start with \\x93NUMPY)');
   const major = bytes[6];
   if (major < 1 || major > 3) fail(`unsupported .npy format version ${major}.${bytes[7]} (1.0, 2.0 and 3.0 are)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -120,7 +120,7 @@ export function toNpy(shape: readonly number[], data: Float32Array | Int32Array)
   const pad = padFor(prefix);
   header += ' '.repeat(pad) + '\n';
   const out = new Uint8Array(prefix + header.length + data.byteLength);
-  out.set(MAGIC);
+  out.set(MAGIC.npy);
   out[6] = v1 ? 1 : 2;
   const view = new DataView(out.buffer);
   if (v1) view.setUint16(8, header.length, true);

@@ -2,7 +2,7 @@ import { encode as encodePngPixels } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
-import { argumentError, checkChoice, checkInteger, checkOptions, describe } from '../check.ts';
+import { argumentError, checkChoice, checkInteger, checkOptions, describe, describeEntry } from '../check.ts';
 import { colormap, COLORMAP_NAMES, checkRgb, normalizeAbs, normalizeMinMax, normalizeSymmetric, type Colormap, type ColormapName, type RGB } from './colormap.ts';
 
 // A 5x8 bitmap font: 7 rows above the baseline and one for descenders. Each glyph is eight
@@ -37,7 +37,7 @@ export class Canvas {
 
   constructor(width: number, height: number, background: RGB = [0, 0, 0]) {
     if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width <= 0 || height <= 0) {
-      throw argumentError(`Canvas: size must be positive integers, got ${describeSize(width)}x${describeSize(height)}`);
+      throw argumentError(`Canvas: size must be positive integers, got ${describeEntry(width)}x${describeEntry(height)}`);
     }
     checkMemory(width * height * 4, `a ${width}x${height} canvas`);
     checkRgb(background, 'Canvas: the background');
@@ -75,7 +75,7 @@ export class Canvas {
    * a block of upscale x upscale pixels (nearest neighbour).
    */
   drawMap(values: ArrayLike<number>, h: number, w: number, x: number, y: number, cmap: ColormapName | Colormap, upscale = 1): void {
-    if (values?.length !== h * w) throw new ConvscopeError('E_SHAPE', `drawMap: a ${h}x${w} map needs ${h * w} values but got ${describeSize(values?.length)}`);
+    if (values?.length !== h * w) throw new ConvscopeError('E_SHAPE', `drawMap: a ${h}x${w} map needs ${h * w} values but got ${describeEntry(values?.length)}`);
     const map = typeof cmap === 'string' ? colormap(cmap) : cmap;
     for (let i = 0; i < h; i++) {
       for (let j = 0; j < w; j++) this.fillRect(x + j * upscale, y + i * upscale, upscale, upscale, map(values[i * w + j]));
@@ -179,7 +179,7 @@ export function renderGrid(maps: ArrayLike<number>[], h: number, w: number, opti
   checkInteger(w, 'renderGrid: the map width', 1);
   maps.forEach((m, i) => {
     const length = typeof m === 'object' && m !== null ? m.length : undefined;
-    if (length !== h * w) throw new ConvscopeError('E_SHAPE', `renderGrid: map ${i} has ${describeSize(length)} values but a ${h}x${w} map needs ${h * w}`);
+    if (length !== h * w) throw new ConvscopeError('E_SHAPE', `renderGrid: map ${i} has ${describeEntry(length)} values but a ${h}x${w} map needs ${h * w}`);
   });
   checkChoice(cmap, 'colormap', COLORMAP_NAMES);
   checkChoice(normalize, 'normalize mode', Object.keys(NORMALIZERS) as (keyof typeof NORMALIZERS)[]);
@@ -188,7 +188,7 @@ export function renderGrid(maps: ArrayLike<number>[], h: number, w: number, opti
   }
   if (labels && labels.length !== n) throw argumentError(`renderGrid: ${labels.length} labels for ${n} maps`);
   const columns = opts.columns ?? Math.ceil(Math.sqrt(n));
-  if (!Number.isSafeInteger(columns) || columns < 1) throw argumentError(`renderGrid: columns must be a positive integer, got ${describeSize(columns)}`);
+  if (!Number.isSafeInteger(columns) || columns < 1) throw argumentError(`renderGrid: columns must be a positive integer, got ${describeEntry(columns)}`);
   checkInteger(targetTile, 'renderGrid: targetTile', 1);
   checkInteger(gap, 'renderGrid: gap', 0);
   const rows = Math.ceil(n / columns);
@@ -215,11 +215,6 @@ export function renderGrid(maps: ArrayLike<number>[], h: number, w: number, opti
     canvas.drawMap(NORMALIZERS[normalize](maps[i]), h, w, x, y + stripH, map, upscale);
   }
   return canvas;
-}
-
-/** A number as itself, anything else described, for a size in a message. */
-function describeSize(v: unknown): string {
-  return typeof v === 'number' ? String(v) : describe(v);
 }
 
 /** The picture endings the CLI writes. */

@@ -1,5 +1,6 @@
 import { readKerasH5 } from '../io/keras-h5.ts';
 import { readModelFolder } from '../io/model-folder.ts';
+import { MAGIC, startsWith } from '../io/magic.ts';
 import { ConvscopeError } from '../errors.ts';
 import { describe } from '../check.ts';
 import { specFromKeras } from './from-keras.ts';
@@ -26,7 +27,6 @@ export interface LoadOptions {
   name?: string;
 }
 
-const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const VALID = 'a Keras .h5 file (bytes), { files: { "model.json", "weights.bin" } } of a converted folder, or a URL';
 
 /** The model spec from any ModelSource (see loadModel). */
@@ -68,7 +68,7 @@ function specFromFiles(files: Record<string, ModelBytes>, name: string): Promise
   if (byName.has('model.json')) {
     return readModelFolder({ 'model.json': byName.get('model.json'), 'weights.bin': byName.get('weights.bin') }, name === 'model bytes' ? undefined : name);
   }
-  const h5 = [...byName].filter(([key, bytes]) => /\.(h5|hdf5|keras)$/i.test(key) || startsWith(bytes, HDF5_SIGNATURE));
+  const h5 = [...byName].filter(([key, bytes]) => /\.(h5|hdf5|keras)$/i.test(key) || startsWith(bytes, MAGIC.hdf5));
   if (h5.length === 1) return specFromBytes(h5[0][1], name === 'model bytes' ? h5[0][0] : name);
   const names = [...byName.keys()].join(', ') || 'none';
   throw new ConvscopeError('E_ARGUMENT', `loadModel: the files (${names}) are not a model: expected model.json with weights.bin, or one .h5 file`);
@@ -116,6 +116,3 @@ function isFiles(value: unknown): value is ModelFiles {
   return typeof value === 'object' && value !== null && 'files' in value && typeof value.files === 'object' && value.files !== null;
 }
 
-function startsWith(bytes: Uint8Array, magic: number[]): boolean {
-  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
-}

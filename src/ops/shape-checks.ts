@@ -1,6 +1,6 @@
 import { Tensor, formatShape, sameShape, type Padding2d } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
-import { checkOptions, describe } from '../check.ts';
+import { checkOptions, describe, describeEntry } from '../check.ts';
 
 /** Views a (C,H,W) or (N,C,H,W) shape as 4-D; `batched` says which it was, so results keep the caller's rank. */
 export function asBatch(op: string, name: string, shape: readonly number[]): { n: number; c: number; h: number; w: number; batched: boolean } {
@@ -62,9 +62,4 @@ export function requirePositiveInts(op: string, what: string, values: readonly n
   if (!values.every((v) => Number.isSafeInteger(v) && v > 0)) {
     throw new ConvscopeError('E_SHAPE', `${op}: ${what} must be positive whole numbers but got [${values.map(describeEntry).join(', ')}]`);
   }
-}
-
-/** A number as itself, anything else described, for a list in a message. */
-function describeEntry(v: unknown): string {
-  return typeof v === 'number' ? String(v) : describe(v);
 }

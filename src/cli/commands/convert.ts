@@ -5,7 +5,6 @@ import { parse } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { checkOutputs } from '../outputs.ts';
 import { loadModelSpec } from '../../node/load-model.ts';
-import { Model } from '../../model/model.ts';
 import { modelFolderFiles } from '../../io/model-folder.ts';
 import { writeOutputs } from '../../node/output-set.ts';
 import { packageVersion } from '../../package-root.ts';
@@ -27,9 +26,8 @@ export const convert: Command = {
     const [source, dir] = positionals;
     checkOutputs([{ option: 'DIR', path: dir, folderMarker: 'model.json' }], [source]);
     const spec = await loadModelSpec(source);
-    new Model(spec, source); // refuse to write a model that cannot be built, naming the file
     spec.provenance.convertedBy = `convscope ${packageVersion()}`;
-    const files = modelFolderFiles(spec);
+    const files = modelFolderFiles(spec, source);
     writeOutputs((set) => set.folder(dir, (staging) => {
       for (const [name, bytes] of Object.entries(files)) writeFileSync(join(staging, name), bytes);
     }));

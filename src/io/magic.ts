@@ -1,0 +1,12 @@
+/** The first bytes that tell file formats apart, whatever their names say. */
+export const MAGIC = {
+  png: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+  jpeg: [0xff, 0xd8, 0xff],
+  npy: [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59], // \x93NUMPY
+  hdf5: [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a],
+  zip: [0x50, 0x4b], // a Keras 3 .keras archive
+} as const;
+
+export function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
+  return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+}
