@@ -49,14 +49,9 @@ function counted({ nan, infinite, first }: NonFiniteCount, shape: readonly numbe
  * `what` names it for the message (e.g. 'the input').
  */
 export function checkFiniteInput(data: ArrayLike<number>, shape: readonly number[], what: string, allowNonFinite = false): void {
-  if (allowNonFinite) return;
-  const count = countNonFinite(data);
-  if (count.first < 0) return;
-  throw new ConvscopeError(
-    'E_NONFINITE',
-    `${what} has ${counted(count, shape)}; check how it was scaled (--scale, --mean, --std), ` +
-      'or pass allowNonFinite: true (--allow-nonfinite) to run it anyway',
-  );
+  refuseNonFinite(data, shape, allowNonFinite, (counts) =>
+    `${what} has ${counts}; check how it was scaled (--scale, --mean, --std), ` +
+    'or pass allowNonFinite: true (--allow-nonfinite) to run it anyway');
 }
 
 /**
@@ -64,12 +59,13 @@ export function checkFiniteInput(data: ArrayLike<number>, shape: readonly number
  * unless the caller allowed non-finite values. `what` names it (e.g. "the output of layer 'fc'").
  */
 export function checkFiniteResult(data: ArrayLike<number>, shape: readonly number[], what: string, allowNonFinite = false): void {
+  refuseNonFinite(data, shape, allowNonFinite, (counts) =>
+    `${what} has ${counts}, so it is not a result; the input's scale (--scale, --mean, --std) ` +
+    'or the model\'s weights are out of range (pass allowNonFinite: true to get the values anyway)');
+}
+
+function refuseNonFinite(data: ArrayLike<number>, shape: readonly number[], allowNonFinite: boolean, message: (counts: string) => string): void {
   if (allowNonFinite) return;
   const count = countNonFinite(data);
-  if (count.first < 0) return;
-  throw new ConvscopeError(
-    'E_NONFINITE',
-    `${what} has ${counted(count, shape)}, so it is not a result; the input's scale (--scale, --mean, --std) ` +
-      'or the model\'s weights are out of range (pass allowNonFinite: true to get the values anyway)',
-  );
+  if (count.first >= 0) throw new ConvscopeError('E_NONFINITE', message(counted(count, shape)));
 }
