@@ -42,7 +42,7 @@ test('mnist_model.h5: Keras 2.0.5 Sequential, config as a bare list', async () =
   const m = await read(MNIST);
   assert.is(m.kerasVersion, '2.0.5');
   assert.is(m.backend, 'tensorflow');
-  assert.is(m.modelClass, 'Sequential');
+  assert.is(m.kind, 'Sequential');
   assert.equal(shapes(m), [
     ['conv1', 'Conv2D', { kernel: [5, 5, 1, 16], bias: [16] }],
     ['pool1', 'MaxPooling2D', {}],
@@ -108,7 +108,7 @@ test('bytes read the same as the path, labelled in messages', async () => {
 
 test('functional_chain_model.h5: Model with InputLayer, ZeroPadding2D, dilated conv without bias', async () => {
   const m = await read(fixture('functional_chain_model.h5'));
-  assert.is(m.modelClass, 'Model');
+  assert.is(m.kind, 'Functional');
   assert.is(m.name, 'model_1');
   assert.equal(shapes(m), [
     ['input_1', 'InputLayer', {}],

@@ -1,86 +1,122 @@
 import type { ErrorCode } from '../errors.ts';
+import { describe, isPlainName, isRecord } from '../model/spec-schema.ts';
+import type { KerasGraph, KerasLayerFile, KerasTensorRef } from './keras-model.ts';
 
 /**
- * The layer graph of a Keras 2 functional config (`inbound_nodes`, `input_layers`,
- * `output_layers`), checked before it is walked: every name it refers to defined, no cycle.
- * convscope runs single chains, so the graph is then reduced to one: input to output.
+ * The layer graph of a Keras model config, checked before anything walks it: a Sequential's
+ * list of layers (Keras 2.0/2.1's bare list or 2.2+'s {name, layers}), or a functional config's
+ * `layers` with `inbound_nodes`, `input_layers` and `output_layers`, every name it refers to
+ * defined and no cycle. A layer that is itself a model (a nested model) gets its own graph.
+ * Weights are attached by the file's reader.
  */
 
 export type Fail = (message: string, code?: ErrorCode) => never;
 
-export interface RawLayer {
-  name: string;
-  className: string;
-  config: Record<string, unknown>;
-  inbound: unknown;
+/** The class names Keras uses for a model (used as a layer, or at the top). */
+export const MODEL_CLASSES = ['Sequential', 'Model', 'Functional'];
+
+/** A model config ({class_name, config}) as a graph; `where` names it in messages ('model_config', or a nested model's name). */
+export function parseModelConfig(config: unknown, fail: Fail, where = 'model_config'): KerasGraph {
+  const className = isRecord(config) ? config.class_name : undefined;
+  const inner = isRecord(config) ? config.config : undefined;
+  if (className === 'Sequential') {
+    const list = Array.isArray(inner) ? inner : isRecord(inner) ? inner.layers : undefined;
+    if (!Array.isArray(list)) return fail(`${where}: a Sequential config without a list of layers`);
+    const name = isRecord(inner) && typeof inner.name === 'string' ? inner.name : 'sequential';
+    return { name, kind: 'Sequential', layers: layerList(list, where, fail), inputs: [], outputs: [] };
+  }
+  if (className === 'Model' || className === 'Functional') {
+    if (!isRecord(inner) || !Array.isArray(inner.layers)) return fail(`${where}: a ${className} config without a list of layers`);
+    const name = typeof inner.name === 'string' ? inner.name : 'model';
+    const layers = layerList(inner.layers, where, fail);
+    const inputs = endTensors(inner, 'input_layers', where, fail);
+    const outputs = endTensors(inner, 'output_layers', where, fail);
+    checkGraph(layers, inputs, outputs, where, fail);
+    return { name, kind: 'Functional', layers, inputs, outputs };
+  }
+  return fail(className === undefined ? `${where} has no class_name; expected Sequential, Model or Functional` : `${where} has class_name ${JSON.stringify(className)}; expected Sequential, Model or Functional`);
 }
 
-/** Orders a functional model's layers from its input to its output, if they form one chain. */
-export function chainOrder(inner: Record<string, unknown>, layers: RawLayer[], fail: Fail): RawLayer[] {
-  const inputs = endLayers(inner, 'input_layers', fail);
-  const outputs = endLayers(inner, 'output_layers', fail);
-  const sources = new Map(layers.map((l) => [l.name, inboundLayers(l, fail)]));
-  checkReferences(sources, inputs, outputs, fail);
-  const cycle = findCycle(sources);
-  if (cycle) fail(`model_config: its layers form a cycle (${cycle.join(' -> ')}); a model's layers must lead from its inputs to its outputs`);
-
-  const unsupported = (why: string): never => fail(`only single-chain models are supported, but ${why}`, 'E_UNSUPPORTED');
-  if (inputs.length !== 1 || outputs.length !== 1) {
-    unsupported(`this one has ${inputs.length} inputs (${inputs.join(', ')}) and ${outputs.length} outputs (${outputs.join(', ')})`);
-  }
-  const consumers = new Map<string, string[]>(layers.map((l) => [l.name, []]));
-  for (const [name, from] of sources) for (const source of from) consumers.get(source)!.push(name);
-  for (const [name, next] of consumers) {
-    if (next.length > 1) unsupported(`the model branches at layer '${name}': its output goes to ${next.join(' and ')}`);
-  }
-  for (const [name, from] of sources) {
-    if (from.length > 1) unsupported(`layer '${name}' merges ${from.length} inputs (${from.join(', ')})`);
-  }
-  // With every name defined, no cycle and no branch, this walk visits each layer at most once.
-  const byName = new Map(layers.map((l) => [l.name, l]));
-  const chain: RawLayer[] = [];
-  for (let name: string | undefined = inputs[0]; name !== undefined; name = consumers.get(name)![0]) chain.push(byName.get(name)!);
-  const last = chain[chain.length - 1].name;
-  if (last !== outputs[0]) unsupported(`the chain from '${inputs[0]}' ends at '${last}', not at the output '${outputs[0]}'`);
-  const loose = layers.find((l) => !chain.includes(l));
-  if (loose) unsupported(`layer '${loose.name}' is not on the chain from '${inputs[0]}' to '${outputs[0]}'`);
-  return chain;
+/** The config's layers, each with a class, a config and a name no other layer has. */
+function layerList(list: unknown[], where: string, fail: Fail): KerasLayerFile[] {
+  const seen = new Map<string, number>();
+  return list.map((entry, i) => {
+    const layer = parseLayer(entry, i, where, fail);
+    const first = seen.get(layer.name);
+    if (first !== undefined) fail(`${where}: layers #${first} and #${i} are both named '${layer.name}'; layer names must be unique`);
+    seen.set(layer.name, i);
+    return layer;
+  });
 }
 
-/** `input_layers` / `output_layers`: Keras 2 writes [[name, node, tensor], ...]. */
-function endLayers(inner: Record<string, unknown>, key: string, fail: Fail): string[] {
+function parseLayer(entry: unknown, index: number, where: string, fail: Fail): KerasLayerFile {
+  const config = isRecord(entry) ? entry.config : undefined;
+  if (!isRecord(entry) || typeof entry.class_name !== 'string' || !isRecord(config) || typeof (entry.name ?? config.name) !== 'string') {
+    return fail(`${where}: layer #${index} has no class_name, config or name`);
+  }
+  const name = entry.name ?? config.name;
+  if (!isPlainName(name) || !isPlainName(entry.class_name)) {
+    return fail(`${where}: layer #${index} has the name ${describe(name)} and class ${describe(entry.class_name)}; expected non-empty names without control characters`);
+  }
+  const layer: KerasLayerFile = { name, className: entry.class_name, config, weights: {}, calls: parseCalls(name, entry.inbound_nodes, fail) };
+  if (MODEL_CLASSES.includes(entry.class_name)) layer.model = parseModelConfig({ class_name: entry.class_name, config }, fail, `nested model '${name}'`);
+  return layer;
+}
+
+/** Keras 2's inbound_nodes: one entry per call, each a list of [layer name, node, tensor, kwargs]. */
+function parseCalls(name: string, nodes: unknown, fail: Fail): KerasTensorRef[][] {
+  if (nodes === undefined || nodes === null) return [];
+  if (!Array.isArray(nodes)) return fail(`layer '${name}': inbound_nodes is not a list`);
+  return nodes.map((call: unknown) => {
+    if (isRecord(call) && 'args' in call) {
+      return fail(`layer '${name}': inbound_nodes are in Keras 3's form ({args, kwargs}) in a file that is not a Keras 3 file`, 'E_UNSUPPORTED');
+    }
+    if (!Array.isArray(call) || !call.every((t) => Array.isArray(t) && typeof t[0] === 'string')) {
+      return fail(`layer '${name}': inbound_nodes is not a list of [layer name, node, tensor, kwargs] entries`);
+    }
+    return call.map((t: unknown[]) => ({ layer: t[0] as string, node: index(t[1]), tensor: index(t[2]) }));
+  });
+}
+
+const index = (v: unknown): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : 0);
+
+/** `input_layers` / `output_layers`: Keras 2 writes [[name, node, tensor], ...], and a single [name, node, tensor] for one. */
+function endTensors(inner: Record<string, unknown>, key: string, where: string, fail: Fail): KerasTensorRef[] {
   const list = inner[key];
-  const names = Array.isArray(list) ? list.map((t: unknown) => (Array.isArray(t) ? t[0] : t)) : null;
-  if (!names || !names.every((n): n is string => typeof n === 'string')) {
-    return fail(`model_config: ${key} is not a list of [layer name, node, tensor] entries`);
+  const entries = Array.isArray(list) && typeof list[0] === 'string' ? [list] : list;
+  const refs = Array.isArray(entries) ? entries.map((t: unknown) => (Array.isArray(t) ? t : [t])) : null;
+  if (!refs || refs.length === 0 || !refs.every((t) => typeof t[0] === 'string')) {
+    return fail(`${where}: ${key} is not a list of [layer name, node, tensor] entries`);
   }
-  return names;
+  return refs.map((t) => ({ layer: t[0] as string, node: index(t[1]), tensor: index(t[2]) }));
 }
 
-/** Names of the layers feeding a functional layer, from Keras 2's [[[name, node, tensor, kwargs], ...]]. */
-function inboundLayers(layer: RawLayer, fail: Fail): string[] {
-  const nodes = layer.inbound ?? [];
-  if (!Array.isArray(nodes)) return fail(`layer '${layer.name}': inbound_nodes is not a list`);
-  if (nodes.length > 1) fail(`only single-chain models are supported, but layer '${layer.name}' is called ${nodes.length} times (a shared layer)`, 'E_UNSUPPORTED');
-  const tensors: unknown = nodes[0] ?? [];
-  if (typeof tensors === 'object' && tensors !== null && 'args' in tensors) {
-    fail(`layer '${layer.name}': inbound_nodes are in Keras 3's form ({args, kwargs}); convscope reads models saved by Keras 2 or tf.keras 2`, 'E_UNSUPPORTED');
-  }
-  if (!Array.isArray(tensors) || !tensors.every((t) => Array.isArray(t) && typeof t[0] === 'string')) {
-    return fail(`layer '${layer.name}': inbound_nodes is not a list of [layer name, node, tensor, kwargs] entries`);
-  }
-  return tensors.map((t: unknown[]) => t[0] as string);
-}
-
-function checkReferences(sources: Map<string, string[]>, inputs: string[], outputs: string[], fail: Fail): void {
-  const names = [...sources.keys()];
+/** Every name a functional graph refers to is defined, every call index exists, and the calls form no cycle. */
+export function checkGraph(layers: KerasLayerFile[], inputs: KerasTensorRef[], outputs: KerasTensorRef[], where: string, fail: Fail): void {
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const names = [...byName.keys()];
   const listed = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ');
-  const undefinedName = (name: string): string => `'${name}', which model_config does not define (its layers: ${listed})`;
-  for (const [name, from] of sources) {
-    for (const source of from) if (!sources.has(source)) fail(`layer '${name}' takes its input from ${undefinedName(source)}`);
+  const undefinedName = (name: string): string => `'${name}', which ${where} does not define (its layers: ${listed})`;
+  for (const layer of layers) {
+    for (const call of layer.calls) for (const ref of call) if (!byName.has(ref.layer)) fail(`layer '${layer.name}' takes its input from ${undefinedName(ref.layer)}`);
   }
-  for (const name of inputs) if (!sources.has(name)) fail(`model_config: input_layers names ${undefinedName(name)}`);
-  for (const name of outputs) if (!sources.has(name)) fail(`model_config: output_layers names ${undefinedName(name)}`);
+  for (const ref of inputs) if (!byName.has(ref.layer)) fail(`${where}: input_layers names ${undefinedName(ref.layer)}`);
+  for (const ref of outputs) if (!byName.has(ref.layer)) fail(`${where}: output_layers names ${undefinedName(ref.layer)}`);
+  const callName = (layer: string, node: number) => (node === 0 ? layer : `${layer}:${node}`);
+  const calls = (l: KerasLayerFile) => Math.max(l.calls.length, 1);
+  for (const layer of layers) {
+    for (const ref of [...layer.calls.flat(), ...inputs, ...outputs]) {
+      const source = byName.get(ref.layer)!;
+      if (ref.node >= calls(source)) fail(`${where}: '${layer.name}' refers to call ${ref.node} of layer '${ref.layer}', which is called ${calls(source)} time${calls(source) > 1 ? 's' : ''}`);
+    }
+  }
+  // One graph node per call: a shared layer called on its own earlier output is not a cycle.
+  const sources = new Map<string, string[]>();
+  for (const l of layers) {
+    for (let k = 0; k < calls(l); k++) sources.set(callName(l.name, k), [...new Set((l.calls[k] ?? []).map((r) => callName(r.layer, r.node)))]);
+  }
+  const cycle = findCycle(sources);
+  if (cycle) fail(`${where}: its layers form a cycle (${cycle.join(' -> ')}); a model's layers must lead from its inputs to its outputs`);
 }
 
 /** A cycle in the graph (each layer points at the layers it takes input from), in data-flow order, or null. */

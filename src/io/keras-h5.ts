@@ -10,38 +10,12 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { ConvscopeError, type ErrorCode } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
 import { formatShape } from '../tensor.ts';
-import { chainOrder, type Fail, type RawLayer } from './keras-graph.ts';
+import { parseModelConfig, type Fail } from './keras-graph.ts';
+import type { KerasGraph, KerasLayerFile, KerasModelFile, KerasWeight } from './keras-model.ts';
 import { describe, isPlainName, isRecord } from '../model/spec-schema.ts';
 import { MAGIC, startsWith } from './magic.ts';
 
-export interface KerasWeight {
-  shape: number[];
-  data: Float32Array;
-}
-
-export interface KerasLayerFile {
-  name: string;
-  className: string;
-  config: Record<string, unknown>;
-  /** Keyed by the short name: 'kernel', 'bias', 'gamma', 'beta', 'moving_mean', 'moving_variance'. */
-  weights: Record<string, KerasWeight>;
-}
-
-export interface KerasProvenance {
-  source: string;
-  kerasVersion: string;
-  backend: string;
-  sha256: string;
-}
-
-export interface KerasModelFile {
-  kerasVersion: string;
-  backend: string;
-  modelClass: 'Sequential' | 'Model';
-  name: string;
-  layers: KerasLayerFile[];
-  provenance: KerasProvenance;
-}
+export type { KerasWeight, KerasLayerFile, KerasProvenance, KerasModelFile } from './keras-model.ts';
 
 /**
  * A file that is not a readable Keras model; the message starts with the file name. The code is
@@ -146,79 +120,62 @@ function readModel(file: Group, fileBytes: number, fail: Fail): Omit<KerasModelF
   } catch {
     fail('model_config is not valid JSON');
   }
-  const { modelClass, name, layers } = parseModelConfig(config, fail);
+  const graph = parseModelConfig(config, fail);
 
   const weightsRoot = file.get('model_weights');
   if (!(weightsRoot instanceof h5wasm.Group)) return fail('has a model_config but no model_weights group');
   const kerasVersion = stringAttr(file, 'keras_version') ?? stringAttr(weightsRoot, 'keras_version') ?? 'unknown';
   const backend = stringAttr(file, 'backend') ?? stringAttr(weightsRoot, 'backend') ?? 'unknown';
-  return { kerasVersion, backend, modelClass, name, layers: attachWeights(weightsRoot, layers, fileBytes, fail) };
+  attachWeights(weightsRoot, graph, fileBytes, fail);
+  return { ...graph, format: 'keras2-h5', kerasVersion, backend };
 }
 
-function parseModelConfig(config: unknown, fail: Fail): { modelClass: 'Sequential' | 'Model'; name: string; layers: RawLayer[] } {
-  const className = isRecord(config) ? config.class_name : undefined;
-  const inner = isRecord(config) ? config.config : undefined;
-  if (className === 'Sequential') {
-    // Keras 2.0/2.1 write the bare list of layers; 2.2+ write {name, layers}.
-    const list = Array.isArray(inner) ? inner : isRecord(inner) ? inner.layers : undefined;
-    if (!Array.isArray(list)) return fail('model_config: a Sequential config without a list of layers');
-    const name = isRecord(inner) && typeof inner.name === 'string' ? inner.name : 'sequential';
-    return { modelClass: 'Sequential', name, layers: rawLayers(list, fail) };
-  }
-  if (className === 'Model' || className === 'Functional') {
-    if (!isRecord(inner) || !Array.isArray(inner.layers)) return fail(`model_config: a ${className} config without a list of layers`);
-    const name = typeof inner.name === 'string' ? inner.name : 'model';
-    return { modelClass: 'Model', name, layers: chainOrder(inner, rawLayers(inner.layers, fail), fail) };
-  }
-  return fail(className === undefined ? "model_config has no class_name; expected Sequential, Model or Functional" : `model_config has class_name ${JSON.stringify(className)}; expected Sequential, Model or Functional`);
-}
-
-/** The config's layers, each with a class, a config and a name no other layer has. */
-function rawLayers(list: unknown[], fail: Fail): RawLayer[] {
-  const seen = new Map<string, number>();
-  return list.map((entry, i) => {
-    const layer = rawLayer(entry, i, fail);
-    const first = seen.get(layer.name);
-    if (first !== undefined) fail(`model_config: layers #${first} and #${i} are both named '${layer.name}'; layer names must be unique`);
-    seen.set(layer.name, i);
-    return layer;
-  });
-}
-
-function rawLayer(entry: unknown, index: number, fail: Fail): RawLayer {
-  const config = isRecord(entry) ? entry.config : undefined;
-  if (!isRecord(entry) || typeof entry.class_name !== 'string' || !isRecord(config) || typeof (entry.name ?? config.name) !== 'string') {
-    return fail(`model_config: layer #${index} has no class_name, config or name`);
-  }
-  const name = entry.name ?? config.name;
-  if (!isPlainName(name) || !isPlainName(entry.class_name)) {
-    return fail(`model_config: layer #${index} has the name ${describe(name)} and class ${describe(entry.class_name)}; expected non-empty names without control characters`);
-  }
-  return { name, className: entry.class_name, config, inbound: entry.inbound_nodes };
-}
-
-function attachWeights(root: Group, layers: RawLayer[], fileBytes: number, fail: Fail): KerasLayerFile[] {
+/**
+ * Puts each top-level layer's weights (model_weights/<layer>/<weight_names>) on its layer. A
+ * nested model's group holds the weights of all its layers, each name scoped by its layer
+ * ('block1_conv1/kernel:0'); they go to that inner layer.
+ */
+function attachWeights(root: Group, graph: KerasGraph, fileBytes: number, fail: Fail): void {
   const stored = stringListAttr(root, 'layer_names');
   if (stored === undefined) return fail('model_weights has no layer_names attribute');
   plainNames(stored, 'model_weights/layer_names', fail);
-  const configured = new Set(layers.map((l) => l.name));
+  const configured = new Set(graph.layers.map((l) => l.name));
   for (const name of stored) {
     if (!configured.has(name) && weightNames(root, name, fail).length > 0) {
       fail(`model_weights holds weights for a layer '${name}' that model_config does not have`);
     }
   }
   const budget = { fileBytes, total: 0 };
-  return layers.map((layer) => {
+  for (const layer of graph.layers) {
     const names = stored.includes(layer.name) ? weightNames(root, layer.name, fail) : [];
-    const weights: Record<string, KerasWeight> = {};
+    const inner = layer.model ? innerLayers(layer.model) : null;
     for (const full of names) {
+      const owner = inner ? innerOwner(full, inner, layer.name, fail) : layer;
       const key = shortName(full);
-      if (key in weights) fail(`layer '${layer.name}' has two weights named '${key}'`);
-      weights[key] = readWeight(root, layer.name, full, budget, fail);
+      if (key in owner.weights) fail(`layer '${owner.name}' has two weights named '${key}'`);
+      owner.weights[key] = readWeight(root, layer.name, full, budget, fail);
     }
-    checkWeightNames(layer, Object.keys(weights), fail);
-    return { name: layer.name, className: layer.className, config: layer.config, weights };
-  });
+    for (const l of inner ? inner.values() : [layer]) if (!l.model) checkWeightNames(l, Object.keys(l.weights), fail);
+  }
+}
+
+/** Every layer of a nested model, its own nested models' layers included, by name. */
+function innerLayers(graph: KerasGraph, into = new Map<string, KerasLayerFile>()): Map<string, KerasLayerFile> {
+  for (const l of graph.layers) {
+    into.set(l.name, l);
+    if (l.model) innerLayers(l.model, into);
+  }
+  return into;
+}
+
+/** The inner layer a nested model's weight belongs to: the last scope of its name that names one. */
+function innerOwner(full: string, inner: Map<string, KerasLayerFile>, outer: string, fail: Fail): KerasLayerFile {
+  const scopes = full.split('/').slice(0, -1);
+  for (let i = scopes.length - 1; i >= 0; i--) {
+    const owner = inner.get(scopes[i]);
+    if (owner && !owner.model) return owner;
+  }
+  return fail(`model_weights/${outer}: weight '${full}' belongs to none of the nested model's layers`);
 }
 
 function weightNames(root: Group, layerName: string, fail: Fail): string[] {
@@ -269,7 +226,7 @@ function readWeight(root: Group, layerName: string, full: string, budget: { file
 }
 
 /** For the layers convscope knows, the weights their config calls for, in Keras's order. */
-function expectedWeights(layer: RawLayer, fail: Fail): string[] | undefined {
+function expectedWeights(layer: KerasLayerFile, fail: Fail): string[] | undefined {
   const flag = (key: string): boolean => {
     const v = layer.config[key];
     if (v !== undefined && typeof v !== 'boolean') fail(`layer '${layer.name}' (${layer.className}): config.${key}: expected true or false, got ${describe(v)}`);
@@ -297,7 +254,7 @@ function expectedWeights(layer: RawLayer, fail: Fail): string[] | undefined {
   }
 }
 
-function checkWeightNames(layer: RawLayer, found: string[], fail: Fail): void {
+function checkWeightNames(layer: KerasLayerFile, found: string[], fail: Fail): void {
   const expected = expectedWeights(layer, fail);
   if (expected === undefined) return;
   const same = expected.length === found.length && expected.every((n) => found.includes(n));

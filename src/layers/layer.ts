@@ -4,6 +4,9 @@ import { applyActivation, activationBackward, type ActivationName } from './acti
 
 /** What one layer's forward pass keeps for the backward nets. All tensors are batched (N, ...). */
 export interface LayerRecord {
+  /** The tensors the node took, in order (one but for merge layers). */
+  inputs: Tensor[];
+  /** inputs[0]. */
   input: Tensor;
   /** The pre-activation; the same tensor as output when the activation is linear. */
   z: Tensor;
@@ -23,13 +26,18 @@ export interface LinearResult {
  * activation (Conv2D, Dense, Activation) is handled here.
  */
 export abstract class Layer {
+  /** One shape per input, per sample; one but for merge layers. */
+  readonly inputShapes: readonly (readonly number[])[];
+
   constructor(
     readonly name: string,
     readonly type: string,
     readonly inputShape: readonly number[],
     readonly outputShape: readonly number[],
     readonly activation: ActivationName = 'linear',
-  ) {}
+  ) {
+    this.inputShapes = [inputShape];
+  }
 
   /** Weights by name, channels-first. */
   get weights(): Record<string, Tensor> {
@@ -48,12 +56,25 @@ export abstract class Layer {
 
   forward(x: Tensor): LayerRecord {
     const { z, switches } = this.forwardLinear(x);
-    return { input: x, z, output: applyActivation(this.activation, z), switches: switches ?? null };
+    return { inputs: [x], input: x, z, output: applyActivation(this.activation, z), switches: switches ?? null };
   }
 
   /** Maps a signal on this layer's output down to its input by a backward net's rule. */
   backward(r: Tensor, record: LayerRecord, rule: ReluRule): Tensor {
     return this.backwardLinear(activationBackward(this.activation, rule, r, record.z, record.output), record);
+  }
+
+  /** Runs the node on the tensors it takes (as a graph does; one for this class). */
+  forwardAll(xs: readonly Tensor[]): LayerRecord {
+    return this.forward(xs[0]);
+  }
+
+  /**
+   * Maps a signal on the node's output to one signal per input. With `skipActivation` the
+   * signal is taken to be on the pre-activation (how class saliency starts at a softmax).
+   */
+  backwardAll(r: Tensor, record: LayerRecord, rule: ReluRule, skipActivation = false): Tensor[] {
+    return [skipActivation ? this.backwardLinear(r, record) : this.backward(r, record, rule)];
   }
 
   protected batchShape(n: number, shape: readonly number[]): number[] {
@@ -62,5 +83,40 @@ export abstract class Layer {
 
   protected perSample(x: Tensor): number {
     return sizeOf(x.shape.slice(1));
+  }
+}
+
+/**
+ * A layer that takes several tensors (Add, Concatenate, ...): it merges them forward and splits a
+ * signal back into one per input. It applies no activation.
+ */
+export abstract class MergeLayer extends Layer {
+  override readonly inputShapes: readonly (readonly number[])[];
+
+  constructor(name: string, type: string, inputShapes: readonly (readonly number[])[], outputShape: readonly number[]) {
+    super(name, type, inputShapes[0], outputShape);
+    this.inputShapes = inputShapes;
+  }
+
+  abstract merge(xs: readonly Tensor[]): Tensor;
+
+  /** The signal on each input, for a signal r on the output (SEMANTICS.md's merge rules). */
+  abstract split(r: Tensor, record: LayerRecord): Tensor[];
+
+  override forwardAll(xs: readonly Tensor[]): LayerRecord {
+    const z = this.merge(xs);
+    return { inputs: [...xs], input: xs[0], z, output: z, switches: null };
+  }
+
+  override backwardAll(r: Tensor, record: LayerRecord): Tensor[] {
+    return this.split(r, record);
+  }
+
+  forwardLinear(x: Tensor): LinearResult {
+    return { z: this.merge([x]) };
+  }
+
+  backwardLinear(r: Tensor, record: LayerRecord): Tensor {
+    return this.split(r, record)[0];
   }
 }

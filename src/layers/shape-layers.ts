@@ -2,9 +2,13 @@ import { Tensor, sizeOf } from '../tensor.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 import type { ActivationName } from './activation-fns.ts';
 
-/** Dropout at inference, and Keras Activation layers: the identity, with the activation applied by Layer. */
+/**
+ * Dropout at inference, Keras Activation layers (the activation applied by Layer), a functional
+ * model's InputLayer and a nested model's own node (its output is the nested model's output):
+ * the identity.
+ */
 export class IdentityLayer extends Layer {
-  constructor(name: string, type: 'Dropout' | 'Activation', inputShape: readonly number[], activation: ActivationName = 'linear') {
+  constructor(name: string, type: string, inputShape: readonly number[], activation: ActivationName = 'linear') {
     super(name, type, inputShape, inputShape, activation);
   }
 
@@ -17,18 +21,38 @@ export class IdentityLayer extends Layer {
   }
 }
 
-/** Flatten (channels-first order; see the model builder for how HWC-order Keras flattens are matched) . */
+/**
+ * Flatten, in Keras's own element order: 'chw' flattens the engine's (C, H, W) as it is; 'hwc'
+ * (a channels_last model, whose Keras tensors are (H, W, C)) puts the channels innermost.
+ */
 export class FlattenLayer extends Layer {
-  constructor(name: string, inputShape: readonly number[]) {
+  constructor(name: string, inputShape: readonly number[], readonly order: 'chw' | 'hwc' = 'chw') {
     super(name, 'Flatten', inputShape, [sizeOf(inputShape)]);
   }
 
   forwardLinear(x: Tensor): LinearResult {
-    return { z: x.reshape([x.shape[0], this.outputShape[0]]) };
+    const n = x.shape[0];
+    if (this.order === 'chw' || this.inputShape.length !== 3) return { z: x.reshape([n, this.outputShape[0]]) };
+    const [c, h, w] = this.inputShape;
+    const z = Tensor.zeros([n, c * h * w]);
+    const plane = h * w;
+    for (let b = 0; b < n; b++) {
+      const base = b * c * plane;
+      for (let ci = 0; ci < c; ci++) for (let p = 0; p < plane; p++) z.data[base + p * c + ci] = x.data[base + ci * plane + p];
+    }
+    return { z };
   }
 
   backwardLinear(r: Tensor, record: LayerRecord): Tensor {
-    return r.reshape(record.input.shape);
+    if (this.order === 'chw' || this.inputShape.length !== 3) return r.reshape(record.input.shape);
+    const [n, c, h, w] = record.input.shape;
+    const dx = Tensor.zeros(record.input.shape);
+    const plane = h * w;
+    for (let b = 0; b < n; b++) {
+      const base = b * c * plane;
+      for (let ci = 0; ci < c; ci++) for (let p = 0; p < plane; p++) dx.data[base + ci * plane + p] = r.data[base + p * c + ci];
+    }
+    return dx;
   }
 }
 

@@ -6,12 +6,19 @@ import { MaxPooling2DLayer, AveragePooling2DLayer } from '../layers/pooling.ts';
 import { GlobalAveragePooling2DLayer, GlobalMaxPooling2DLayer } from '../layers/global-pooling.ts';
 import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
 import { IdentityLayer, FlattenLayer, ReshapeLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
-import type { LayerSpec } from './spec.ts';
+import type { LayerSpec, LayerType } from './spec.ts';
+import { buildMerge } from './build-merge.ts';
+
+const MERGE_TYPES: readonly LayerType[] = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'];
 import { ConvscopeError, type ErrorCode } from '../errors.ts';
 
 /** Reads a layer spec's params and weights, with messages that name the layer. */
-class SpecReader {
-  constructor(readonly spec: LayerSpec, readonly inputShape: readonly number[]) {}
+export class SpecReader {
+  readonly inputShape: readonly number[];
+
+  constructor(readonly spec: LayerSpec, readonly inputShapes: readonly (readonly number[])[]) {
+    this.inputShape = inputShapes[0];
+  }
 
   /** E_FORMAT: the spec does not fit together (a damaged file); E_UNSUPPORTED: it uses what the engine lacks. */
   fail(message: string, code: ErrorCode = 'E_FORMAT'): never {
@@ -52,9 +59,16 @@ class SpecReader {
   }
 }
 
-/** Builds one layer for a given per-sample input shape, checking its weights against that shape. */
-export function buildLayer(spec: LayerSpec, inputShape: readonly number[]): Layer {
-  const reader = new SpecReader(spec, inputShape);
+/**
+ * Builds one node for the per-sample shapes of the tensors it takes, checking its weights and
+ * params against them.
+ */
+export function buildLayer(spec: LayerSpec, inputShapes: readonly (readonly number[])[]): Layer {
+  const reader = new SpecReader(spec, inputShapes);
+  const count = MERGE_TYPES.includes(spec.type) ? Math.max(inputShapes.length, 2) : 1;
+  if (inputShapes.length !== count) {
+    reader.fail(count === 1 ? `takes one input, not ${inputShapes.length}` : `merges two or more inputs, not ${inputShapes.length}`);
+  }
   const layer = buildChecked(reader);
   if (layer.activation === 'softmax' && layer.outputShape.length !== 1) {
     reader.fail(`softmax is supported on vector outputs only, and this layer outputs ${formatShape(layer.outputShape)}`, 'E_UNSUPPORTED');
@@ -65,6 +79,11 @@ export function buildLayer(spec: LayerSpec, inputShape: readonly number[]): Laye
 function buildChecked(s: SpecReader): Layer {
   const { spec, inputShape } = s;
   switch (spec.type) {
+    // --- core layers ---
+    case 'InputLayer':
+      return new IdentityLayer(spec.name, 'InputLayer', inputShape);
+    case 'Model':
+      return new IdentityLayer(spec.name, 'Model', inputShape);
     case 'Conv2D': {
       s.requireRank(3);
       const k = spec.weights.kernel;
@@ -102,7 +121,7 @@ function buildChecked(s: SpecReader): Layer {
       });
     }
     case 'Flatten':
-      return new FlattenLayer(spec.name, inputShape);
+      return new FlattenLayer(spec.name, inputShape, spec.params.kerasOrder === 'hwc' ? 'hwc' : 'chw');
     case 'Dropout':
       return new IdentityLayer(spec.name, 'Dropout', inputShape);
     case 'Activation':
@@ -125,5 +144,23 @@ function buildChecked(s: SpecReader): Layer {
       const gather = Array.isArray(spec.params.gather) ? Int32Array.from(spec.params.gather) : null;
       return new ReshapeLayer(spec.name, inputShape, target, gather);
     }
+    // --- end core layers ---
+
+    // --- merge layers ---
+    case 'Add':
+    case 'Subtract':
+    case 'Multiply':
+    case 'Average':
+    case 'Maximum':
+    case 'Minimum':
+    case 'Concatenate':
+      return buildMerge(s);
+    // --- end merge layers ---
+
+    // --- conv family ---
+    // --- end conv family ---
+
+    // --- activation, normalization and shape layers ---
+    // --- end activation, normalization and shape layers ---
   }
 }

@@ -1,116 +1,223 @@
-import { Tensor, formatShape, sizeOf } from '../tensor.ts';
+import { formatShape, sameShape, sizeOf } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
-import type { KerasLayerFile, KerasModelFile } from '../io/keras-h5.ts';
-import type { ActivationName } from '../layers/activation-fns.ts';
+import { kerasMajor, type KerasGraph, type KerasLayerFile, type KerasModelFile, type KerasTensorRef } from '../io/keras-model.ts';
 import { buildLayer } from './build.ts';
 import { KerasConfig } from './keras-config.ts';
+import { KerasLayer, type DataFormat } from './keras-layer.ts';
+import { convertKerasLayer } from './keras-converters.ts';
 import { describe } from './spec-schema.ts';
 import { withSource } from './with-source.ts';
-import { LAYER_TYPES, type LayerSpec, type LayerType, type ModelSpec } from './spec.ts';
+import { LAYER_TYPES, type LayerSpec, type ModelSpec } from './spec.ts';
 
-type DataFormat = 'channels_first' | 'channels_last';
+export { chwToHwcIndex } from './keras-layer.ts';
 
-const SUPPORTED = ['InputLayer', ...LAYER_TYPES].join(', ');
+const CONVERTED = LAYER_TYPES.filter((t) => t !== 'Model');
+const SUPPORTED = [...CONVERTED, 'Functional', 'Sequential'].join(', ');
 
 /**
- * Converts a Keras model as read from HDF5 into the engine's channels-first spec. For a
- * channels_last model the conv kernels are transposed and, where Keras flattens a feature map
- * in (H, W, C) order, the rows of the Dense that consumes it (and of a BatchNormalization in
- * between) are permuted, so that outputs equal Keras's while the engine flattens (C, H, W).
+ * Converts a Keras model, as any reader gives it, into the engine's channels-first spec: one
+ * node per layer call in topological order, nested models flattened (their layers named
+ * `outer/inner`, the nested model a node of its own), shared layers one node per call (`name`,
+ * `name:1`, ...), conv kernels transposed to (Cout, Cin, KH, KW).
  */
 export function specFromKeras(file: KerasModelFile): ModelSpec {
-  return withSource(file.provenance.source, () => convert(file));
+  return withSource(file.provenance.source, () => new GraphBuilder(file).spec());
 }
 
-function convert(file: KerasModelFile): ModelSpec {
-  if (file.backend && file.backend !== 'tensorflow') {
-    throw new ConvscopeError('E_UNSUPPORTED', `the model was saved with the '${file.backend}' backend; convscope reads TensorFlow-backend Keras models (its kernel layout)`);
-  }
-  const unsupported = file.layers.find((l) => l.className !== 'InputLayer' && !(LAYER_TYPES as readonly string[]).includes(l.className));
-  if (unsupported) {
-    throw new ConvscopeError('E_UNSUPPORTED', `layer '${unsupported.name}' is a ${unsupported.className}, which convscope does not support; supported layers: ${SUPPORTED}`);
-  }
-  const dataFormat = modelDataFormat(file.layers);
-  let shape = modelInputShape(file.layers, dataFormat);
-  const inputShape = [...shape];
-  // Checked here as well as in Model: the Flatten and Reshape index maps below are as large as the tensors.
-  checkMemory(4 * sizeOf(shape), `the model's input ${formatShape(shape)}`);
-  const layers: LayerSpec[] = [];
-  let pendingRows: Int32Array | null = null; // engine index -> Keras index of a flattened map
+/** A spec node and the per-sample shape of its output. */
+interface Built {
+  name: string;
+  shape: readonly number[];
+}
 
-  for (const layer of file.layers) {
-    if (layer.className === 'InputLayer') continue;
-    const ctx = new KerasLayer(layer, dataFormat);
-    let spec: LayerSpec;
-    switch (layer.className as LayerType) {
-      case 'Conv2D':
-        spec = ctx.conv2d();
-        break;
-      case 'Dense':
-        spec = ctx.dense(pendingRows);
-        pendingRows = null;
-        break;
-      case 'MaxPooling2D':
-      case 'AveragePooling2D':
-        spec = ctx.pool();
-        break;
-      case 'BatchNormalization':
-        spec = ctx.batchNorm(shape, pendingRows);
-        break;
-      case 'Flatten':
-        spec = ctx.plain();
-        spec.params = { kerasOrder: shape.length === 3 && ctx.flattensHwc() ? 'hwc' : 'chw' };
-        if (spec.params.kerasOrder === 'hwc') pendingRows = chwToHwcIndex(shape);
-        break;
-      case 'Dropout':
-      case 'GlobalAveragePooling2D':
-      case 'GlobalMaxPooling2D':
-        spec = ctx.plain();
-        break;
-      case 'Activation':
-        spec = ctx.plain(ctx.activation());
-        break;
-      case 'ZeroPadding2D':
-        spec = ctx.zeroPadding();
-        break;
-      case 'Reshape':
-        if (pendingRows) ctx.fail('a Reshape of a feature map flattened in (H, W, C) order is not supported', 'E_UNSUPPORTED');
-        spec = ctx.reshape(shape);
-        break;
-      default:
-        throw new ConvscopeError('E_UNSUPPORTED', `layer '${layer.name}' is a ${layer.className}, which convscope does not support; supported layers: ${SUPPORTED}`);
+class GraphBuilder {
+  readonly nodes: LayerSpec[] = [];
+  readonly shapes = new Map<string, readonly number[]>();
+  readonly dataFormat: DataFormat;
+  readonly major: 2 | 3;
+  /** The first call's spec of each layer, so that later calls share its weights. */
+  readonly firstCall = new Map<KerasLayerFile, { spec: LayerSpec; inputShapes: (readonly number[])[] }>();
+
+  constructor(readonly file: KerasModelFile) {
+    if (file.backend && file.backend !== 'tensorflow' && file.backend !== 'unknown') {
+      throw new ConvscopeError('E_UNSUPPORTED', `the model was saved with the '${file.backend}' backend; convscope reads TensorFlow-backend Keras models (its kernel layout)`);
     }
-    if (pendingRows && !['Flatten', 'Dropout', 'Activation', 'BatchNormalization', 'Dense'].includes(spec.type)) pendingRows = null;
-    shape = [...buildLayer(spec, shape).outputShape];
-    checkMemory(4 * sizeOf(shape), `the output ${formatShape(shape)} of layer '${spec.name}'`);
-    layers.push(spec);
+    checkLayers(file);
+    this.dataFormat = modelDataFormat(file);
+    this.major = kerasMajor(file);
   }
-  if (layers.length === 0) throw new ConvscopeError('E_FORMAT', 'the model has no layers');
-  return {
-    name: file.name,
-    dataFormat,
-    inputShape,
-    layers,
-    provenance: { source: file.provenance.source, sha256: file.provenance.sha256, kerasVersion: file.kerasVersion, backend: file.backend },
-  };
+
+  spec(): ModelSpec {
+    const file = this.file;
+    const inputShape = modelInputShape(file, this.dataFormat);
+    checkMemory(4 * sizeOf(inputShape), `the model's input ${formatShape(inputShape)}`);
+    let outputs: string[];
+    if (file.kind === 'Functional') {
+      if (file.inputs.length !== 1) {
+        throw new ConvscopeError('E_UNSUPPORTED', `the model has ${file.inputs.length} inputs (${file.inputs.map((r) => r.layer).join(', ')}); convscope handles single-input models`);
+      }
+      outputs = this.functional(file, '', null, inputShape).map((b) => b.name);
+    } else {
+      outputs = [this.sequential(file, '', null, inputShape).name];
+    }
+    if (this.nodes.length === 0) throw new ConvscopeError('E_FORMAT', 'the model has no layers');
+    const chain = this.nodes.every((n, i) => n.type !== 'InputLayer' && sameList(n.inputs ?? [], i === 0 ? [] : [this.nodes[i - 1].name]));
+    if (chain) for (const n of this.nodes) delete n.inputs;
+    const last = this.nodes[this.nodes.length - 1].name;
+    return {
+      name: file.name,
+      dataFormat: this.dataFormat,
+      inputShape,
+      layers: this.nodes,
+      ...(sameList(outputs, [last]) ? {} : { outputs: [...new Set(outputs)] }),
+      provenance: { source: file.provenance.source, sha256: file.provenance.sha256, kerasVersion: file.kerasVersion, backend: file.backend },
+    };
+  }
+
+  /** Adds one call of a layer on the given nodes (none: the model's input) and returns its node. */
+  call(layer: KerasLayerFile, name: string, inputs: Built[] | null): Built {
+    const inputShapes = inputs ? inputs.map((b) => b.shape) : [this.shapes.get('') ?? []];
+    const spec = convertKerasLayer(new KerasLayer(layer, this.dataFormat, this.major, name), inputShapes);
+    const first = this.firstCall.get(layer);
+    if (first && first.inputShapes.every((s, i) => inputShapes[i] && sameShape(s, inputShapes[i]))) spec.weights = first.spec.weights;
+    else if (!first) this.firstCall.set(layer, { spec, inputShapes });
+    if (inputs) spec.inputs = inputs.map((b) => b.name);
+    else if (this.nodes.length > 0) throw new ConvscopeError('E_FORMAT', `layer '${name}' has no input`);
+    return this.add(spec, inputShapes);
+  }
+
+  add(spec: LayerSpec, inputShapes: readonly (readonly number[])[]): Built {
+    if (this.shapes.has(spec.name)) throw new ConvscopeError('E_FORMAT', `two layers of the model would both be called '${spec.name}'`);
+    const shape = [...buildLayer(spec, inputShapes).outputShape];
+    checkMemory(4 * sizeOf(shape), `the output ${formatShape(shape)} of layer '${spec.name}'`);
+    this.nodes.push(spec);
+    this.shapes.set(spec.name, shape);
+    return { name: spec.name, shape };
+  }
+
+  /** The model's own input: an InputLayer node at the top of a functional model, nothing in a Sequential. */
+  modelInput(name: string, inputShape: readonly number[]): Built {
+    this.shapes.set('', inputShape);
+    return this.add({ name, type: 'InputLayer', activation: 'linear', params: {}, weights: {}, inputs: [] }, [inputShape]);
+  }
+
+  /**
+   * A Sequential (the top model when `input` is null, else a nested one called on `input`):
+   * each layer takes the previous one's output. Its InputLayer, if listed, is not a node.
+   */
+  sequential(graph: KerasGraph, prefix: string, input: Built | null, inputShape: readonly number[]): Built {
+    if (!input) this.shapes.set('', inputShape);
+    let current = input;
+    for (const layer of graph.layers) {
+      if (layer.className === 'InputLayer') continue;
+      current = layer.model ? this.nested(layer, `${prefix}${layer.name}`, current ? [current] : null, inputShape)[0] : this.call(layer, prefix + layer.name, current ? [current] : null);
+    }
+    if (!current) throw new ConvscopeError('E_FORMAT', `${graph.name}: the Sequential model has no layers`);
+    return current;
+  }
+
+  /** A nested model called on `inputs` (null: the model's input): its layers, then its own node. */
+  nested(layer: KerasLayerFile, name: string, inputs: Built[] | null, inputShape: readonly number[]): Built[] {
+    const graph = layer.model!;
+    const outs = graph.kind === 'Functional'
+      ? this.functional(graph, `${name}/`, inputs ?? null, inputShape)
+      : [this.sequential(graph, `${name}/`, inputs ? inputs[0] : null, inputShape)];
+    const own = this.add({ name, type: 'Model', activation: 'linear', params: {}, weights: {}, inputs: [outs[0].name] }, [outs[0].shape]);
+    return [own, ...outs.slice(1)];
+  }
+
+  /**
+   * A functional graph's layer calls in topological order (ties in the config's order). At the
+   * top (`inputs` null) its InputLayer is the model's input; nested, its InputLayers take the
+   * tensors the nested model is called on. Returns its outputs.
+   */
+  functional(graph: KerasGraph, prefix: string, inputs: Built[] | null, inputShape: readonly number[]): Built[] {
+    const tensors = new Map<string, Built[]>(); // `${layer}#${call}` -> the call's outputs
+    const key = (layer: string, call: number) => `${layer}#${call}`;
+    const tensor = (ref: KerasTensorRef): Built => {
+      const outs = tensors.get(key(ref.layer, ref.node));
+      const out = outs?.[ref.tensor];
+      if (!out) throw new ConvscopeError('E_FORMAT', `${graph.name}: tensor ${ref.tensor} of call ${ref.node} of layer '${ref.layer}' does not exist`);
+      return out;
+    };
+    graph.inputs.forEach((ref, i) => {
+      const layer = graph.layers.find((l) => l.name === ref.layer)!;
+      if (layer.className !== 'InputLayer') throw new ConvscopeError('E_UNSUPPORTED', `${graph.name}: its input '${layer.name}' is a ${layer.className}, not an InputLayer`);
+      const node = inputs
+        ? this.add({ name: prefix + layer.name, type: 'InputLayer', activation: 'linear', params: {}, weights: {}, inputs: [inputs[i]?.name ?? inputs[0].name] }, [(inputs[i] ?? inputs[0]).shape])
+        : this.modelInput(prefix + layer.name, inputShape);
+      tensors.set(key(layer.name, 0), [node]);
+    });
+    for (const { layer, call } of callOrder(graph)) {
+      const args = layer.calls[call].map(tensor);
+      const name = prefix + (call === 0 ? layer.name : `${layer.name}:${call}`);
+      tensors.set(key(layer.name, call), layer.model ? this.nested(layer, name, args, inputShape) : [this.call(layer, name, args)]);
+    }
+    return graph.outputs.map(tensor);
+  }
 }
 
-function modelDataFormat(layers: KerasLayerFile[]): DataFormat {
-  for (const l of layers) {
-    const f = new KerasConfig(l.name, l.className, l.config).declaredDataFormat();
+/** The calls of a functional graph's layers (InputLayers aside) in topological order, ties in config order. */
+function callOrder(graph: KerasGraph): { layer: KerasLayerFile; call: number }[] {
+  const calls = graph.layers.flatMap((layer) => (layer.className === 'InputLayer' ? [] : layer.calls.map((_, call) => ({ layer, call }))));
+  const id = (layer: string, call: number) => `${layer}#${call}`;
+  const done = new Set(graph.layers.filter((l) => l.className === 'InputLayer').map((l) => id(l.name, 0)));
+  const order: typeof calls = [];
+  let pending = calls;
+  while (pending.length > 0) {
+    const ready = pending.filter((c) => c.layer.calls[c.call].every((r) => done.has(id(r.layer, r.node))));
+    if (ready.length === 0) {
+      const stuck = pending[0];
+      throw new ConvscopeError('E_FORMAT', `${graph.name}: layer '${stuck.layer.name}' takes an input that no input of the model leads to`);
+    }
+    // One at a time in config order, so that the order is the config's wherever that is one.
+    const next = ready[0];
+    order.push(next);
+    done.add(id(next.layer.name, next.call));
+    pending = pending.filter((c) => c !== next);
+  }
+  return order;
+}
+
+/** Every layer's class is one convscope runs: the first that is not is named with its nested path. */
+function checkLayers(graph: KerasGraph, prefix = ''): void {
+  for (const l of graph.layers) {
+    if (l.model) checkLayers(l.model, `${prefix}${l.name}/`);
+    else if (!CONVERTED.includes(l.className as (typeof CONVERTED)[number])) {
+      throw new ConvscopeError('E_UNSUPPORTED', `layer '${prefix}${l.name}' is a ${l.className}, which convscope does not support; supported layers: ${SUPPORTED}`);
+    }
+  }
+}
+
+function modelDataFormat(graph: KerasGraph): DataFormat {
+  for (const l of graph.layers) {
+    const f = l.model ? modelDataFormatOrUndefined(l.model) : new KerasConfig(l.name, l.className, l.config).declaredDataFormat();
     if (f) return f;
   }
   return 'channels_last';
 }
 
-function modelInputShape(layers: KerasLayerFile[], dataFormat: DataFormat): number[] {
-  const first = layers[0];
-  if (first === undefined) throw new ConvscopeError('E_FORMAT', 'the model has no layers');
-  const raw = first.config.batch_input_shape;
-  if (raw === undefined && first.config.batch_shape !== undefined) {
-    throw new ConvscopeError('E_UNSUPPORTED', `layer '${first.name}' declares its input as Keras 3 does (batch_shape); convscope reads Keras 2 and tf.keras 2 .h5 files`);
+function modelDataFormatOrUndefined(graph: KerasGraph): DataFormat | undefined {
+  for (const l of graph.layers) {
+    const f = l.model ? modelDataFormatOrUndefined(l.model) : new KerasConfig(l.name, l.className, l.config).declaredDataFormat();
+    if (f) return f;
   }
+  return undefined;
+}
+
+/** The layer that declares the model's input shape: its InputLayer, or a Sequential's first layer (or that of the model nested first). */
+function inputDeclaration(graph: KerasGraph): KerasLayerFile | undefined {
+  if (graph.kind === 'Functional') return graph.layers.find((l) => l.name === graph.inputs[0]?.layer);
+  const first = graph.layers[0];
+  if (first?.model && first.config.batch_input_shape === undefined && first.config.batch_shape === undefined) return inputDeclaration(first.model);
+  return first;
+}
+
+function modelInputShape(graph: KerasGraph, dataFormat: DataFormat): number[] {
+  const first = inputDeclaration(graph);
+  if (first === undefined) throw new ConvscopeError('E_FORMAT', 'the model has no layers');
+  const raw = first.config.batch_input_shape ?? first.config.batch_shape;
   if (!Array.isArray(raw) || raw.length < 2 || !raw.slice(1).every((d) => Number.isSafeInteger(d) && d > 0)) {
     throw new ConvscopeError(
       'E_FORMAT',
@@ -123,149 +230,6 @@ function modelInputShape(layers: KerasLayerFile[], dataFormat: DataFormat): numb
   throw new ConvscopeError('E_UNSUPPORTED', `the model's input shape ${formatShape(s)} is not an image (H, W, C) / (C, H, W) or a vector`);
 }
 
-/** For a (C, H, W) map: index i of the engine's flatten -> index of the same value in Keras's (H, W, C) flatten. */
-export function chwToHwcIndex([c, h, w]: number[]): Int32Array {
-  const out = new Int32Array(c * h * w);
-  for (let ci = 0; ci < c; ci++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[(ci * h + y) * w + x] = (y * w + x) * c + ci;
-  return out;
-}
-
-/** Keras-order index -> engine-order index of a per-sample shape (the inverse map, for Reshape). */
-function kerasOrder(shape: number[], dataFormat: DataFormat): Int32Array {
-  const n = sizeOf(shape);
-  if (shape.length === 3 && dataFormat === 'channels_last') return chwToHwcIndex(shape);
-  return Int32Array.from({ length: n }, (_, i) => i);
-}
-
-class KerasLayer extends KerasConfig {
-  constructor(readonly layer: KerasLayerFile, readonly dataFormat: DataFormat) {
-    super(layer.name, layer.className, layer.config);
-    const f = this.declaredDataFormat();
-    if (f && f !== dataFormat) this.fail(`data_format ${f} differs from the model's ${dataFormat}; mixed data formats are not supported`, 'E_UNSUPPORTED');
-  }
-
-  weight(key: string): Tensor {
-    const w = this.layer.weights[key];
-    if (!w) this.fail(`the file has no '${key}' weight for it`);
-    return new Tensor(w.shape, w.data);
-  }
-
-  base(type: LayerType, activation: ActivationName = 'linear'): LayerSpec {
-    return { name: this.layer.name, type, activation, params: {}, weights: {} };
-  }
-
-  plain(activation: ActivationName = 'linear'): LayerSpec {
-    return this.base(this.layer.className as LayerType, activation);
-  }
-
-  flattensHwc(): boolean {
-    // Keras 2.1+ writes data_format into Flatten's config, and for channels_first it permutes to
-    // channels-last before flattening; 2.0.x has no data_format and flattens as stored.
-    return this.dataFormat === 'channels_last' || this.config.data_format === 'channels_first';
-  }
-
-  conv2d(): LayerSpec {
-    const spec = this.base('Conv2D', this.activation());
-    const kernel = this.weight('kernel');
-    if (kernel.rank !== 4) this.fail(`kernel has shape ${formatShape(kernel.shape)}; a (KH, KW, Cin, Cout) kernel is needed`);
-    const filters = this.optionalPositiveInt('filters');
-    if (filters !== undefined && filters !== kernel.shape[3]) this.fail(`kernel has shape ${formatShape(kernel.shape)} but the layer has ${filters} filters`);
-    const size = this.config.kernel_size === undefined ? undefined : this.pair('kernel_size');
-    if (size && (size[0] !== kernel.shape[0] || size[1] !== kernel.shape[1])) this.fail(`kernel has shape ${formatShape(kernel.shape)} but config.kernel_size is ${formatShape(size)}`);
-    if ((this.optionalPositiveInt('groups') ?? 1) !== 1) this.fail(`grouped convolutions (groups ${String(this.config.groups)}) are not supported`, 'E_UNSUPPORTED');
-    spec.weights.kernel = hwioToOihw(kernel);
-    if (this.flag('use_bias', true)) spec.weights.bias = this.weight('bias');
-    spec.params = { strides: this.pair('strides', [1, 1]), dilation: this.pair('dilation_rate', [1, 1]), padding: this.padding() };
-    return spec;
-  }
-
-  dense(pendingRows: Int32Array | null): LayerSpec {
-    const spec = this.base('Dense', this.activation());
-    let kernel = this.weight('kernel');
-    if (kernel.rank !== 2) this.fail(`kernel has shape ${formatShape(kernel.shape)}; an (in, out) kernel is needed`);
-    const units = this.optionalPositiveInt('units');
-    if (units !== undefined && units !== kernel.shape[1]) this.fail(`kernel has shape ${formatShape(kernel.shape)} but the layer has ${units} units`);
-    if (pendingRows) {
-      if (pendingRows.length !== kernel.shape[0]) this.fail(`kernel has ${kernel.shape[0]} rows but its input has ${pendingRows.length} values`);
-      kernel = permuteRows(kernel, pendingRows);
-    }
-    spec.weights.kernel = kernel;
-    if (this.flag('use_bias', true)) spec.weights.bias = this.weight('bias');
-    return spec;
-  }
-
-  pool(): LayerSpec {
-    const spec = this.plain();
-    const pool = this.pair('pool_size', [2, 2]);
-    spec.params = { pool, strides: this.pair('strides', pool), padding: this.padding() };
-    return spec;
-  }
-
-  batchNorm(shape: number[], pendingRows: Int32Array | null): LayerSpec {
-    const spec = this.base('BatchNormalization');
-    const axis = this.config.axis;
-    const rank = shape.length + 1;
-    const single = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
-    if (!Number.isSafeInteger(single)) this.failKey('axis', 'an integer (the channel axis)');
-    const kerasAxis = (single as number) < 0 ? (single as number) + rank : single;
-    const channelAxis = rank === 2 ? 1 : this.dataFormat === 'channels_last' ? 3 : 1;
-    if (kerasAxis !== channelAxis) this.fail(`normalises axis ${describe(axis)}, not the channel axis ${channelAxis}; only per-channel BatchNormalization is supported`, 'E_UNSUPPORTED');
-    const keys = ['moving_mean', 'moving_variance'];
-    if (this.flag('scale', true)) keys.push('gamma');
-    if (this.flag('center', true)) keys.push('beta');
-    for (const key of keys) {
-      const w = this.weight(key);
-      spec.weights[key] = pendingRows ? permuteRows(w, pendingRows) : w;
-    }
-    spec.params = { epsilon: this.number('epsilon', 1e-3, 0) };
-    return spec;
-  }
-
-  zeroPadding(): LayerSpec {
-    const spec = this.plain();
-    const p = this.config.padding;
-    let pads: number[] | null = null;
-    if (typeof p === 'number') pads = [p, p, p, p];
-    else if (Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number')) pads = [p[0], p[0], p[1], p[1]];
-    else if (Array.isArray(p) && p.length === 2 && p.every((v) => Array.isArray(v) && v.length === 2)) pads = [p[0][0], p[0][1], p[1][0], p[1][1]];
-    if (!pads || !pads.every((v) => Number.isSafeInteger(v) && v >= 0)) this.failKey('padding', 'n, [rows, cols] or [[top, bottom], [left, right]] of non-negative integers');
-    spec.params = { padding: pads };
-    return spec;
-  }
-
-  reshape(inputShape: number[]): LayerSpec {
-    const spec = this.plain();
-    const raw = this.integers('target_shape');
-    const total = sizeOf(inputShape);
-    const known = raw.filter((d) => d !== -1).reduce((a: number, b: number) => a * b, 1);
-    const target = raw.map((d: number) => (d === -1 ? total / known : d));
-    if (sizeOf(target) !== total || !target.every((d) => Number.isInteger(d) && d > 0)) this.fail(`cannot reshape ${formatShape(inputShape)} to ${describe(raw)}`);
-    if (target.length !== 1 && target.length !== 3) this.fail(`reshapes to ${formatShape(target)}; only vectors and (H, W, C) / (C, H, W) maps are supported`, 'E_UNSUPPORTED');
-    const outShape = target.length === 3 && this.dataFormat === 'channels_last' ? [target[2], target[0], target[1]] : target;
-    const inKeras = kerasOrder(inputShape, this.dataFormat); // engine index -> Keras index
-    const outKeras = kerasOrder(outShape, this.dataFormat);
-    const engineOfKeras = new Int32Array(total);
-    inKeras.forEach((k, j) => (engineOfKeras[k] = j));
-    const gather = Array.from(outKeras, (k) => engineOfKeras[k]);
-    const identity = gather.every((j, i) => j === i);
-    spec.params = { targetShape: outShape, gather: identity ? null : gather };
-    return spec;
-  }
-}
-
-function hwioToOihw(k: Tensor): Tensor {
-  const [kh, kw, cin, cout] = k.shape;
-  const out = Tensor.zeros([cout, cin, kh, kw]);
-  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) {
-    out.data[((o * cin + i) * kh + y) * kw + x] = k.data[((y * kw + x) * cin + i) * cout + o];
-  }
-  return out;
-}
-
-/** out row i = in row rows[i] (for 1-D tensors: element i = element rows[i]). */
-function permuteRows(t: Tensor, rows: Int32Array): Tensor {
-  const width = t.rank === 1 ? 1 : t.shape[1];
-  const out = Tensor.zeros(t.shape);
-  for (let i = 0; i < rows.length; i++) out.data.set(t.data.subarray(rows[i] * width, rows[i] * width + width), i * width);
-  return out;
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -35,30 +35,64 @@ export interface PredictOptions extends RunOptions {
   chunk?: number;
 }
 
-/** A Keras model as a chain of engine layers, channels-first. */
+export interface ModelOptions {
+  /** The output that predict and every class target use; default the spec's first output. */
+  output?: string;
+}
+
+/**
+ * A Keras model as a directed acyclic graph of engine layers, channels-first: `layers` are its
+ * nodes (one per layer call) in topological order, `sources[i]` the nodes node i takes its
+ * inputs from (-1: the model's input).
+ */
 export class Model {
   readonly layers: Layer[];
+  readonly sources: number[][];
+  /** The model's outputs, by node name; `output` is the one methods use. */
+  readonly outputNames: string[];
+  readonly output: string;
+  readonly outputIndex: number;
+  private readonly index: Map<string, number>;
+  private readonly aliases: Map<string, string>;
+  private readonly ancestorCache = new Map<number, number[]>();
 
   /**
-   * Builds the layers after checking the spec: its schema, each layer's shapes against its input,
-   * every tensor of one sample's forward pass against the memory limit, and the weights' values.
-   * `source` (the file the spec came from) starts every message.
+   * Builds the nodes after checking the spec: its schema and graph, each node's shapes against
+   * its inputs, every tensor of one sample's forward pass against the memory limit, and the
+   * weights' values. `source` (the file the spec came from) starts every message.
    */
-  constructor(readonly spec: ModelSpec, source?: string) {
-    this.layers = withSource(source, () => {
+  constructor(readonly spec: ModelSpec, readonly source?: string, options: ModelOptions = {}) {
+    const built = withSource(source, () => {
       checkSpecSchema(spec);
       checkMemory(4 * sizeOf(spec.inputShape), `the model's input ${formatShape(spec.inputShape)}`);
+      const graph = specGraph(spec);
       const layers: Layer[] = [];
-      let shape: readonly number[] = spec.inputShape;
-      for (const s of spec.layers) {
-        const layer = buildLayer(s, shape);
+      spec.layers.forEach((s, i) => {
+        const shapes = graph.sources[i].map((j) => (j < 0 ? spec.inputShape : layers[j].outputShape));
+        const layer = buildLayer(s, shapes);
         checkMemory(4 * sizeOf(layer.outputShape), `the output ${formatShape(layer.outputShape)} of layer '${layer.name}'`);
         layers.push(layer);
-        shape = layer.outputShape;
-      }
+      });
       checkWeightValues(spec);
-      return layers;
+      return { layers, ...graph };
     });
+    this.layers = built.layers;
+    this.sources = built.sources;
+    this.index = new Map(this.layers.map((l, i) => [l.name, i]));
+    this.aliases = uniqueShortNames(this.layers.map((l) => l.name));
+    this.outputNames = built.outputs;
+    if (options.output !== undefined && typeof options.output !== 'string') throw argumentError(`output must be the name of an output, not ${describe(options.output)}; outputs: ${this.outputNames.join(', ')}`);
+    const output = options.output === undefined ? this.outputNames[0] : this.resolve(options.output);
+    if (output === undefined || !this.outputNames.includes(output)) {
+      throw argumentError(`unknown output ${describe(options.output)}; the model's outputs: ${this.outputNames.join(', ')}`);
+    }
+    this.output = output;
+    this.outputIndex = this.index.get(output)!;
+  }
+
+  /** The same model with another of its outputs as the one methods use. */
+  withOutput(name: string): Model {
+    return name === this.output ? this : new Model(this.spec, this.source, { output: name });
   }
 
   get name(): string {
@@ -70,26 +104,57 @@ export class Model {
   }
 
   get outputShape(): readonly number[] {
-    return this.layers[this.layers.length - 1].outputShape;
+    return this.layers[this.outputIndex].outputShape;
   }
 
+  /** Every weight counted once (a shared layer's calls share theirs). */
   get paramCount(): number {
-    return this.layers.reduce((n, l) => n + l.paramCount, 0);
+    const seen = new Set<Tensor>();
+    for (const l of this.layers) for (const t of Object.values(l.weights)) seen.add(t);
+    return [...seen].reduce((n, t) => n + t.size, 0);
   }
 
   layerNames(): string[] {
     return this.layers.map((l) => l.name);
   }
 
-  /** The layer called name; the error lists the valid names. */
+  /** A node's full name, for its full name or (a nested model's layer) its unique short name. */
+  private resolve(name: string): string | undefined {
+    return this.index.has(name) ? name : this.aliases.get(name);
+  }
+
+  /** The node called name (or, in a nested model, its unique short name); the error lists the valid names. */
   layer(name: string): Layer {
-    const layer = this.layers.find((l) => l.name === name);
-    if (!layer) throw argumentError(`unknown layer ${typeof name === 'string' ? `'${name}'` : describe(name)}; layers: ${this.layerNames().join(', ')}`);
-    return layer;
+    return this.layers[this.layerIndex(name)];
   }
 
   layerIndex(name: string): number {
-    return this.layers.indexOf(this.layer(name));
+    const full = typeof name === 'string' ? this.resolve(name) : undefined;
+    if (full === undefined) throw argumentError(`unknown layer ${typeof name === 'string' ? `'${name}'` : describe(name)}; layers: ${listNames(this.layerNames())}`);
+    return this.index.get(full)!;
+  }
+
+  /** The nodes node `last` depends on, itself included, in topological order. */
+  ancestors(last: number): number[] {
+    let list = this.ancestorCache.get(last);
+    if (!list) {
+      const needed = new Uint8Array(this.layers.length);
+      needed[last] = 1;
+      for (let i = last; i >= 0; i--) if (needed[i]) for (const j of this.sources[i]) if (j >= 0) needed[j] = 1;
+      list = [];
+      for (let i = 0; i <= last; i++) if (needed[i]) list.push(i);
+      this.ancestorCache.set(last, list);
+    }
+    return list;
+  }
+
+  /** The nodes that take node i's output. */
+  consumers(i: number): number[] {
+    const out: number[] = [];
+    this.sources.forEach((from, j) => {
+      if (from.includes(i)) out.push(j);
+    });
+    return out;
   }
 
   /** Brings one sample (C,H,W) or a batch (N,C,H,W) (for vector models (K) or (N,K)) to batched form. */
@@ -107,7 +172,7 @@ export class Model {
    */
   forward(x: Tensor, until?: string, options?: RunOptions): ForwardResult {
     const { allowNonFinite, inputName = 'the input' } = runOptions(options);
-    const last = until === undefined ? this.layers.length - 1 : this.layerIndex(until);
+    const last = until === undefined ? this.outputIndex : this.layerIndex(until);
     const { batch, batched } = this.toBatch(x);
     checkFiniteInput(x.data, x.shape, inputName, allowNonFinite);
     const result = this.run(batch, last, batched);
@@ -115,16 +180,41 @@ export class Model {
     return result;
   }
 
-  /** forward without the checks, for methods that check their own input and result. */
+  /** forward without the checks, for methods that check their own input and result: the nodes node `last` needs. */
   run(batch: Tensor, last: number, batched: boolean): ForwardResult {
     const records = new Map<string, LayerRecord>();
-    let a = batch;
-    for (let i = 0; i <= last; i++) {
-      const record = this.layers[i].forward(a);
+    const outputs: Tensor[] = [];
+    for (const i of this.ancestors(last)) {
+      const record = this.layers[i].forwardAll(this.sources[i].map((j) => (j < 0 ? batch : outputs[j])));
       records.set(this.layers[i].name, record);
-      a = record.output;
+      outputs[i] = record.output;
     }
-    return { input: batch, records, output: a, batched };
+    return { input: batch, records, output: outputs[last], batched };
+  }
+
+  /**
+   * Runs the nodes after `from` that node `last` needs, given node `from`'s output: for a model
+   * where everything after `from` depends on the input through `from` only (see chainPrefix).
+   */
+  runFrom(from: number, value: Tensor, last: number): Tensor {
+    const outputs: Tensor[] = [];
+    outputs[from] = value;
+    for (const i of this.ancestors(last)) {
+      if (i <= from) continue;
+      outputs[i] = this.layers[i].forwardAll(this.sources[i].map((j) => outputs[j])).output;
+    }
+    return outputs[last];
+  }
+
+  /**
+   * The length of the model's leading chain: nodes 0..p-1 each take only the previous node's
+   * output (the model's input for node 0) and feed only the next. Node p-1's output is then all
+   * that later nodes see of the input.
+   */
+  chainPrefix(): number {
+    let p = 0;
+    while (p < this.layers.length && sameList(this.sources[p], [p - 1]) && (p === this.layers.length - 1 || sameList(this.consumers(p), [p + 1]))) p++;
+    return p;
   }
 
   /**
@@ -135,7 +225,7 @@ export class Model {
   predict(x: Tensor, until?: string, options?: PredictOptions): Tensor {
     const { allowNonFinite, inputName = 'the input', chunk = 256 } = runOptions(options);
     checkInteger(chunk, 'chunk', 1);
-    const last = until === undefined ? this.layers.length - 1 : this.layerIndex(until);
+    const last = until === undefined ? this.outputIndex : this.layerIndex(until);
     const { batch, batched } = this.toBatch(x);
     checkFiniteInput(x.data, x.shape, inputName, allowNonFinite);
     const n = batch.shape[0];
@@ -158,4 +248,66 @@ function runOptions<T extends RunOptions>(options: T | undefined): T {
   checkBoolean(opts.allowNonFinite, 'allowNonFinite');
   if (opts.inputName !== undefined && typeof opts.inputName !== 'string') throw argumentError(`inputName must be a string, not ${describe(opts.inputName)}`);
   return opts;
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function listNames(names: readonly string[]): string {
+  return names.length > 40 ? `${names.slice(0, 40).join(', ')}, ... (${names.length} in all; convscope info lists them)` : names.join(', ');
+}
+
+/** For nodes named outer/inner (a nested model's layers): inner -> outer/inner, where inner names one node only. */
+function uniqueShortNames(names: readonly string[]): Map<string, string> {
+  const full = new Set(names);
+  const counts = new Map<string, string[]>();
+  for (const name of names) {
+    const short = name.slice(name.lastIndexOf('/') + 1);
+    if (short === name || full.has(short)) continue;
+    counts.set(short, [...(counts.get(short) ?? []), name]);
+  }
+  return new Map([...counts].filter(([, list]) => list.length === 1).map(([short, list]) => [short, list[0]]));
+}
+
+/**
+ * The spec's graph, checked: each node's sources (by index; -1 the model's input) and the
+ * outputs. A node may only take the outputs of nodes listed before it, which rules out cycles.
+ */
+function specGraph(spec: ModelSpec): { sources: number[][]; outputs: string[] } {
+  const index = new Map<string, number>();
+  const sources = spec.layers.map((layer, i) => {
+    let from: number[];
+    if (layer.type === 'InputLayer') {
+      if (layer.inputs !== undefined && layer.inputs.length > 0) graphFail(`layer '${layer.name}' is an InputLayer, which takes no inputs, but lists ${layer.inputs.join(', ')}`);
+      from = [-1];
+    } else if (layer.inputs === undefined) {
+      from = [i - 1];
+    } else {
+      if (layer.inputs.length === 0) graphFail(`layer '${layer.name}' takes no inputs; only an InputLayer may`);
+      from = layer.inputs.map((name) => {
+        const j = index.get(name);
+        if (j === undefined) {
+          const later = spec.layers.findIndex((l) => l.name === name);
+          graphFail(later < 0
+            ? `layer '${layer.name}' takes its input from '${name}', which is not a layer of the model`
+            : `layer '${layer.name}' takes its input from '${name}', which comes after it: the layers must be listed so that each comes after its inputs (a cycle cannot be run)`);
+        }
+        return j;
+      });
+    }
+    index.set(layer.name, i);
+    return from;
+  });
+  const inputLayers = spec.layers.filter((l) => l.type === 'InputLayer');
+  if (inputLayers.length > 1) {
+    throw new ConvscopeError('E_UNSUPPORTED', `the model has ${inputLayers.length} inputs (${inputLayers.map((l) => l.name).join(', ')}); convscope handles single-input models`);
+  }
+  const outputs = spec.outputs ?? [spec.layers[spec.layers.length - 1].name];
+  for (const name of outputs) if (!index.has(name)) graphFail(`output '${name}' is not a layer of the model`);
+  return { sources, outputs };
+}
+
+function graphFail(message: string): never {
+  throw new ConvscopeError('E_FORMAT', message);
 }

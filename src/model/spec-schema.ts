@@ -68,7 +68,12 @@ interface LayerRule {
 
 const NO_WEIGHTS = { required: [], optional: [], layout: '' };
 
+const MERGE = { params: {}, weights: NO_WEIGHTS };
+
 const RULES: Record<LayerType, LayerRule> = {
+  // --- core layers ---
+  InputLayer: { params: {}, weights: NO_WEIGHTS },
+  Model: { params: {}, weights: NO_WEIGHTS },
   Conv2D: {
     params: { strides: PAIR, dilation: PAIR, padding: WINDOW_PADDING },
     weights: { required: ['kernel'], optional: ['bias'], layout: 'kernel (Cout, Cin, KH, KW), bias (Cout)' },
@@ -97,6 +102,16 @@ const RULES: Record<LayerType, LayerRule> = {
     },
     weights: NO_WEIGHTS,
   },
+  // --- merge layers ---
+  Add: MERGE,
+  Subtract: MERGE,
+  Multiply: MERGE,
+  Average: MERGE,
+  Maximum: MERGE,
+  Minimum: MERGE,
+  Concatenate: { params: { axis: { expected: 'an axis of the per-sample tensor (0 is channels)', ok: isCount } }, weights: NO_WEIGHTS },
+  // --- conv family ---
+  // --- activation, normalization and shape layers ---
 };
 
 /** A layer as the schema passed it: everything of a LayerSpec but the weights' values. */
@@ -112,10 +127,12 @@ export interface CheckedHeader {
   dataFormat: 'channels_first' | 'channels_last';
   inputShape: number[];
   provenance: ModelProvenance;
+  outputs?: string[];
 }
 
 export function checkSpecHeader(spec: Record<string, unknown>, fail: SchemaFail): CheckedHeader {
-  const { name, dataFormat, inputShape, provenance } = spec;
+  const { name, dataFormat, inputShape, provenance, outputs } = spec;
+  if (outputs !== undefined && (!Array.isArray(outputs) || outputs.length === 0 || !outputs.every(isPlainName))) fail('outputs', 'a non-empty list of node names', outputs);
   if (typeof name !== 'string') fail('name', 'a string', name);
   if (dataFormat !== 'channels_first' && dataFormat !== 'channels_last') fail('dataFormat', "'channels_first' or 'channels_last'", dataFormat);
   if (!Array.isArray(inputShape) || (inputShape.length !== 1 && inputShape.length !== 3) || !inputShape.every(isPositiveInt)) {
@@ -126,7 +143,10 @@ export function checkSpecHeader(spec: Record<string, unknown>, fail: SchemaFail)
   for (const key of ['sha256', 'kerasVersion', 'backend', 'convertedBy', 'licence']) {
     if (provenance[key] !== undefined && typeof provenance[key] !== 'string') fail(`provenance.${key}`, 'a string', provenance[key]);
   }
-  return { name: name as string, dataFormat, inputShape: [...(inputShape as number[])], provenance: provenance as unknown as ModelProvenance };
+  return {
+    name: name as string, dataFormat, inputShape: [...(inputShape as number[])], provenance: provenance as unknown as ModelProvenance,
+    ...(outputs === undefined ? {} : { outputs: [...(outputs as string[])] }),
+  };
 }
 
 /** Checks `layers` (a non-empty list, names unique) and each layer in it. */
@@ -144,15 +164,17 @@ export function checkSpecLayers(layers: unknown, fail: SchemaFail, weightShapeOf
 
 export function checkLayer(raw: unknown, path: string, fail: SchemaFail, weightShapeOf: WeightShapeOf): CheckedLayer {
   if (!isRecord(raw)) return fail(path, 'a layer object', raw);
-  const { name, type, activation, params, weights } = raw;
+  const { name, type, activation, params, weights, inputs } = raw;
   if (!isPlainName(name)) fail(`${path}.name`, 'a non-empty string without control characters', name);
   if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) fail(`${path}.type`, `one of ${LAYER_TYPES.join(', ')}`, type);
   const rule = RULES[type as LayerType];
   if (!isActivationName(activation)) fail(`${path}.activation`, `one of ${ACTIVATIONS.join(', ')}`, activation);
   if (!rule.activates && activation !== 'linear') fail(`${path}.activation`, `'linear' (a ${type} layer applies no activation)`, activation);
+  if (inputs !== undefined && (!Array.isArray(inputs) || !inputs.every(isPlainName))) fail(`${path}.inputs`, 'a list of node names', inputs);
   return {
     name: name as string,
     type: type as LayerType,
+    ...(inputs === undefined ? {} : { inputs: [...(inputs as string[])] }),
     activation: activation as ActivationName,
     params: checkParams(params, `${path}.params`, type as LayerType, rule, fail),
     weightShapes: checkWeights(weights, `${path}.weights`, type as LayerType, rule, fail, weightShapeOf),

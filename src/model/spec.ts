@@ -2,8 +2,14 @@ import type { Tensor } from '../tensor.ts';
 import type { ActivationName } from '../layers/activation-fns.ts';
 
 export const LAYER_TYPES = [
+  // --- core layers ---
+  'InputLayer', 'Model',
   'Conv2D', 'Dense', 'MaxPooling2D', 'AveragePooling2D', 'BatchNormalization', 'Flatten', 'Dropout',
   'Activation', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Reshape',
+  // --- merge layers ---
+  'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
+  // --- conv family ---
+  // --- activation, normalization and shape layers ---
 ] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
 
@@ -18,6 +24,12 @@ export interface LayerSpec {
   activation: ActivationName;
   params: Record<string, number | string | boolean | number[] | null>;
   weights: Record<string, Tensor>;
+  /**
+   * The nodes whose outputs this node takes, in order (a node is named by its `name`). Absent:
+   * the previous layer's output, or the model's input for the first layer (a chain). An
+   * InputLayer takes none: its output is the model's input.
+   */
+  inputs?: string[];
 }
 
 export interface ModelProvenance {
@@ -35,6 +47,9 @@ export interface ModelSpec {
   dataFormat: 'channels_first' | 'channels_last';
   /** One sample's input shape, channels-first: (C, H, W), or (K) for a model that takes vectors. */
   inputShape: number[];
+  /** The nodes in an order where each comes after the nodes it takes input from. */
   layers: LayerSpec[];
+  /** The model's outputs, by node name; absent: the last layer. The first is the default output. */
+  outputs?: string[];
   provenance: ModelProvenance;
 }
