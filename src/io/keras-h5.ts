@@ -249,6 +249,11 @@ function expectedWeights(layer: KerasLayerFile, fail: Fail): string[] | undefine
     case 'GlobalMaxPooling2D':
     case 'Reshape':
       return [];
+    // --- conv family ---
+    // --- end conv family ---
+
+    // --- activation, normalization and shape layers ---
+    // --- end activation, normalization and shape layers ---
     default:
       return undefined;
   }
