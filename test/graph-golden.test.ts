@@ -1,0 +1,177 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../src/node/load-model.ts';
+import type { Model } from '../src/model/model.ts';
+import { readNpyTensor } from '../src/node/inputs.ts';
+import { Tensor, formatShape } from '../src/tensor.ts';
+import { backwardNet, type BackwardMethod } from '../src/methods/backward-net.ts';
+import { occlusion } from '../src/methods/occlusion.ts';
+import { gradCam, defaultGradCamLayer } from '../src/methods/grad-cam.ts';
+
+// Every graph fixture (test/fixtures/models/graphs, written by make_graph_models.py) in every
+// format it exists in, against the PyTorch references of test/golden/graphs/generate.py:
+// predict, every node's output, the backward nets from several nodes, occlusion and Grad-CAM,
+// with SEMANTICS.md's tolerance.
+const root = join(import.meta.dirname, '..');
+const goldenDir = join(root, 'test', 'golden', 'graphs');
+
+interface Fixture {
+  /** The Keras 2 .h5 file; other formats sit next to it (see formatsOf). */
+  model: string;
+  dataFormat: string;
+  input: string;
+  outputs: string[];
+  predict: Record<string, string>;
+  /** The default output's class per sample; null for a segmentation output. */
+  classes: number[] | null;
+  nodes: { name: string; shape: number[]; file: string }[];
+  backward: { layer: string; channel: number; unit: 'all' | 'max'; method: BackwardMethod; output: string }[];
+  occlusion: {
+    sample: number; size: number; stride: number; fill: number; layer?: string; channel?: number;
+    targetClass: number | null; baseline: number; grid: string; attribution: string;
+  }[];
+  gradcam: { layer: string; sample: number; targetClass: number; cam: string; weights: string }[];
+  defaultGradCam?: string;
+}
+
+const manifest: { fixtures: Record<string, Fixture> } = JSON.parse(readFileSync(join(goldenDir, 'manifest.json'), 'utf8'));
+
+/**
+ * The files a fixture exists as: the Keras 2 .h5, and where the converters
+ * (to_keras3.py, to_tfjs.py) have written them, its Keras 3 .keras and legacy .h5 and its tfjs
+ * layers folder (model.json with its shards).
+ */
+function formatsOf(model: string): { format: string; path: string }[] {
+  const base = join(root, model).replace(/\.h5$/, '');
+  const candidates = [
+    { format: 'keras2-h5', path: `${base}.h5` },
+    { format: 'keras3-keras', path: `${base}.keras` },
+    { format: 'keras3-h5', path: `${base}.keras3.h5` },
+    { format: 'tfjs', path: join(`${base}.tfjs`, 'model.json') },
+  ];
+  return candidates.filter((c) => existsSync(c.path));
+}
+
+const reference = (file: string): Promise<Tensor> => readNpyTensor(join(goldenDir, file));
+
+function sample(x: Tensor, i: number): Tensor {
+  const per = x.size / x.shape[0];
+  return new Tensor(x.shape.slice(1), x.data.slice(i * per, (i + 1) * per));
+}
+
+/** max|out - ref| <= 1e-4 max|ref| + 1e-6, or the message saying by how much it is not. */
+function mismatch(out: Tensor, ref: Tensor): string | null {
+  if (formatShape(out.shape) !== formatShape(ref.shape)) return `shape ${formatShape(out.shape)}, expected ${formatShape(ref.shape)}`;
+  let maxRef = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < ref.size; i++) {
+    maxRef = Math.max(maxRef, Math.abs(ref.data[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(out.data[i] - ref.data[i]));
+  }
+  return maxDiff <= 1e-4 * maxRef + 1e-6 ? null : `max|out-ref| ${maxDiff.toPrecision(3)} > tolerance (max|ref| ${maxRef.toPrecision(3)})`;
+}
+
+function within(what: string, out: Tensor, ref: Tensor): void {
+  const m = mismatch(out, ref);
+  assert.ok(m === null, `${what}: ${m}`);
+}
+
+const loaded = new Map<string, Promise<Model>>();
+function load(path: string): Promise<Model> {
+  if (!loaded.has(path)) loaded.set(path, loadModel(path));
+  return loaded.get(path)!;
+}
+
+for (const [name, f] of Object.entries(manifest.fixtures)) {
+  const input = () => readNpyTensor(join(goldenDir, f.input));
+  for (const { format, path } of formatsOf(f.model)) {
+    const label = `${name} [${format}]`;
+
+    test(`${label}: loads, with the nodes and outputs Keras names`, async () => {
+      const model = await load(path);
+      assert.equal(model.layerNames(), f.nodes.map((n) => n.name));
+      assert.equal(model.outputNames, f.outputs);
+      for (const n of f.nodes) assert.is(formatShape(model.layer(n.name).outputShape), formatShape(n.shape), `node '${n.name}'`);
+    });
+
+    test(`${label}: predict, every output`, async () => {
+      const model = await load(path);
+      const x = await input();
+      for (const output of f.outputs) {
+        const y = (output === f.outputs[0] ? model : model.withOutput(output)).predict(x);
+        within(`output '${output}'`, y, await reference(f.predict[output]));
+      }
+      if (f.classes) {
+        const y = model.predict(x);
+        const k = y.size / y.shape[0];
+        const classes = Array.from({ length: y.shape[0] }, (_, b) => {
+          let best = 0;
+          for (let j = 1; j < k; j++) if (y.data[b * k + j] > y.data[b * k + best]) best = j;
+          return best;
+        });
+        assert.equal(classes, f.classes, 'predicted classes');
+      }
+    });
+
+    test(`${label}: every node's output`, async () => {
+      const model = await load(path);
+      const forward = model.forward(sample(await input(), 0));
+      const wrong: string[] = [];
+      for (const n of f.nodes) {
+        // a node the default output does not depend on (another output's head) runs on its own
+        const record = forward.records.get(n.name) ?? model.forward(sample(await input(), 0), n.name).records.get(n.name);
+        if (!record) {
+          wrong.push(`'${n.name}': not run`);
+          continue;
+        }
+        const m = mismatch(record.output.reshape(record.output.shape.slice(1)), await reference(n.file));
+        if (m) wrong.push(`'${n.name}': ${m}`);
+      }
+      assert.ok(wrong.length === 0, wrong.join('; '));
+    });
+
+    for (const c of f.backward) {
+      test(`${label}: ${c.method} from '${c.layer}' channel ${c.channel} unit ${c.unit}`, async () => {
+        const model = await load(path);
+        const r = backwardNet(model, await input(), { layer: c.layer, channel: c.channel, unit: c.unit, method: c.method });
+        within('result', r, await reference(c.output));
+      });
+    }
+
+    // The default strategy, and 'batched' (every occluded image through the whole graph).
+    for (const c of f.occlusion) for (const strategy of ['incremental', 'batched'] as const) {
+      const target = c.layer !== undefined ? `'${c.layer}' channel ${c.channel}` : 'predicted class';
+      test(`${label}: occlusion size ${c.size} stride ${c.stride} fill ${c.fill} ${target} (${strategy})`, async () => {
+        const model = await load(path);
+        const x = sample(await input(), c.sample);
+        const result = occlusion(model, x, { size: c.size, stride: c.stride, fill: c.fill, layer: c.layer, channel: c.channel, strategy });
+        if (c.targetClass !== null) assert.is(result.targetClass, c.targetClass);
+        const grid = await reference(c.grid);
+        within('grid', result.grid, grid);
+        const scale = Math.max(...Array.from(grid.data, Math.abs), Math.abs(c.baseline));
+        assert.ok(Math.abs(result.baseline - c.baseline) <= 1e-4 * scale + 1e-6, `baseline ${result.baseline} vs ${c.baseline}`);
+        within('attribution', result.attribution, await reference(c.attribution));
+      });
+    }
+
+    if (f.defaultGradCam !== undefined) {
+      test(`${label}: the default Grad-CAM node is '${f.defaultGradCam}'`, async () => {
+        assert.is(defaultGradCamLayer(await load(path)), f.defaultGradCam);
+      });
+    }
+
+    for (const c of f.gradcam) {
+      test(`${label}: gradcam '${c.layer}' sample ${c.sample}`, async () => {
+        const model = await load(path);
+        const result = gradCam(model, sample(await input(), c.sample), { layer: c.layer });
+        assert.is(result.targetClass, c.targetClass);
+        within('weights', result.weights, await reference(c.weights));
+        within('cam', result.cam, await reference(c.cam));
+      });
+    }
+  }
+}
+
+test.run();
