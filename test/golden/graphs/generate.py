@@ -514,11 +514,15 @@ def save(rel, array):
     return rel
 
 
-def fixture(name, manifest):
+def fixture(name, index, keras_major=None):
+    """The manifest entry of a fixture; keras_major 3: the numbers under Keras 3's definitions."""
+    out = name if keras_major is None else f"{name}/keras{keras_major}"
     path = os.path.join(FIXTURES, name + ".h5")
     graph = Graph(path)
+    if keras_major is not None:
+        graph.keras_major = keras_major
     runner = Runner(graph)
-    rng = np.random.RandomState(100 + len(manifest["fixtures"]))
+    rng = np.random.RandomState(100 + index)
     with torch.no_grad():
         shape_probe = runner.run(torch.zeros((1, *input_shape(graph))))
     c, h, w = input_shape(graph)
@@ -530,14 +534,14 @@ def fixture(name, manifest):
     output = graph.outputs[0]
     segmentation = len(shapes[output]) == 3
     entry = {
-        "model": os.path.relpath(path, ROOT), "formats": ["keras2-h5"], "dataFormat": graph.fmt,
+        "model": os.path.relpath(path, ROOT), "dataFormat": graph.fmt,
         "input": save(f"{name}/input.npy", x), "outputs": graph.outputs,
-        "predict": {o: save(f"{name}/predict/{i}.npy", outs[o][1].numpy()) for i, o in enumerate(graph.outputs)},
+        "predict": {o: save(f"{out}/predict/{i}.npy", outs[o][1].numpy()) for i, o in enumerate(graph.outputs)},
         "classes": None if segmentation else [int(k) for k in outs[output][1].numpy().argmax(axis=1)],
         "nodes": [], "backward": [], "occlusion": [], "gradcam": [],
     }
     for i, n in enumerate(graph.nodes):
-        entry["nodes"].append({"name": n.name, "shape": shapes[n.name], "file": save(f"{name}/nodes/{i:03d}.npy", outs[n.name][1].numpy()[0])})
+        entry["nodes"].append({"name": n.name, "shape": shapes[n.name], "file": save(f"{out}/nodes/{i:03d}.npy", outs[n.name][1].numpy()[0])})
 
     plain = 0
     for layer in BACKWARD_NODES[name]:
@@ -550,7 +554,7 @@ def fixture(name, manifest):
                 r = backward_net(runner, x, layer, channel, unit, "guided" if method == "desalinet" else method)
                 k = len(entry["backward"])
                 entry["backward"].append({"layer": layer, "channel": channel, "unit": unit, "method": method,
-                                          "output": save(f"{name}/backward/{k:03d}.npy", r)})
+                                          "output": save(f"{out}/backward/{k:03d}.npy", r)})
                 if method == "salinet" and unit == "all":
                     plain += 1
     size, stride = SIZES.get(name, (4, 3))
@@ -559,21 +563,26 @@ def fixture(name, manifest):
         layer, ch = OCCLUSION_LAYER[name]
         grid, attr, baseline, target = occlusion(runner, image, output, size, stride, 0.0, layer, ch)
         entry["occlusion"].append({"sample": 0, "size": size, "stride": stride, "fill": 0.0, "layer": layer, "channel": ch,
-                                   "targetClass": None, "baseline": baseline, "grid": save(f"{name}/occlusion/0.grid.npy", grid),
-                                   "attribution": save(f"{name}/occlusion/0.attribution.npy", attr)})
+                                   "targetClass": None, "baseline": baseline, "grid": save(f"{out}/occlusion/0.grid.npy", grid),
+                                   "attribution": save(f"{out}/occlusion/0.attribution.npy", attr)})
     if not segmentation:
         grid, attr, baseline, target = occlusion(runner, image, output, size, stride, 0.5)
         entry["occlusion"].append({"sample": 0, "size": size, "stride": stride, "fill": 0.5, "targetClass": target,
-                                   "baseline": baseline, "grid": save(f"{name}/occlusion/1.grid.npy", grid),
-                                   "attribution": save(f"{name}/occlusion/1.attribution.npy", attr)})
+                                   "baseline": baseline, "grid": save(f"{out}/occlusion/1.grid.npy", grid),
+                                   "attribution": save(f"{out}/occlusion/1.attribution.npy", attr)})
         default = default_grad_cam_node(graph, shapes)
         entry["defaultGradCam"] = default
         for k, layer in enumerate([default, GRADCAM_OTHER[name]]):
             cam, alpha, target = grad_cam(runner, x[1], layer, output, None)
             entry["gradcam"].append({"layer": layer, "sample": 1, "targetClass": target,
-                                     "cam": save(f"{name}/gradcam/{k}.cam.npy", cam), "weights": save(f"{name}/gradcam/{k}.weights.npy", alpha)})
-    manifest["fixtures"][name] = entry
-    print(f"{name:28s} {len(graph.nodes):3d} nodes, {len(entry['backward'])} backward, classes {entry['classes']}")
+                                     "cam": save(f"{out}/gradcam/{k}.cam.npy", cam), "weights": save(f"{out}/gradcam/{k}.weights.npy", alpha)})
+    print(f"{out:28s} {len(graph.nodes):3d} nodes, {len(entry['backward'])} backward, classes {entry['classes']}")
+    return entry
+
+
+def uses_activation(path, name):
+    with h5py.File(path, "r") as f:
+        return f'"activation": "{name}"' in attr_str(f.attrs["model_config"])
 
 
 def input_shape(graph):
@@ -588,8 +597,12 @@ def main():
     for n in names:
         shutil.rmtree(os.path.join(HERE, n), ignore_errors=True)
     manifest = {"fixtures": {}}
-    for n in names:
-        fixture(n, manifest)
+    for i, n in enumerate(names):
+        entry = fixture(n, i)
+        # Keras 3 redefined hard_sigmoid (relu6(x + 3) / 6): a Keras 3 file of the same model computes other numbers.
+        if uses_activation(os.path.join(FIXTURES, n + ".h5"), "hard_sigmoid"):
+            entry["keras3"] = fixture(n, i, keras_major=3)
+        manifest["fixtures"][n] = entry
     with open(os.path.join(HERE, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
