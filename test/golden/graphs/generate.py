@@ -524,8 +524,8 @@ def fixture(name, index, keras_major=None):
     runner = Runner(graph)
     rng = np.random.RandomState(100 + index)
     with torch.no_grad():
-        shape_probe = runner.run(torch.zeros((1, *input_shape(graph))))
-    c, h, w = input_shape(graph)
+        shape_probe = runner.run(torch.zeros((1, *graph.input_shape)))
+    c, h, w = graph.input_shape
     x = rng.uniform(-1, 1, (2, c, h, w))
     x = x.astype(np.float32).astype(np.float64)
     with torch.no_grad():
@@ -543,7 +543,6 @@ def fixture(name, index, keras_major=None):
     for i, n in enumerate(graph.nodes):
         entry["nodes"].append({"name": n.name, "shape": shapes[n.name], "file": save(f"{out}/nodes/{i:03d}.npy", outs[n.name][1].numpy()[0])})
 
-    plain = 0
     for layer in BACKWARD_NODES[name]:
         n = node_by_name(graph, layer)
         on_logits = n.config.get("activation") == "softmax"
@@ -555,8 +554,6 @@ def fixture(name, index, keras_major=None):
                 k = len(entry["backward"])
                 entry["backward"].append({"layer": layer, "channel": channel, "unit": unit, "method": method,
                                           "output": save(f"{out}/backward/{k:03d}.npy", r)})
-                if method == "salinet" and unit == "all":
-                    plain += 1
     size, stride = SIZES.get(name, (4, 3))
     image = x[0]
     if name in OCCLUSION_LAYER:
@@ -583,10 +580,6 @@ def fixture(name, index, keras_major=None):
 def uses_activation(path, name):
     with h5py.File(path, "r") as f:
         return f'"activation": "{name}"' in attr_str(f.attrs["model_config"])
-
-
-def input_shape(graph):
-    return graph.input_shape
 
 
 def main():
