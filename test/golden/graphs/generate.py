@@ -208,6 +208,16 @@ def activation_fn(name, keras_major):
         return lambda z: (0.2 * z + 0.5).clamp(0, 1)
     if name == "softmax":
         return lambda z: torch.softmax(z, dim=1)
+    if name == "elu":
+        return F.elu
+    if name == "selu":
+        return lambda z: 1.0507009873554805 * F.elu(z, 1.6732632423543772)
+    if name == "softplus":
+        return F.softplus
+    if name == "softsign":
+        return lambda z: z / (1 + z.abs())
+    if name == "exponential":
+        return torch.exp
     raise ValueError(f"activation {name}")
 
 
@@ -286,6 +296,15 @@ class Runner:
                 x = pad_same(x, k, s, c["dilation_rate"])
             z = F.conv2d(x, weight, w.get("bias"), stride=s, dilation=c["dilation_rate"], groups=dk.shape[2])
             return z, activate(c["activation"], z, rule, km)
+        if cls == "SeparableConv2D":
+            k, s = c["kernel_size"], c["strides"]
+            dk = n.weights["depthwise_kernel"]  # (kh, kw, cin, mult)
+            weight = torch.from_numpy(dk).permute(2, 3, 0, 1).reshape(dk.shape[2] * dk.shape[3], 1, dk.shape[0], dk.shape[1])
+            if c["padding"] == "same":
+                x = pad_same(x, k, s, c["dilation_rate"])
+            y = F.conv2d(x, weight, None, stride=s, dilation=c["dilation_rate"], groups=dk.shape[2])
+            z = F.conv2d(y, hwio_to_oihw(n.weights["pointwise_kernel"]), w.get("bias"))
+            return z, activate(c["activation"], z, rule, km)
         if cls == "Conv2DTranspose":
             k, s = c["kernel_size"], c["strides"]
             weight = torch.from_numpy(n.weights["kernel"]).permute(3, 2, 0, 1)  # (kh, kw, out, in) -> (in, out, kh, kw)
@@ -309,6 +328,34 @@ class Runner:
             return x, activate(c["activation"], x, rule, km)
         if cls == "ReLU":
             return x, relu_layer(c, x, rule)
+        if cls == "LeakyReLU":
+            f = lambda v: torch.where(v > 0, v, c["alpha"] * v)  # noqa: E731
+            return x, (x + (f(x) - x).detach() if rule == "deconvnet" else f(x))
+        if cls == "ELU":
+            f = lambda v: F.elu(v, c["alpha"])  # noqa: E731
+            return x, (x + (f(x) - x).detach() if rule == "deconvnet" else f(x))
+        if cls == "PReLU":
+            alpha = w["alpha"]
+            alpha = alpha.permute(2, 0, 1) if self.cl and alpha.dim() == 3 else alpha
+            f = lambda v: torch.relu(v) - alpha * torch.relu(-v)  # noqa: E731
+            return x, (x + (f(x) - x).detach() if rule == "deconvnet" else f(x))
+        if cls == "Softmax":  # not element-wise: its gradient under every rule
+            y = torch.softmax(x, dim=self.keras_axis_to_nchw(c["axis"], x.dim()))
+            return y, y
+        if cls == "Rescaling":
+            y = x * c["scale"] + c["offset"]
+            return y, y
+        if cls == "Normalization":  # Keras 2: (x - mean) / max(sqrt(variance), epsilon)
+            axes = c["axis"] if isinstance(c["axis"], list) else [c["axis"]]
+            assert [self.keras_axis_to_nchw(a, x.dim()) for a in axes] == [1], axes
+            shape = (1, -1, 1, 1) if x.dim() == 4 else (1, -1)
+            y = (x - w["mean"].view(shape)) / torch.clamp(torch.sqrt(w["variance"].view(shape)), min=1e-7)
+            return y, y
+        if cls == "Permute":
+            y = self.from_keras(self.to_keras(x).permute(0, *c["dims"]))
+            return y, y
+        if cls in ("SpatialDropout2D", "GaussianNoise", "GaussianDropout", "ActivityRegularization"):
+            return x, x
         if cls == "BatchNormalization":
             shape = (1, -1, 1, 1) if x.dim() == 4 else (1, -1)
             y = (x - w["moving_mean"].view(shape)) / torch.sqrt(w["moving_variance"].view(shape) + c["epsilon"])
@@ -378,6 +425,11 @@ class Runner:
             return y, y
         if cls == "Average":
             y = sum(xs[1:], xs[0]) / len(xs)
+            return y, y
+        if cls in ("Maximum", "Minimum"):  # the gradient goes to the input that won, the first on ties
+            y = xs[0]
+            for v in xs[1:]:
+                y = torch.where(y >= v, y, v) if cls == "Maximum" else torch.where(y <= v, y, v)
             return y, y
         if cls == "Concatenate":
             y = torch.cat(xs, dim=self.keras_axis_to_nchw(c["axis"], x.dim()))
@@ -493,6 +545,9 @@ BACKWARD_NODES = {
     "transfer_functional": ["feature_extractor/input_1", "feature_extractor/bn_Conv1", "feature_extractor", "dense"],
     "shared_layer": ["shared_conv", "shared_conv:1", "add", "dense"],
     "multi_output": ["conv2d_1", "class_output", "box_output"],
+    "merges_separable": ["separable_conv2d", "maximum", "minimum", "dense"],
+    "activations": ["p_re_lu", "concatenate", "softmax", "dense"],
+    "preprocessing": ["normalization", "permute", "conv2d_1", "dense"],
 }
 # Grad-CAM on a node other than the default.
 GRADCAM_OTHER = {
@@ -501,6 +556,7 @@ GRADCAM_OTHER = {
     "inception_tiny": "mixed0", "unet_tiny": "concatenate_1", "convnext_tiny": "convnext_tiny_stem",
     "transfer_sequential": "mobilenetv2_1.00_16/Conv1_relu", "transfer_functional": "feature_extractor/expanded_conv_add",
     "shared_layer": "shared_conv", "multi_output": "max_pooling2d",
+    "merges_separable": "subtract", "activations": "leaky_re_lu", "preprocessing": "permute",
 }
 # Segmentation output: no class; occlusion targets a channel of a node.
 OCCLUSION_LAYER = {"unet_tiny": ("conv2d_7", 1), "inception_tiny": ("mixed0", 3)}
@@ -586,7 +642,8 @@ def main():
     torch.set_num_threads(1)
     torch.set_default_dtype(torch.float64)
     names = ["resnet_tiny", "resnet_tiny_channels_first", "mobilenet_v2_tiny", "mobilenet_v3_tiny", "inception_tiny",
-             "unet_tiny", "convnext_tiny", "transfer_sequential", "transfer_functional", "shared_layer", "multi_output"]
+             "unet_tiny", "convnext_tiny", "transfer_sequential", "transfer_functional", "shared_layer", "multi_output",
+             "merges_separable", "activations", "preprocessing"]
     for n in names:
         shutil.rmtree(os.path.join(HERE, n), ignore_errors=True)
     manifest = {"fixtures": {}}
