@@ -26,6 +26,8 @@ interface Fixture {
   predict: Record<string, string>;
   /** The default output's class per sample; null for a segmentation output. */
   classes: number[] | null;
+  /** The nested models' own nodes. */
+  nested: string[];
   nodes: { name: string; shape: number[]; file: string }[];
   backward: { layer: string; channel: number; unit: 'all' | 'max'; method: BackwardMethod; output: string }[];
   occlusion: {
@@ -97,6 +99,13 @@ for (const [name, keras2] of Object.entries(manifest.fixtures)) {
       assert.equal(model.layerNames(), f.nodes.map((n) => n.name));
       assert.equal(model.outputNames, f.outputs);
       for (const n of f.nodes) assert.is(formatShape(model.layer(n.name).outputShape), formatShape(n.shape), `node '${n.name}'`);
+      // a nested model's layer answers to its own name where no other node ends in it
+      const tail = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+      for (const n of f.nodes) {
+        const outer = f.nested.find((m) => n.name.startsWith(`${m}/`));
+        const short = tail(n.name);
+        if (outer && f.nodes.filter((o) => tail(o.name) === short).length === 1) assert.is(model.layer(short).name, n.name, `'${short}'`);
+      }
     });
 
     test(`${label}: predict, every output`, async () => {

@@ -594,6 +594,7 @@ def fixture(name, index, keras_major=None):
         "input": save(f"{name}/input.npy", x), "outputs": graph.outputs,
         "predict": {o: save(f"{out}/predict/{i}.npy", outs[o][1].numpy()) for i, o in enumerate(graph.outputs)},
         "classes": None if segmentation else [int(k) for k in outs[output][1].numpy().argmax(axis=1)],
+        "nested": [n.name for n in graph.nodes if n.cls == "Model"],
         "nodes": [], "backward": [], "occlusion": [], "gradcam": [],
     }
     for i, n in enumerate(graph.nodes):
