@@ -108,7 +108,7 @@ test('two layers with the same name', async () => {
 });
 
 test('an unknown layer type', async () => {
-  assert.match(await damaged((j) => (j.layers[0].type = 'LSTM')), /^model\.json: layers\[0\]\.type: expected one of Conv2D, Dense, .*Reshape, got "LSTM"$/);
+  assert.match(await damaged((j) => (j.layers[0].type = 'LSTM')), /^model\.json: layers\[0\]\.type: expected one of .*Conv2D, Dense, .*Reshape, .*got "LSTM"$/);
 });
 
 test('a missing activation is refused, not taken as linear', async () => {
@@ -218,7 +218,7 @@ test('BatchNormalization: negative epsilon, and weights that differ in length', 
 
 test('ZeroPadding2D with three paddings', async () => {
   const zp = await converted('functional_chain_model.h5');
-  assert.is(await damaged((j) => (j.layers[0].params.padding = [1, 2, 0]), zp), 'model.json: layers[0].params.padding: expected four non-negative integers [top, bottom, left, right], got [1, 2, 0]');
+  assert.is(await damaged((j) => (j.layers[1].params.padding = [1, 2, 0]), zp), 'model.json: layers[1].params.padding: expected four non-negative integers [top, bottom, left, right], got [1, 2, 0]');
 });
 
 test('Reshape: a gather that is not a permutation of the values', async () => {
