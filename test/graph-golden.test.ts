@@ -1,8 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../src/node/load-model.ts';
+import { writeModelFolder } from '../src/node/model-folder-files.ts';
 import type { Model } from '../src/model/model.ts';
 import { readNpyTensor } from '../src/node/inputs.ts';
 import { Tensor, formatShape } from '../src/tensor.ts';
@@ -45,9 +47,10 @@ const manifest: { fixtures: Record<string, Fixture> } = JSON.parse(readFileSync(
 /**
  * The files a fixture exists as: the Keras 2 .h5, and where the converters
  * (to_keras3.py, to_tfjs.py) have written them, its Keras 3 .keras and legacy .h5 and its tfjs
- * layers folder (model.json with its shards).
+ * layers folder (model.json with its shards). The loop adds the folder format (`convert`'s
+ * output) written from the Keras 2 file.
  */
-function formatsOf(model: string): { format: string; path: string }[] {
+function formatsOf(model: string): { format: string; path: string; open: (path: string) => Promise<Model> }[] {
   const base = join(root, model).replace(/\.h5$/, '');
   const candidates = [
     { format: 'keras2-h5', path: `${base}.h5` },
@@ -55,7 +58,7 @@ function formatsOf(model: string): { format: string; path: string }[] {
     { format: 'keras3-h5', path: `${base}.keras3.h5` },
     { format: 'tfjs', path: join(`${base}.tfjs`, 'model.json') },
   ];
-  return candidates.filter((c) => existsSync(c.path));
+  return candidates.filter((c) => existsSync(c.path)).map((c) => ({ ...c, open: loadFile }));
 }
 
 const reference = (file: string): Promise<Tensor> => readNpyTensor(join(goldenDir, file));
@@ -83,19 +86,34 @@ function within(what: string, out: Tensor, ref: Tensor): void {
 }
 
 const loaded = new Map<string, Promise<Model>>();
-function load(path: string): Promise<Model> {
+function loadFile(path: string): Promise<Model> {
   if (!loaded.has(path)) loaded.set(path, loadModel(path));
   return loaded.get(path)!;
 }
 
+/** The model as `convscope convert` writes it (the folder format), loaded back from there. */
+const converted = new Map<string, Promise<Model>>();
+const folders = mkdtempSync(join(tmpdir(), 'convscope-graph-'));
+test.after(() => rmSync(folders, { recursive: true, force: true }));
+function loadConverted(path: string): Promise<Model> {
+  if (!converted.has(path)) {
+    converted.set(path, loadFile(path).then((model) => {
+      const dir = mkdtempSync(join(folders, 'model-'));
+      writeModelFolder(model.spec, dir);
+      return loadModel(dir);
+    }));
+  }
+  return converted.get(path)!;
+}
+
 for (const [name, keras2] of Object.entries(manifest.fixtures)) {
   const input = () => readNpyTensor(join(goldenDir, keras2.input));
-  for (const { format, path } of formatsOf(keras2.model)) {
+  for (const { format, path, open } of [...formatsOf(keras2.model), { format: 'folder', path: join(root, keras2.model), open: loadConverted }]) {
     const label = `${name} [${format}]`;
     const f = format.startsWith('keras3') ? (keras2.keras3 ?? keras2) : keras2;
 
     test(`${label}: loads, with the nodes and outputs Keras names`, async () => {
-      const model = await load(path);
+      const model = await open(path);
       assert.equal(model.layerNames(), f.nodes.map((n) => n.name));
       assert.equal(model.outputNames, f.outputs);
       for (const n of f.nodes) assert.is(formatShape(model.layer(n.name).outputShape), formatShape(n.shape), `node '${n.name}'`);
@@ -109,7 +127,7 @@ for (const [name, keras2] of Object.entries(manifest.fixtures)) {
     });
 
     test(`${label}: predict, every output`, async () => {
-      const model = await load(path);
+      const model = await open(path);
       const x = await input();
       for (const output of f.outputs) {
         const y = (output === f.outputs[0] ? model : model.withOutput(output)).predict(x);
@@ -128,7 +146,7 @@ for (const [name, keras2] of Object.entries(manifest.fixtures)) {
     });
 
     test(`${label}: every node's output`, async () => {
-      const model = await load(path);
+      const model = await open(path);
       const forward = model.forward(sample(await input(), 0));
       const wrong: string[] = [];
       for (const n of f.nodes) {
@@ -146,7 +164,7 @@ for (const [name, keras2] of Object.entries(manifest.fixtures)) {
 
     for (const c of f.backward) {
       test(`${label}: ${c.method} from '${c.layer}' channel ${c.channel} unit ${c.unit}`, async () => {
-        const model = await load(path);
+        const model = await open(path);
         const r = backwardNet(model, await input(), { layer: c.layer, channel: c.channel, unit: c.unit, method: c.method });
         within('result', r, await reference(c.output));
       });
@@ -156,7 +174,7 @@ for (const [name, keras2] of Object.entries(manifest.fixtures)) {
     for (const c of f.occlusion) for (const strategy of ['incremental', 'batched'] as const) {
       const target = c.layer !== undefined ? `'${c.layer}' channel ${c.channel}` : 'predicted class';
       test(`${label}: occlusion size ${c.size} stride ${c.stride} fill ${c.fill} ${target} (${strategy})`, async () => {
-        const model = await load(path);
+        const model = await open(path);
         const x = sample(await input(), c.sample);
         const result = occlusion(model, x, { size: c.size, stride: c.stride, fill: c.fill, layer: c.layer, channel: c.channel, strategy });
         if (c.targetClass !== null) assert.is(result.targetClass, c.targetClass);
@@ -170,13 +188,13 @@ for (const [name, keras2] of Object.entries(manifest.fixtures)) {
 
     if (f.defaultGradCam !== undefined) {
       test(`${label}: the default Grad-CAM node is '${f.defaultGradCam}'`, async () => {
-        assert.is(defaultGradCamLayer(await load(path)), f.defaultGradCam);
+        assert.is(defaultGradCamLayer(await open(path)), f.defaultGradCam);
       });
     }
 
     for (const c of f.gradcam) {
       test(`${label}: gradcam '${c.layer}' sample ${c.sample}`, async () => {
-        const model = await load(path);
+        const model = await open(path);
         const result = gradCam(model, sample(await input(), c.sample), { layer: c.layer });
         assert.is(result.targetClass, c.targetClass);
         within('weights', result.weights, await reference(c.weights));
