@@ -224,6 +224,7 @@ function readWeight(root: Group, layerName: string, full: string, budget: { file
   const value = dataset.value;
   if (value instanceof Float32Array && value.length * 4 === bytes) return { shape, data: value };
   if (value instanceof Float64Array && value.length * 8 === bytes) return { shape, data: Float32Array.from(value) };
+  if (shape.length === 0 && (typeof value === 'number' || typeof value === 'bigint')) return { shape, data: Float32Array.of(Number(value)) };
   if (type === H5T_INTEGER && ArrayBuffer.isView(value) && !(value instanceof DataView) && value.length * size === bytes) {
     return { shape, data: Float32Array.from(value as ArrayLike<number | bigint>, Number) };
   }

@@ -48,7 +48,7 @@ export function buildNormShape(s: SpecReader): Layer {
     case 'Cropping2D': {
       s.requireRank(3);
       const [top, bottom, left, right] = spec.params.cropping as number[];
-      if (top + bottom >= inputShape[1] || left + right >= inputShape[2]) s.fail(`cropping ${JSON.stringify(spec.params.cropping)} leaves nothing of its ${formatShape(inputShape)} input`);
+      if (top + bottom >= inputShape[1] || left + right >= inputShape[2]) s.fail(`cropping ${formatShape([top, bottom, left, right])} (top, bottom, left, right) leaves nothing of its ${formatShape(inputShape)} input`);
       return new Cropping2DLayer(spec.name, inputShape, { top, bottom, left, right });
     }
     case 'Permute': {
