@@ -196,6 +196,13 @@ test('LayerNormalization: Keras 3 axis -1 and rms_scaling', () => {
   assert.match(r.message, /^layer 'x' \(LayerNormalization\): rms_scaling is not supported/);
 });
 
+test('LayerNormalization on a (K) vector normalises its features', () => {
+  const ln = convertKerasLayer(kerasLayer('LayerNormalization', { axis: [1], epsilon: 0 }, { gamma: [1, 1, 1, 1], beta: [0, 0, 0, 1] }), [[4]]);
+  const out = buildLayer(ln, [[4]]).forward(new Tensor([1, 4], [1, 2, 3, 6])).output;
+  // mean 3, biased variance 3.5
+  assert.equal(Array.from(out.data, (v) => Math.round(v * 1e4) / 1e4), [-1.069, -0.5345, 0, 2.6036]);
+});
+
 test('Normalization: the batch axis is refused; axis null keeps one scalar mean', () => {
   const r = refusal(() => convertKerasLayer(kerasLayer('Normalization', { axis: [0], mean: 0, variance: 1 }), [[3, 2, 2]]));
   assert.is(r.code, 'E_UNSUPPORTED');
