@@ -43,7 +43,7 @@ export function buildNormShape(s: SpecReader): Layer {
     case 'UpSampling2D':
       s.requireRank(3);
       return new UpSampling2DLayer(spec.name, inputShape, {
-        size: s.pair('size'), interpolation: spec.params.interpolation === 'bilinear' ? 'bilinear' : 'nearest', halfPixel: spec.params.halfPixel === true,
+        size: s.pair('size'), interpolation: spec.params.interpolation === 'bilinear' ? 'bilinear' : 'nearest', halfPixel: spec.params.halfPixel !== false,
       });
     case 'Cropping2D': {
       s.requireRank(3);

@@ -157,7 +157,7 @@ function upSampling(k: KerasLayer): LayerSpec {
     if (typeof interpolation !== 'string') k.failKey('interpolation', "'nearest' or 'bilinear'");
     k.fail(`interpolation '${interpolation}' is not supported; valid choices: nearest, bilinear`, 'E_UNSUPPORTED');
   }
-  spec.params = { size: k.pair('size', [2, 2]), interpolation, halfPixel: k.halfPixelResize };
+  spec.params = { size: k.pair('size', [2, 2]), interpolation, ...(interpolation === 'bilinear' ? { halfPixel: k.halfPixelResize } : {}) };
   return spec;
 }
 

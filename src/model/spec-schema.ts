@@ -132,7 +132,7 @@ const RULES: Record<LayerType, LayerRule> = {
     params: {
       size: PAIR,
       interpolation: { expected: "'nearest' or 'bilinear'", ok: (v) => v === 'nearest' || v === 'bilinear' },
-      halfPixel: { expected: 'true or false (bilinear: half-pixel centres, as tf.image.resize)', ok: (v) => typeof v === 'boolean' },
+      halfPixel: { expected: 'true or false (bilinear: half-pixel centres as in tf.image.resize, the default)', ok: (v) => typeof v === 'boolean', optional: true },
     },
     weights: NO_WEIGHTS,
   },
