@@ -211,7 +211,7 @@ function readWeight(root: Group, layerName: string, full: string, budget: { file
   const { type, size } = dataset.metadata;
   // Integer weights are counters (Normalization's count), read as floats like the rest.
   if (!((type === H5T_FLOAT && (size === 4 || size === 8)) || (type === H5T_INTEGER && [1, 2, 4, 8].includes(size)))) {
-    fail(`layer '${layerName}': weight '${full}' has type ${JSON.stringify(dataset.dtype)}; expected float32 or float64`, 'E_UNSUPPORTED');
+    fail(`layer '${layerName}': weight '${full}' has type ${JSON.stringify(dataset.dtype)}; expected float32 or float64 (or an integer counter)`, 'E_UNSUPPORTED');
   }
   const shape = dataset.shape ?? [];
   const bytes = shape.reduce((a, b) => a * b, 1) * size;
