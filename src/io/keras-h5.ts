@@ -253,6 +253,14 @@ function expectedWeights(layer: KerasLayerFile, fail: Fail): string[] | undefine
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'ReLU':
+    case 'LeakyReLU':
+    case 'ELU':
+    case 'ThresholdedReLU':
+    case 'Softmax':
+      return [];
+    case 'PReLU':
+      return ['alpha'];
     // --- end activation, normalization and shape layers ---
     default:
       return undefined;

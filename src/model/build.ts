@@ -8,6 +8,7 @@ import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
 import { IdentityLayer, FlattenLayer, ReshapeLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
 import type { LayerSpec, LayerType } from './spec.ts';
 import { buildMerge } from './build-merge.ts';
+import { buildActivationLayer } from './build-activation.ts';
 
 const MERGE_TYPES: readonly LayerType[] = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'];
 import { ConvscopeError, type ErrorCode } from '../errors.ts';
@@ -161,6 +162,13 @@ function buildChecked(s: SpecReader): Layer {
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'ReLU':
+    case 'LeakyReLU':
+    case 'ELU':
+    case 'ThresholdedReLU':
+    case 'PReLU':
+    case 'Softmax':
+      return buildActivationLayer(s);
     // --- end activation, normalization and shape layers ---
   }
 }

@@ -3,6 +3,7 @@ import { ConvscopeError } from '../errors.ts';
 import { describe } from './spec-schema.ts';
 import { KerasLayer, chwToHwcIndex, hwioToOihw, type DataFormat } from './keras-layer.ts';
 import type { LayerSpec } from './spec.ts';
+import { convertActivationLayer } from './keras-activation-converters.ts';
 
 /**
  * Each supported Keras layer class to its engine spec. `inputShapes` are the engine's
@@ -47,6 +48,13 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'ReLU':
+    case 'LeakyReLU':
+    case 'ELU':
+    case 'ThresholdedReLU':
+    case 'PReLU':
+    case 'Softmax':
+      return convertActivationLayer(k, shape);
     // --- end activation, normalization and shape layers ---
   }
   throw new ConvscopeError('E_UNSUPPORTED', `layer '${k.layerName}' is a ${k.className}, which convscope does not support`);

@@ -55,6 +55,8 @@ interface ParamRule {
   optional?: boolean;
 }
 
+const FINITE: ParamRule = { expected: 'a finite number', ok: (v) => typeof v === 'number' && Number.isFinite(v) };
+const NON_NEGATIVE: ParamRule = { expected: 'a non-negative number', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 };
 const PAIR: ParamRule = { expected: 'two positive integers', ok: isPair };
 const WINDOW_PADDING: ParamRule = { expected: "'valid' or 'same'", ok: (v) => v === 'valid' || v === 'same' };
 
@@ -112,6 +114,19 @@ const RULES: Record<LayerType, LayerRule> = {
   Concatenate: { params: { axis: { expected: 'an axis of the per-sample tensor (0 is channels)', ok: isCount } }, weights: NO_WEIGHTS },
   // --- conv family ---
   // --- activation, normalization and shape layers ---
+  ReLU: {
+    params: {
+      negativeSlope: NON_NEGATIVE,
+      maxValue: { expected: 'null or a non-negative number', ok: (v) => v === null || NON_NEGATIVE.ok(v) },
+      threshold: NON_NEGATIVE,
+    },
+    weights: NO_WEIGHTS,
+  },
+  LeakyReLU: { params: { negativeSlope: FINITE }, weights: NO_WEIGHTS },
+  ELU: { params: { alpha: FINITE }, weights: NO_WEIGHTS },
+  ThresholdedReLU: { params: { theta: NON_NEGATIVE }, weights: NO_WEIGHTS },
+  PReLU: { params: {}, weights: { required: ['alpha'], optional: [], layout: "alpha: the input's shape (channels-first), 1 on each shared axis" } },
+  Softmax: { params: { axis: { expected: 'an axis of the per-sample tensor (0 is channels)', ok: isCount } }, weights: NO_WEIGHTS },
 };
 
 /** A layer as the schema passed it: everything of a LayerSpec but the weights' values. */

@@ -10,6 +10,7 @@ export const LAYER_TYPES = [
   'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
   // --- conv family ---
   // --- activation, normalization and shape layers ---
+  'ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'PReLU', 'Softmax',
 ] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
 
