@@ -13,10 +13,12 @@ import { ACTIVATIONS, activationFromKeras, applyActivation, activationBackward, 
 import { loadModelSpec } from '../src/node/load-model.ts';
 import { Model } from '../src/model/model.ts';
 import { backwardNet } from '../src/methods/backward-net.ts';
+import { occlusion } from '../src/methods/occlusion.ts';
 import { convertKerasLayer } from '../src/model/keras-converters.ts';
 import { KerasLayer } from '../src/model/keras-layer.ts';
 import type { KerasLayerFile } from '../src/io/keras-model.ts';
 import type { ModelSpec } from '../src/model/spec.ts';
+import { modelFolderFiles, readModelFolder } from '../src/io/model-folder.ts';
 import { expectConvscopeError } from './helpers/errors.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -103,6 +105,26 @@ for (const [name, golden] of Object.entries(manifest.models)) {
     }
   }
 }
+
+test('the activation fixtures write to the folder format and load back identical', async () => {
+  for (const golden of Object.values(manifest.models)) {
+    const spec = await loadModelSpec(join(root, golden.model));
+    const [a, b] = [new Model(spec), new Model(readModelFolder(modelFolderFiles(spec)))];
+    const input = load(golden.input);
+    const [fa, fb] = [a.forward(input), b.forward(input)];
+    for (const layer of a.layers) assert.equal(fb.records.get(layer.name)!.output.data, fa.records.get(layer.name)!.output.data, layer.name);
+  }
+});
+
+test('occlusion through the activation layers: incremental equals batched', async () => {
+  for (const golden of Object.values(manifest.models)) {
+    const model = new Model(await loadModelSpec(join(root, golden.model)));
+    const input = load(golden.input);
+    const sample = new Tensor(input.shape.slice(1), input.data.slice(0, input.size / input.shape[0]));
+    const run = (strategy: 'incremental' | 'batched') => occlusion(model, sample, { size: 2, stride: 1, strategy }).grid;
+    assert.equal(run('incremental').data, run('batched').data, golden.model);
+  }
+});
 
 // ---- Keras names and configs -------------------------------------------------------------
 
