@@ -174,7 +174,7 @@ test('a ReLU with the defaults or max_value 6 runs as the relu and relu6 activat
   assert.is(new Model(spec({ negativeSlope: 0, maxValue: 6, threshold: 1 })).layers[0].activation, 'linear');
 });
 
-test('refusals: an unknown activation names the supported ones, a PReLU alpha that does not fit, a negative ReLU threshold', async () => {
+test('refusals: an unknown activation names the supported ones, a PReLU alpha that does not fit, a negative ReLU threshold, a softmax over two axes', async () => {
   await expectConvscopeError(() => kerasLayer('Activation', { activation: 'mish' }).activation(), 'E_UNSUPPORTED',
     "layer 'l' (Activation): activation 'mish' is not supported; supported activations: linear, relu, sigmoid, tanh, softmax, relu6, swish, silu");
   const alpha = { alpha: { shape: [3, 3, 5], data: new Float32Array(45) } };
@@ -182,6 +182,8 @@ test('refusals: an unknown activation names the supported ones, a PReLU alpha th
     "layer 'l' (PReLU): alpha has shape [3, 3, 5], which does not fit its input [3, 3, 4]");
   await expectConvscopeError(() => convertKerasLayer(kerasLayer('ReLU', { threshold: -1 }), [[4, 3, 3]]), 'E_FORMAT',
     "layer 'l' (ReLU): config.threshold: expected a number of at least 0, got -1");
+  await expectConvscopeError(() => convertKerasLayer(kerasLayer('Softmax', { axis: [1, 2] }, 3), [[4, 3, 3]]), 'E_UNSUPPORTED',
+    "layer 'l' (Softmax): a softmax over several axes ([1, 2]) is not supported; one axis is");
 });
 
 test('PReLU alpha (H, W, C) of a channels_last model becomes (C, H, W)', () => {

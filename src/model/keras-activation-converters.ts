@@ -30,6 +30,7 @@ export function convertActivationLayer(k: KerasLayer, shape: readonly number[]):
       spec.weights.alpha = preluAlpha(k, shape);
       return spec;
     case 'Softmax':
+      if (Array.isArray(k.config.axis) && k.config.axis.length > 1) k.fail(`a softmax over several axes (${describe(k.config.axis)}) is not supported; one axis is`, 'E_UNSUPPORTED');
       spec.params = { axis: k.engineAxis('axis', shape.length, -1) };
       return spec;
     default:
