@@ -1,0 +1,103 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../src/node/load-model.ts';
+import { readKerasZip } from '../src/io/keras-zip.ts';
+import { readKerasH5 } from '../src/io/keras-h5.ts';
+import { toSnakeCase } from '../src/io/keras3-weights.ts';
+import { Tensor } from '../src/tensor.ts';
+import { root } from './helpers/cli.ts';
+
+// Keras 3 files: test/fixtures/models/keras3/ holds Keras 2 fixtures as Keras 3 saves them
+// (to_keras3.py) and models that Keras 3.15.1 wrote itself (make_native.py), with Keras's own
+// outputs on seeded inputs (reference.json), an implementation independent of ours.
+const models = join(root, 'test', 'fixtures', 'models');
+const dir = join(models, 'keras3');
+const reference = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as {
+  keras_version: string;
+  models: Record<string, { input_shape: number[]; input: number[]; outputs: Record<string, { shape: number[]; values: number[] }> }>;
+};
+
+/** Keras's (H, W, C) order of a channels_last map as the engine's (C, H, W); anything else as it is. */
+function engineOrder(values: number[], shape: number[], channelsLast: boolean): { shape: number[]; data: Float32Array } {
+  if (shape.length !== 3 || !channelsLast) return { shape, data: Float32Array.from(values) };
+  const [h, w, c] = shape;
+  const data = new Float32Array(values.length);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) data[(k * h + y) * w + x] = values[(y * w + x) * c + k];
+  return { shape: [c, h, w], data };
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.is(actual.length, expected.length, `${what}: size`);
+  let maxRef = 0;
+  let maxErr = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(expected[i]));
+    maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
+  }
+  assert.ok(maxErr <= 1e-4 * maxRef + 1e-6, `${what}: max error ${maxErr} (max |ref| ${maxRef})`);
+}
+
+for (const [file, ref] of Object.entries(reference.models)) {
+  test(`${file}: every output equals Keras ${reference.keras_version}'s`, async () => {
+    const model = await loadModel(join(dir, file));
+    const channelsLast = model.spec.dataFormat === 'channels_last';
+    const input = engineOrder(ref.input, ref.input_shape, channelsLast);
+    assert.equal([...model.inputShape], input.shape);
+    for (const [name, out] of Object.entries(ref.outputs)) {
+      const expected = engineOrder(out.values, out.shape, channelsLast);
+      const actual = model.predict(new Tensor(input.shape, input.data), name);
+      assert.equal([...actual.shape], expected.shape, `${file} ${name}: shape`);
+      assertClose(actual.data, expected.data, `${file} output ${name}`);
+    }
+  });
+}
+
+test('the Keras 3 files of a Keras 2 model give the same model: layers, weights and every node', async () => {
+  for (const name of ['functional_pool_model', 'channels_last_model']) {
+    const keras2 = await loadModel(join(models, `${name}.h5`));
+    const [x] = [Tensor.zeros(keras2.inputShape)];
+    for (let i = 0; i < x.size; i++) x.data[i] = Math.sin(i * 0.37) + 0.5;
+    const expected = keras2.forward(x).records;
+    for (const file of [`${name}.keras`, `${name}.k3.h5`]) {
+      const keras3 = await loadModel(join(dir, file));
+      assert.equal(keras3.layerNames(), keras2.layerNames(), `${file}: layers`);
+      keras2.spec.layers.forEach((l, i) => {
+        const other = keras3.spec.layers[i];
+        assert.equal([other.type, other.activation, other.params, other.inputs], [l.type, l.activation, l.params, l.inputs], `${file} ${l.name}`);
+        assert.equal(Object.keys(other.weights).sort(), Object.keys(l.weights).sort(), `${file} ${l.name}: weights`);
+        for (const [key, w] of Object.entries(l.weights)) assert.equal(other.weights[key].data, w.data, `${file} ${l.name}.${key}`);
+      });
+      const records = keras3.forward(x).records;
+      for (const [layer, record] of expected) assert.equal(records.get(layer)!.output.data, record.output.data, `${file} ${layer}`);
+    }
+  }
+});
+
+test('the reader says which file it read: format, Keras version, provenance', async () => {
+  const zip = await readKerasZip(new Uint8Array(readFileSync(join(dir, 'nested_shared.keras'))), 'nested_shared.keras');
+  assert.is(zip.format, 'keras3-zip');
+  assert.is(zip.kerasVersion, '3.15.1');
+  assert.is(zip.provenance.source, 'nested_shared.keras');
+  assert.match(zip.provenance.sha256, /^[0-9a-f]{64}$/);
+  const h5 = await readKerasH5(new Uint8Array(readFileSync(join(dir, 'nested_shared.k3.h5'))), 'nested_shared.k3.h5');
+  assert.is(h5.format, 'keras3-h5');
+  assert.is(h5.backend, 'jax'); // Keras 3 keeps one weight layout whatever the backend
+  // Keras 3 counts a nested Functional's calls from 1 in output_layers: the second output is base's first call.
+  assert.equal(zip.outputs, [{ layer: 'head', node: 0, tensor: 0 }, { layer: 'base', node: 0, tensor: 0 }]);
+  assert.equal(h5.outputs, zip.outputs);
+  const shared = zip.layers.find((l) => l.name === 'shared')!;
+  assert.equal(shared.calls, [[{ layer: 'gap', node: 0, tensor: 0 }], [{ layer: 'shared', node: 0, tensor: 0 }]]);
+});
+
+test("saving_lib's container names: the class in snake case (keras.src.utils.naming.to_snake_case)", () => {
+  const cases = {
+    Conv2D: 'conv2d', Dense: 'dense', BatchNormalization: 'batch_normalization', DepthwiseConv2D: 'depthwise_conv2d',
+    Conv2DTranspose: 'conv2d_transpose', GlobalAveragePooling2D: 'global_average_pooling2d', ReLU: 're_lu', PReLU: 'p_re_lu',
+    UpSampling2D: 'up_sampling2d', InputLayer: 'input_layer', Functional: 'functional', LayerNormalization: 'layer_normalization',
+  };
+  for (const [cls, snake] of Object.entries(cases)) assert.is(toSnakeCase(cls), snake, cls);
+});
+
+test.run();
