@@ -7,7 +7,12 @@ import { readKerasZip } from '../src/io/keras-zip.ts';
 import { readKerasH5 } from '../src/io/keras-h5.ts';
 import { toSnakeCase } from '../src/io/keras3-weights.ts';
 import { Tensor } from '../src/tensor.ts';
-import { root } from './helpers/cli.ts';
+import { cli, failureLine, root } from './helpers/cli.ts';
+import { copyH5, editKeras } from './helpers/keras-zip-edit.ts';
+import { refused } from './helpers/model-errors.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
+import { tmpdir } from 'node:os';
 
 // Keras 3 files: test/fixtures/models/keras3/ holds Keras 2 fixtures as Keras 3 saves them
 // (to_keras3.py) and models that Keras 3.15.1 wrote itself (make_native.py), with Keras's own
@@ -98,6 +103,53 @@ test("saving_lib's container names: the class in snake case (keras.src.utils.nam
     UpSampling2D: 'up_sampling2d', InputLayer: 'input_layer', Functional: 'functional', LayerNormalization: 'layer_normalization',
   };
   for (const [cls, snake] of Object.entries(cases)) assert.is(toSnakeCase(cls), snake, cls);
+});
+
+
+// Bad archives: each refused with one line that names the problem, by the library and the CLI (exit 1).
+const POOL = join(dir, 'functional_pool_model.keras');
+const encoder = new TextEncoder();
+
+async function badFiles(): Promise<[string, Uint8Array, RegExp | string][]> {
+  const whole = new Uint8Array(readFileSync(POOL));
+  const weights = unzipSync(whole)['model.weights.h5'];
+  const withoutDense = await copyH5(weights, ['layers/dense']);
+  const extraVar = await copyH5(weights, [], { 'layers/conv2d/vars/2': [1, 2, 3] });
+  return [
+    ['truncated.keras', whole.subarray(0, whole.length >> 1), /^truncated\.keras: is not a readable zip archive, it may be truncated or damaged \(.+\); a Keras 3 \.keras file is a zip archive$/],
+    ['no-config.keras', editKeras(POOL, (m) => delete m['config.json']),
+      "no-config.keras: is a zip archive without config.json, so not a Keras 3 .keras model (it holds: metadata.json, model.weights.h5); save the model with model.save('model.keras')"],
+    ['no-weights.keras', editKeras(POOL, (m) => delete m['model.weights.h5']), "no-weights.keras: has no model.weights.h5, so no weights; save the model with model.save('model.keras')"],
+    ['missing-vars.keras', editKeras(POOL, (m) => (m['model.weights.h5'] = withoutDense)),
+      "missing-vars.keras: model.weights.h5 has no variables for layer 'logits' (Dense) at layers/dense/vars; it should have kernel, bias"],
+    ['not-json.keras', editKeras(POOL, (m) => (m['config.json'] = encoder.encode('{"class_name": "Functional", '))), 'not-json.keras: config.json is not valid JSON'],
+    ['extra-var.keras', editKeras(POOL, (m) => (m['model.weights.h5'] = extraVar)),
+      "extra-var.keras: layer 'conv' (Conv2D) should have 2 variables (kernel, bias) by its config, but model.weights.h5 has 3 at layers/conv2d/vars"],
+  ];
+}
+
+test('bad .keras files: truncated, no config.json, no weights, a layer without its vars, config not JSON, a wrong number of vars', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'convscope-keras3-'));
+  for (const [name, bytes, expected] of await badFiles()) {
+    const message = await refused(() => readKerasZip(bytes, name), 'E_FORMAT');
+    if (typeof expected === 'string') assert.is(message, expected);
+    else assert.match(message, expected);
+    const path = join(folder, name);
+    writeFileSync(path, bytes);
+    const r = cli(['info', path]);
+    assert.is(r.status, 1, `exit code for ${name}: ${r.stderr}`);
+    assert.ok(failureLine(r).includes(message.slice(name.length)), `${name}: ${failureLine(r)}`);
+  }
+});
+
+test('convscope info and convert take a .keras file', () => {
+  const info = cli(['info', join(dir, 'nested_shared.keras')]);
+  assert.is(info.status, 0, info.stderr);
+  assert.match(info.stdout, /base\/c1\s+Conv2D/);
+  assert.match(info.stdout, /shared:1\s+Dense/);
+  const out = join(mkdtempSync(join(tmpdir(), 'convscope-keras3-')), 'model');
+  const convert = cli(['convert', join(dir, 'transfer.keras'), out]);
+  assert.is(convert.status, 0, convert.stderr);
 });
 
 test.run();
