@@ -96,6 +96,25 @@ test('the reader says which file it read: format, Keras version, provenance', as
   assert.equal(shared.calls, [[{ layer: 'gap', node: 0, tensor: 0 }], [{ layer: 'shared', node: 0, tensor: 0 }]]);
 });
 
+test("the archive's vars/<i> by position and the legacy .h5's weights by name agree, for each class with variables", async () => {
+  const read = (f: string) => new Uint8Array(readFileSync(join(dir, f)));
+  const zip = await readKerasZip(read('variables_zoo.keras'), 'variables_zoo.keras');
+  const h5 = await readKerasH5(read('variables_zoo.k3.h5'), 'variables_zoo.k3.h5');
+  const names = Object.fromEntries(zip.layers.map((l) => [l.name, Object.keys(l.weights)]));
+  assert.equal(names, {
+    image: [], conv: ['kernel', 'bias'], depthwise: ['depthwise_kernel', 'bias'], separable: ['depthwise_kernel', 'pointwise_kernel', 'bias'],
+    transpose: ['kernel', 'bias'], layer_norm: ['gamma', 'beta'], prelu: ['alpha'], bn_no_center: ['gamma', 'moving_mean', 'moving_variance'],
+    normalization: ['mean', 'variance', 'count'], gap: [], dense_no_bias: ['kernel'],
+  });
+  assert.equal(zip.layers.find((l) => l.name === 'depthwise')!.weights.depthwise_kernel.shape, [3, 3, 4, 2]);
+  assert.equal(zip.layers.find((l) => l.name === 'normalization')!.weights.count.shape, []); // an int64 scalar, read as float
+  for (const layer of zip.layers) {
+    const other = h5.layers.find((l) => l.name === layer.name)!;
+    assert.equal(Object.keys(other.weights).sort(), Object.keys(layer.weights).sort(), layer.name);
+    for (const [key, w] of Object.entries(layer.weights)) assert.equal(other.weights[key], w, `${layer.name}.${key}`);
+  }
+});
+
 test("saving_lib's container names: the class in snake case (keras.src.utils.naming.to_snake_case)", () => {
   const cases = {
     Conv2D: 'conv2d', Dense: 'dense', BatchNormalization: 'batch_normalization', DepthwiseConv2D: 'depthwise_conv2d',
