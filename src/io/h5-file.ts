@@ -136,9 +136,9 @@ const H5T_FLOAT = 1;
 export function readWeight(dataset: Dataset, layer: string, weight: string, budget: WeightBudget, fail: Fail): KerasWeight {
   const where = `layer '${layer}': weight '${weight}'`;
   const { type, size } = dataset.metadata;
-  const float = type === H5T_FLOAT && (size === 4 || size === 8);
-  if (!float && !(type === H5T_INTEGER && size <= 8)) {
-    fail(`${where} has type ${JSON.stringify(dataset.dtype)}; expected float32 or float64`, 'E_UNSUPPORTED');
+  // Integer weights are counters (Normalization's count), read as floats like the rest.
+  if (!((type === H5T_FLOAT && (size === 4 || size === 8)) || (type === H5T_INTEGER && [1, 2, 4, 8].includes(size)))) {
+    fail(`${where} has type ${JSON.stringify(dataset.dtype)}; expected float32 or float64 (or an integer counter)`, 'E_UNSUPPORTED');
   }
   const shape = dataset.shape ?? [];
   const bytes = shape.reduce((a, b) => a * b, 1) * size;
@@ -149,18 +149,13 @@ export function readWeight(dataset: Dataset, layer: string, weight: string, budg
   budget.total += (bytes / size) * 4;
   checkMemory(budget.total, "the model's weight data");
   const value = dataset.value;
-  const count = bytes / size;
-  if (value instanceof Float32Array && value.length === count) return { shape, data: value };
-  if ((value instanceof Float64Array || value instanceof Int32Array || value instanceof Int16Array || value instanceof Int8Array ||
-    value instanceof Uint32Array || value instanceof Uint16Array || value instanceof Uint8Array) && value.length === count) {
-    return { shape, data: Float32Array.from(value) };
+  if (value instanceof Float32Array && value.length * 4 === bytes) return { shape, data: value };
+  if (value instanceof Float64Array && value.length * 8 === bytes) return { shape, data: Float32Array.from(value) };
+  if (shape.length === 0 && (typeof value === 'number' || typeof value === 'bigint')) return { shape, data: Float32Array.of(Number(value)) };
+  if (type === H5T_INTEGER && ArrayBuffer.isView(value) && !(value instanceof DataView) && value.length * size === bytes) {
+    return { shape, data: Float32Array.from(value as ArrayLike<number | bigint>, Number) };
   }
-  if (value instanceof BigInt64Array || value instanceof BigUint64Array) {
-    if (value.length === count) return { shape, data: Float32Array.from(value, Number) };
-  }
-  if (typeof value === 'number' && count === 1) return { shape, data: Float32Array.of(value) };
-  if (typeof value === 'bigint' && count === 1) return { shape, data: Float32Array.of(Number(value)) };
-  return fail(`${where} cannot be read as ${formatShape(shape)} ${float ? 'float' : 'integer'} values; the file may be damaged`);
+  return fail(`${where} cannot be read as ${formatShape(shape)} float values; the file may be damaged`);
 }
 
 /** Names from the file go into messages: one with a control character (a damaged byte) is refused here. */

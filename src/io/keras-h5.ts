@@ -165,6 +165,20 @@ function expectedWeights(layer: KerasLayerFile, fail: Fail): string[] | undefine
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'LayerNormalization':
+      return [...(flag('scale') ? ['gamma'] : []), ...(flag('center') ? ['beta'] : [])];
+    case 'Normalization':
+      // Built with mean and variance in its config, the layer holds them as constants, not weights.
+      return layer.config.mean === undefined || layer.config.mean === null ? ['mean', 'variance', 'count'] : [];
+    case 'Rescaling':
+    case 'SpatialDropout2D':
+    case 'GaussianNoise':
+    case 'GaussianDropout':
+    case 'ActivityRegularization':
+    case 'UpSampling2D':
+    case 'Cropping2D':
+    case 'Permute':
+      return [];
     // --- end activation, normalization and shape layers ---
     default:
       return undefined;

@@ -11,14 +11,15 @@ import { packageVersion } from '../../package-root.ts';
 
 const usage = `Usage: convscope convert MODEL DIR
 
-Converts a Keras model (.h5, or Keras 3's .keras) into convscope's folder format: DIR/model.json (layers, shapes,
-channels-first, provenance) and DIR/weights.bin (little-endian float32). Every command that
-takes a model takes either form. DIR's parent folder must exist; DIR is written whole and
+Converts a model (Keras 2 or 3 .h5, Keras 3 .keras, TensorFlow.js model.json, or a model
+folder) into convscope's folder format: DIR/model.json (the graph: nodes, their inputs,
+params, channels-first, provenance) and DIR/weights.bin (little-endian float32). It loads
+back to the same numbers; every command that takes a model takes any of these forms. DIR's parent folder must exist; DIR is written whole and
 must be new, empty or an earlier model folder (one with model.json), which is replaced.`;
 
 export const convert: Command = {
   name: 'convert',
-  summary: 'convert a Keras .h5 or .keras model into a model folder (model.json + weights.bin)',
+  summary: 'convert a model (.h5, .keras, tfjs model.json) into a model folder (model.json + weights.bin)',
   usage,
   async run(args) {
     const { positionals } = parse(args, {}, usage);
@@ -31,6 +32,6 @@ export const convert: Command = {
     writeOutputs((set) => set.folder(dir, (staging) => {
       for (const [name, bytes] of Object.entries(files)) writeFileSync(join(staging, name), bytes);
     }));
-    console.log(`wrote ${dir}/model.json and ${dir}/weights.bin (${spec.layers.length} layers)`);
+    console.log(`wrote ${dir}/model.json and ${dir}/weights.bin (${spec.layers.length} ${spec.layers.length === 1 ? 'node' : 'nodes'})`);
   },
 };
