@@ -6,6 +6,7 @@ import { loadModel } from '../src/node/load-model.ts';
 import { readKerasZip } from '../src/io/keras-zip.ts';
 import { readKerasH5 } from '../src/io/keras-h5.ts';
 import { toSnakeCase } from '../src/io/keras3-weights.ts';
+import { keras2FormOf } from '../src/io/keras3-config.ts';
 import { Tensor } from '../src/tensor.ts';
 import { cli, failureLine, root } from './helpers/cli.ts';
 import { copyH5, editKeras } from './helpers/keras-zip-edit.ts';
@@ -113,6 +114,29 @@ test("the archive's vars/<i> by position and the legacy .h5's weights by name ag
     assert.equal(Object.keys(other.weights).sort(), Object.keys(layer.weights).sort(), layer.name);
     for (const [key, w] of Object.entries(layer.weights)) assert.equal(other.weights[key], w, `${layer.name}.${key}`);
   }
+});
+
+test("Keras 3's config forms: an activation function written as an object, dict inputs, a tensor among a call's arguments", () => {
+  const fail = (m: string): never => {
+    throw new Error(m);
+  };
+  const tensor = (layer: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: [layer, 0, 0] } });
+  const config = keras2FormOf({
+    module: 'keras.src.models.functional', class_name: 'Functional', registered_name: 'Functional',
+    config: {
+      name: 'm', layers: [
+        { class_name: 'InputLayer', config: { name: 'x', batch_shape: [null, 4] }, name: 'x', inbound_nodes: [] },
+        { class_name: 'Dense', config: { name: 'a', activation: { module: 'keras.activations', class_name: 'function', config: 'relu', registered_name: 'relu' } }, name: 'a', inbound_nodes: [{ args: [tensor('x')], kwargs: {} }] },
+        { class_name: 'Dense', config: { name: 'b', activation: { module: 'my_package', class_name: 'function', config: 'mish2', registered_name: 'my>mish2' } }, name: 'b', inbound_nodes: [{ args: [tensor('x')], kwargs: { training: false } }] },
+        { class_name: 'Add', config: { name: 'sum' }, name: 'sum', inbound_nodes: [{ args: [[tensor('a'), tensor('b')]], kwargs: {} }] },
+      ],
+      input_layers: { x: ['x', 0, 0] }, output_layers: ['sum', 0, 0],
+    },
+  }, fail) as any;
+  assert.is(config.config.layers[1].config.activation, 'relu');
+  assert.equal(config.config.layers[2].config.activation.config, 'mish2', 'a custom function stays an object: the converter refuses it by name');
+  assert.equal(config.config.layers[3].inbound_nodes, [[['a', 0, 0, {}], ['b', 0, 0, {}]]]);
+  assert.equal([config.config.input_layers, config.config.output_layers], [[['x', 0, 0]], [['sum', 0, 0]]]);
 });
 
 test("saving_lib's container names: the class in snake case (keras.src.utils.naming.to_snake_case)", () => {
