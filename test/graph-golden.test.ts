@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { loadModel } from '../src/node/load-model.ts';
 import { writeModelFolder } from '../src/node/model-folder-files.ts';
 import type { Model } from '../src/model/model.ts';
@@ -51,12 +51,14 @@ const manifest: { fixtures: Record<string, Fixture> } = JSON.parse(readFileSync(
  * output) written from the Keras 2 file.
  */
 function formatsOf(model: string): { format: string; path: string; open: (path: string) => Promise<Model> }[] {
-  const base = join(root, model).replace(/\.h5$/, '');
+  const file = join(root, model);
+  const dir = dirname(file);
+  const name = basename(file, '.h5');
   const candidates = [
-    { format: 'keras2-h5', path: `${base}.h5` },
-    { format: 'keras3-keras', path: `${base}.keras` },
-    { format: 'keras3-h5', path: `${base}.keras3.h5` },
-    { format: 'tfjs', path: join(`${base}.tfjs`, 'model.json') },
+    { format: 'keras2-h5', path: file },
+    { format: 'keras3-keras', path: join(dir, 'keras3', `${name}.keras`) },
+    { format: 'keras3-h5', path: join(dir, 'keras3', `${name}.k3.h5`) },
+    { format: 'tfjs', path: join(dir, 'tfjs', name, 'model.json') },
   ];
   return candidates.filter((c) => existsSync(c.path)).map((c) => ({ ...c, open: loadFile }));
 }
