@@ -60,7 +60,7 @@ function incrementalReach(model: Model, strategy: OcclusionStrategy, plans: read
   const why = furthest === chainLength
     ? 'where the graph stops being a chain (a branch or a merge)'
     : node.outputShape.length !== 3 || node.inputShape.length !== 3 ? 'a node that mixes all positions' : 'where the change covers the whole map or a node has no patch rule';
-  return `incremental up to '${node.name}' (${node.type}), batched from there: ${why}`;
+  return `incremental through the nodes before '${node.name}' (${node.type}), in full from there, in batches: ${why}`;
 }
 
 /** ny = ceil((H - s) / t) + 1 windows down, likewise across; the last ones are cut off at the border. */
