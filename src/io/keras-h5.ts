@@ -259,7 +259,7 @@ function expectedWeights(layer: KerasLayerFile, fail: Fail): string[] | undefine
   }
 }
 
-function checkWeightNames(layer: KerasLayerFile, found: string[], fail: Fail): void {
+export function checkWeightNames(layer: KerasLayerFile, found: string[], fail: Fail): void {
   const expected = expectedWeights(layer, fail);
   if (expected === undefined) return;
   const same = expected.length === found.length && expected.every((n) => found.includes(n));
