@@ -7,24 +7,27 @@ import { checkOutputs } from '../outputs.ts';
 import { loadModelSpec } from '../../node/load-model.ts';
 import { modelFolderFiles } from '../../io/model-folder.ts';
 import { writeOutputs } from '../../node/output-set.ts';
+import { checkReplaceableModelFolder } from '../../node/model-folder-files.ts';
 import { packageVersion } from '../../package-root.ts';
 
-const usage = `Usage: convscope convert MODEL.h5 DIR
+const usage = `Usage: convscope convert MODEL DIR
 
-Converts a Keras HDF5 model into convscope's folder format: DIR/model.json (layers, shapes,
-channels-first, provenance) and DIR/weights.bin (little-endian float32). Every command that
-takes a model takes either form. DIR's parent folder must exist; DIR is written whole and
-must be new, empty or an earlier model folder (one with model.json), which is replaced.`;
+Converts a model (a Keras .h5 file, or a TensorFlow.js model.json with its weight files) into
+convscope's folder format: DIR/model.json (layers, shapes, channels-first, provenance) and
+DIR/weights.bin (little-endian float32). Every command that takes a model takes any of these
+forms. DIR's parent folder must exist; DIR is written whole and must be new, empty or an
+earlier convscope model folder, which is replaced.`;
 
 export const convert: Command = {
   name: 'convert',
-  summary: 'convert a Keras .h5 model into a model folder (model.json + weights.bin)',
+  summary: 'convert a Keras .h5 or TensorFlow.js model into a model folder (model.json + weights.bin)',
   usage,
   async run(args) {
     const { positionals } = parse(args, {}, usage);
-    if (positionals.length !== 2) throw new UsageError(`expected MODEL.h5 DIR but got ${positionals.length} arguments\n${usage}`);
+    if (positionals.length !== 2) throw new UsageError(`expected MODEL DIR but got ${positionals.length} arguments\n${usage}`);
     const [source, dir] = positionals;
     checkOutputs([{ option: 'DIR', path: dir, folderMarker: 'model.json' }], [source]);
+    checkReplaceableModelFolder(dir);
     const spec = await loadModelSpec(source);
     spec.provenance.convertedBy = `convscope ${packageVersion()}`;
     const files = modelFolderFiles(spec, source);

@@ -8,8 +8,9 @@ import { formatTable } from '../table.ts';
 const usage = `Usage: convscope info [MODEL]
 
 Prints the model's layers (name, type, output shape, parameters, activation), its input
-shape, data format and parameter count. MODEL is a Keras .h5 file or a converted model
-folder; default: the shipped MNIST CNN. Shapes are channels-first (C, H, W).`;
+shape, data format and parameter count. MODEL is a Keras .h5 file, a TensorFlow.js
+model.json (its weight files beside it) or a converted model folder; default: the shipped
+MNIST CNN. Shapes are channels-first (C, H, W).`;
 
 export const info: Command = {
   name: 'info',
