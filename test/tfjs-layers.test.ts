@@ -117,7 +117,7 @@ test('quantized models predict as the .h5 within their quantization error (uint8
   }
 });
 
-test('mnist_model_uint8 (Keras 2.0.5, 87,674 weights in one byte each) classifies the golden digit as the .h5 does', async () => {
+test('mnist_model_uint8 (Keras 2.0.5, 87,818 weights in one byte each) classifies the golden digit as the .h5 does', async () => {
   const [a, b] = await Promise.all([loadModel(join(TFJS, 'mnist_model_uint8')), loadModel(join(MODELS, 'mnist_model.h5'))]);
   const digit = parseNpy(new Uint8Array(readFileSync(join(root, 'test', 'golden', 'models', 'mnist_model', 'input.npy'))));
   const x = new Tensor(digit.shape.length === 3 ? [1, ...digit.shape] : digit.shape, Float32Array.from(digit.data as Float32Array));

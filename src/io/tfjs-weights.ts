@@ -70,7 +70,7 @@ function checkWeight(entry: unknown, where: string, fail: Fail): ManifestWeight 
   if (!isRecord(entry)) return fail(`${where} is ${describe(entry)}; expected {name, shape, dtype}`);
   const { name, shape, dtype, quantization } = entry;
   if (!isPlainName(name)) return fail(`${where}.name is ${describe(name)}; expected a weight name`);
-  const label = `weightsManifest: weight '${name}'`;
+  const label = `the manifest's weight '${name}'`;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return fail(`${label} has the shape ${describe(shape)}; expected a list of whole numbers`);
   if (typeof dtype !== 'string' || !TFJS_DTYPES.includes(dtype)) return fail(`${label} has dtype ${describe(dtype)}; expected one of ${TFJS_DTYPES.join(', ')}`);
   if (dtype !== 'float32' && dtype !== 'int32') return fail(`${label} has dtype '${dtype}'; convscope reads float32 and int32 weights`, 'E_UNSUPPORTED');
