@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readTfjsLayers } from '../src/io/tfjs-layers.ts';
 import { readKerasH5 } from '../src/io/keras-h5.ts';
@@ -218,6 +220,29 @@ test("a manifest weight whose shape does not fit its layer names the layer, the 
   const files = folderFiles('functional_pool_model');
   editJson(files, (j) => (j.weightsManifest[0].weights.find((w: { name: string }) => w.name === 'logits/kernel').shape = [3, 10]));
   assert.match(await refused(() => loadModelCore({ files }), 'E_FORMAT'), /layer 'logits' \(Dense\): kernel has shape \[3, 10\] but the layer has 5 units/);
+});
+
+test('from a URL: the weight files are fetched relative to model.json; a missing one is named', async () => {
+  const server = createServer((req, res) => {
+    const path = join(TFJS, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    try {
+      const body = readFileSync(path);
+      res.end(body);
+    } catch {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const [a, b] = await Promise.all([loadModelCore(new URL('channels_last_model/model.json', base)), loadModel(join(TFJS, 'channels_last_model'))]);
+    const x = randomTensor(seededRandom(9), [1, ...b.inputShape]);
+    assert.equal(a.predict(x).data, b.predict(x).data);
+    assert.match(await refused(() => loadModelCore(new URL('functional_pool_model/nothing.json', base)), 'E_IO'), /nothing\.json: HTTP 404/);
+  } finally {
+    server.close();
+  }
 });
 
 test.run();
