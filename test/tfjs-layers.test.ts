@@ -207,6 +207,7 @@ test('bad files: one line each, naming the file and the problem', async () => {
     [(f) => editJson(f, (j) => ((j.format = 'graph-model'), (j.modelTopology = { node: [] }))), 'E_UNSUPPORTED', /is a TensorFlow\.js graph model/],
     [(f) => editJson(f, (j) => (j.weightsManifest[0].paths = ['../group1-shard1of1.bin'])), 'E_UNSUPPORTED', /convscope reads weight files that sit beside model\.json/],
     [(f) => editJson(f, (j) => (j.weightsManifest[0].weights[0].name = 'layers/conv/vars/0')), 'E_UNSUPPORTED', /converted from a Keras 3 model/],
+    [(f) => editJson(f, (j) => (j.modelTopology.keras_version = '3.3.3')), 'E_UNSUPPORTED', /was converted from a Keras 3\.3\.3 model.*load the Keras 3 \.keras file itself/],
     [(f) => editJson(f, (j) => (j.weightsManifest[0].weights[0].name = 'nowhere/kernel')), 'E_FORMAT', /weight 'nowhere\/kernel', which belongs to none of the model's layers \(image, conv, pool/],
   ];
   for (const [edit, code, pattern] of cases) {
@@ -214,6 +215,26 @@ test('bad files: one line each, naming the file and the problem', async () => {
     assert.match(message, pattern);
     assert.ok(message.startsWith(`${name}/model.json`), message);
   }
+});
+
+test('int32 weights are read as numbers, uint8-quantized ones rounded to whole numbers as tfjs does', async () => {
+  const file = await readTfjs('functional_pool_model', (f) => {
+    editJson(f, (j) => {
+      const bias = j.weightsManifest[0].weights.find((w: { name: string }) => w.name === 'conv/bias');
+      bias.dtype = 'int32';
+      const kernel = j.weightsManifest[0].weights.find((w: { name: string }) => w.name === 'logits/bias');
+      kernel.dtype = 'int32';
+      kernel.quantization = { dtype: 'uint8', min: -2, scale: 0.3, original_dtype: 'int32' };
+    });
+    // conv/kernel (162 values), conv/bias (6), logits/kernel (30), logits/bias (5): the order of the manifest
+    const bin = new Uint8Array((162 + 6 + 30) * 4 + 5);
+    new Int32Array(bin.buffer, 162 * 4, 6).set([-3, 0, 1, 2, 1 << 20, -7]);
+    bin.set([0, 1, 2, 5, 10], (162 + 6 + 30) * 4);
+    f['group1-shard1of1.bin'] = bin;
+  });
+  const byName = new Map(file.layers.map((l) => [l.name, l]));
+  assert.equal([...byName.get('conv')!.weights.bias.data], [-3, 0, 1, 2, 1 << 20, -7]);
+  assert.equal([...byName.get('logits')!.weights.bias.data], [-2, -2, -1, 0, 1]); // Math.round(-0.5) is 0, as in tfjs
 });
 
 test("a manifest weight whose shape does not fit its layer names the layer, the weight and its shape", async () => {

@@ -44,13 +44,16 @@ export async function readTfjsLayers(modelJson: Uint8Array, shards: ShardReader,
     fail('has no modelTopology, only weights (a converted model.save_weights file); convert the whole model, saved with model.save()');
   }
   if (!isRecord(topology)) return fail(`modelTopology is ${describe(topology)}; expected a Keras model config`);
+  if (typeof topology.keras_version === 'string' && /^3\./.test(topology.keras_version)) {
+    fail(`was converted from a Keras ${topology.keras_version} model, whose config and weight names convscope does not read in this form; load the Keras 3 .keras file itself`, 'E_UNSUPPORTED');
+  }
   const wrapped = 'model_config' in topology;
   const config = wrapped ? topology.model_config : topology;
   const graph = parseModelConfig(config, fail, wrapped ? 'modelTopology.model_config' : 'modelTopology');
   const groups = checkManifest(weightsManifest ?? [], fail);
   const keras3 = groups.flatMap((g) => g.weights).find((w) => /\/\d+$/.test(w.name));
   if (keras3) {
-    fail(`names its weights in Keras 3's layout ('${keras3.name}'): it was converted from a Keras 3 model, which convscope reads as the .keras file itself`, 'E_UNSUPPORTED');
+    fail(`names its weights in Keras 3's layout ('${keras3.name}'): it was converted from a Keras 3 model; load the Keras 3 .keras file itself`, 'E_UNSUPPORTED');
   }
 
   const hash = sha256.create().update(modelJson);
