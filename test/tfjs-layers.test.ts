@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -68,6 +68,23 @@ for (const [tfjs, h5] of [['functional_pool_model', 'functional_pool_model'], ['
       }
     }
   });
+}
+
+// Every graph fixture converted by to_tfjs.py --fixtures: read as its .h5 is, weights bit for bit.
+const GRAPHS = join(TFJS, 'graphs');
+for (const name of existsSync(GRAPHS) ? readdirSync(GRAPHS) : []) {
+  test(`graphs/${name}: the same layers, configs and weights as graphs/${name}.h5`, async () => {
+    const [a, b] = await Promise.all([readTfjs(`graphs/${name}`), readH5(`graphs/${name}`)]);
+    assert.equal(JSON.stringify(stripWeights(a)), JSON.stringify(stripWeights(b)));
+    const wa = leaves(a).map((l) => Object.entries(l.weights).sort());
+    const wb = leaves(b).map((l) => Object.entries(l.weights).sort());
+    assert.equal(wa, wb);
+  });
+}
+
+/** The graph of a model file without its weights or its file-specific fields. */
+function stripWeights(graph: KerasGraph): unknown {
+  return { kind: graph.kind, name: graph.name, inputs: graph.inputs, outputs: graph.outputs, layers: graph.layers.map((l) => ({ ...l, weights: Object.keys(l.weights).sort(), model: l.model && stripWeights(l.model) })) };
 }
 
 test('channels_last_model: three shards of 1024 bytes read as one stream; the model predicts exactly as the .h5', async () => {
