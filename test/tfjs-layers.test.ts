@@ -94,6 +94,14 @@ test('channels_last_model: three shards of 1024 bytes read as one stream; the mo
   assert.equal(a.predict(x).data, b.predict(x).data);
 });
 
+test('every plain fixture predicts bit for bit as its .h5 (a chain, a functional chain, a residual graph)', async () => {
+  for (const name of ['channels_last_model', 'functional_pool_model', 'branching_model']) {
+    const [a, b] = await Promise.all([loadModel(join(TFJS, name)), loadModel(join(MODELS, `${name}.h5`))]);
+    const x = randomTensor(seededRandom(13), [2, ...b.inputShape]);
+    assert.equal(a.predict(x).data, b.predict(x).data, name);
+  }
+});
+
 test('branching_model: split by layer, one weight group (and file) per layer with weights', () => {
   assert.equal(manifestOf('branching_model').map((g) => [g.paths, g.weights.map((w) => w.name)]), [
     [['group1-shard1of1.bin'], ['conv_a/kernel', 'conv_a/bias']],
