@@ -207,6 +207,32 @@ test('a nested model: weights go to the inner layer whether or not the outer mod
   assert.match(await refused(() => readTfjsLayers(json, () => bin), 'E_FORMAT'), "weightsManifest lists the weight 'dense/kernel' twice");
 });
 
+test("Teachable Machine's nesting: a Sequential of a Sequential (a functional base and a pooling layer) and a Sequential head", async () => {
+  const base = { class_name: 'Model', config: { name: 'model1', layers: [
+    { name: 'input_1', class_name: 'InputLayer', config: { batch_input_shape: [null, 2, 2, 3], dtype: 'float32', sparse: false, name: 'input_1' }, inbound_nodes: [] },
+    { name: 'Conv1', class_name: 'Conv2D', config: { name: 'Conv1', trainable: true, filters: 2, kernel_size: [1, 1], strides: [1, 1], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], activation: 'relu', use_bias: false }, inbound_nodes: [[['input_1', 0, 0, {}]]] },
+  ], input_layers: [['input_1', 0, 0]], output_layers: [['Conv1', 0, 0]] } };
+  const pool = { class_name: 'GlobalAveragePooling2D', config: { name: 'global_average_pooling2d_GlobalAveragePooling2D1', trainable: true, data_format: 'channels_last' } };
+  const head = { class_name: 'Dense', config: { units: 2, activation: 'linear', use_bias: true, name: 'dense_Dense1', trainable: true, batch_input_shape: [null, 2], dtype: 'float32' } };
+  const json = {
+    modelTopology: { class_name: 'Sequential', config: { name: 'sequential_4', layers: [
+      { class_name: 'Sequential', config: { name: 'sequential_1', layers: [base, pool] } },
+      { class_name: 'Sequential', config: { name: 'sequential_3', layers: [head] } },
+    ] }, keras_version: 'tfjs-layers 1.3.1', backend: 'tensor_flow.js' },
+    format: 'layers-model', generatedBy: 'TensorFlow.js tfjs-layers v1.3.1', convertedBy: null,
+    weightsManifest: [{ paths: ['./weights.bin'], weights: [
+      { name: 'Conv1/kernel', shape: [1, 1, 3, 2], dtype: 'float32' }, { name: 'dense_Dense1/kernel', shape: [2, 2], dtype: 'float32' }, { name: 'dense_Dense1/bias', shape: [2], dtype: 'float32' },
+    ] }],
+  };
+  // Conv1: channel 0 sums R, G, B; channel 1 is -B. Dense: (c0 + 10 c1, c0 - c1) + (0.5, -0.5).
+  const weights = new Float32Array([1, 0, 1, 0, 1, -1, 1, 1, 10, -1, 0.5, -0.5]);
+  const model = await loadModelCore({ files: { 'model.json': jsonBytes(json), 'weights.bin': new Uint8Array(weights.buffer) } });
+  assert.equal(model.layers.map((l) => l.name).slice(-3), ['sequential_1', 'sequential_3/dense_Dense1', 'sequential_3']);
+  // channels-first input: R = 1, G = 2, B = -1 at (0, 0) and 0 elsewhere; c0 = relu(2) / 4, c1 = relu(1) / 4
+  const x = new Tensor([1, 3, 2, 2], new Float32Array([1, 0, 0, 0, 2, 0, 0, 0, -1, 0, 0, 0]));
+  assert.equal([...model.predict(x).data], [0.5 + 10 * 0.25 + 0.5, 0.5 - 0.25 - 0.5]);
+});
+
 test('float16: every kind of half value decodes to its exact float32', () => {
   const cases: [number, number][] = [
     [0x0000, 0], [0x8000, -0], [0x3c00, 1], [0xc000, -2], [0x3555, 0.333251953125], [0x7bff, 65504],
