@@ -28,7 +28,7 @@ export async function loadModelSpec(source: NodeModelSource, options: LoadOption
   // A converted folder's weights.bin missing is the folder's fault; a tfjs weight file missing, the manifest's reader names it.
   if (isFolder(path)) return specFromModelJson(readInFolder(path, 'model.json'), (file) => (file === 'weights.bin' ? readInFolder(path, file) : readBeside(path, file)), name);
   const bytes = readRegularFile(path);
-  if (bytes[0] === 0x7b) return specFromModelJson(bytes, (file) => readBeside(dirname(path), file), name);
+  if (bytes[0] === 0x7b || /\.json$/i.test(path)) return specFromModelJson(bytes, (file) => readBeside(dirname(path), file), name);
   return loadSpecFrom(bytes, { name });
 }
 
