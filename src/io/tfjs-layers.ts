@@ -35,22 +35,10 @@ export async function readTfjsLayers(modelJson: Uint8Array, shards: ShardReader,
   };
   const json = parseJson(modelJson, source);
   if (!isTfjsModelJson(json)) return fail('is not a TensorFlow.js model.json (it has no modelTopology or weightsManifest)');
-  const { format, modelTopology: topology, weightsManifest } = json as Record<string, unknown>;
-  if (format === 'graph-model' || (isRecord(topology) && 'node' in topology)) {
-    fail("is a TensorFlow.js graph model (a TensorFlow graph, not Keras layers); convscope reads layers models: convert a Keras model with tensorflowjs_converter --input_format keras", 'E_UNSUPPORTED');
-  }
-  if (format !== undefined && format !== null && format !== 'layers-model') fail(`has the format ${describe(format)}; expected 'layers-model'`, 'E_UNSUPPORTED');
-  if (topology === null || topology === undefined) {
-    fail('has no modelTopology, only weights (a converted model.save_weights file); convert the whole model, saved with model.save()');
-  }
-  if (!isRecord(topology)) return fail(`modelTopology is ${describe(topology)}; expected a Keras model config`);
-  if (typeof topology.keras_version === 'string' && /^3\./.test(topology.keras_version)) {
-    fail(`was converted from a Keras ${topology.keras_version} model, whose config and weight names convscope does not read in this form; load the Keras 3 .keras file itself`, 'E_UNSUPPORTED');
-  }
-  const wrapped = 'model_config' in topology;
-  const config = wrapped ? topology.model_config : topology;
-  const graph = parseModelConfig(config, fail, wrapped ? 'modelTopology.model_config' : 'modelTopology');
-  const groups = checkManifest(weightsManifest ?? [], fail);
+  const file = json as Record<string, unknown>;
+  const graph = layersModelGraph(file, fail);
+  const topology = file.modelTopology as Record<string, unknown>;
+  const groups = checkManifest(file.weightsManifest ?? [], fail);
   const keras3 = groups.flatMap((g) => g.weights).find((w) => /\/\d+$/.test(w.name));
   if (keras3) {
     fail(`names its weights in Keras 3's layout ('${keras3.name}'): it was converted from a Keras 3 model; load the Keras 3 .keras file itself`, 'E_UNSUPPORTED');
@@ -71,9 +59,27 @@ export async function readTfjsLayers(modelJson: Uint8Array, shards: ShardReader,
   const weights = await readManifestWeights(groups, read, fail);
   attachWeights(graph, weights, fail);
 
-  const kerasVersion = versionOf(topology, json as Record<string, unknown>);
+  const kerasVersion = versionOf(topology, file);
   const backend = backendOf(topology);
   return { ...graph, format: 'tfjs-layers', kerasVersion, backend, provenance: { source, kerasVersion, backend, sha256: bytesToHex(hash.digest()) } };
+}
+
+/** The Keras model config of a layers model's modelTopology, in either form, as a graph; anything else is refused. */
+function layersModelGraph(json: Record<string, unknown>, fail: Fail): KerasGraph {
+  const { format, modelTopology: topology } = json;
+  if (format === 'graph-model' || (isRecord(topology) && 'node' in topology)) {
+    fail('is a TensorFlow.js graph model (a TensorFlow graph, not Keras layers); convscope reads layers models: convert a Keras model with tensorflowjs_converter --input_format keras', 'E_UNSUPPORTED');
+  }
+  if (format !== undefined && format !== null && format !== 'layers-model') fail(`has the format ${describe(format)}; expected 'layers-model'`, 'E_UNSUPPORTED');
+  if (topology === null || topology === undefined) {
+    fail('has no modelTopology, only weights (a converted model.save_weights file); convert the whole model, saved with model.save()');
+  }
+  if (!isRecord(topology)) return fail(`modelTopology is ${describe(topology)}; expected a Keras model config`);
+  if (typeof topology.keras_version === 'string' && /^3\./.test(topology.keras_version)) {
+    fail(`was converted from a Keras ${topology.keras_version} model, whose config and weight names convscope does not read in this form; load the Keras 3 .keras file itself`, 'E_UNSUPPORTED');
+  }
+  const wrapped = 'model_config' in topology;
+  return parseModelConfig(wrapped ? topology.model_config : topology, fail, wrapped ? 'modelTopology.model_config' : 'modelTopology');
 }
 
 /** '2.2.4' (converted from Keras), 'tfjs-layers 4.22.0' (saved by tfjs-layers), else generatedBy's 'keras v2.2.4', else 'unknown'. */
