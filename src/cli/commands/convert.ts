@@ -12,15 +12,17 @@ import { packageVersion } from '../../package-root.ts';
 
 const usage = `Usage: convscope convert MODEL DIR
 
-Converts a model (a Keras .h5 file, or a TensorFlow.js model.json with its weight files) into
-convscope's folder format: DIR/model.json (layers, shapes, channels-first, provenance) and
-DIR/weights.bin (little-endian float32). Every command that takes a model takes any of these
-forms. DIR's parent folder must exist; DIR is written whole and must be new, empty or an
-earlier convscope model folder, which is replaced.`;
+Converts a model (Keras 2 or 3 .h5, Keras 3 .keras, TensorFlow.js model.json, or a model
+folder) into convscope's folder format: DIR/model.json (the graph: nodes, their inputs,
+params, channels-first, provenance) and DIR/weights.bin (little-endian float32). It loads
+back to the same numbers; every command that takes a model takes any of these forms. DIR's
+parent folder must exist; DIR is written whole and must be new, empty or an earlier convscope
+model folder, which is replaced (a folder holding another model.json, a TensorFlow.js model's,
+is kept).`;
 
 export const convert: Command = {
   name: 'convert',
-  summary: 'convert a Keras .h5 or TensorFlow.js model into a model folder (model.json + weights.bin)',
+  summary: 'convert a model (.h5, .keras, tfjs model.json) into a model folder (model.json + weights.bin)',
   usage,
   async run(args) {
     const { positionals } = parse(args, {}, usage);
@@ -34,6 +36,6 @@ export const convert: Command = {
     writeOutputs((set) => set.folder(dir, (staging) => {
       for (const [name, bytes] of Object.entries(files)) writeFileSync(join(staging, name), bytes);
     }));
-    console.log(`wrote ${dir}/model.json and ${dir}/weights.bin (${spec.layers.length} layers)`);
+    console.log(`wrote ${dir}/model.json and ${dir}/weights.bin (${spec.layers.length} ${spec.layers.length === 1 ? 'node' : 'nodes'})`);
   },
 };
