@@ -28,6 +28,10 @@ export class KerasLayer extends KerasConfig {
     if (f && f !== dataFormat) this.fail(`data_format ${f} differs from the model's ${dataFormat}; mixed data formats are not supported`, 'E_UNSUPPORTED');
   }
 
+  override activation(): ActivationName {
+    return super.activation(this.kerasMajor);
+  }
+
   weight(key: string): Tensor {
     const w = this.layer.weights[key];
     if (!w) this.fail(`the file has no '${key}' weight for it`);

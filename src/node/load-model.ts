@@ -10,8 +10,9 @@ import { isFolder, readRegularFile } from './files.ts';
 export type NodeModelSource = ModelSource | string;
 
 /**
- * Loads a model from a path: a Keras `.h5` file, a TensorFlow.js layers model (its model.json,
- * or the folder that holds it and its weight files) or a folder written by `convscope convert`;
+ * Loads a model from a path: a Keras `.h5` or `.keras` file, a TensorFlow.js layers model (its
+ * model.json, or the folder that holds it and its weight files) or a folder written by
+ * `convscope convert`;
  * `http(s):` URLs are fetched, and bytes or `{ files }` go to the core as they are.
  *
  *   const model = await loadModel('mnist_model.h5');
@@ -32,7 +33,7 @@ export async function loadModelSpec(source: NodeModelSource, options: LoadOption
   return loadSpecFrom(bytes, { name });
 }
 
-const VALID = "a Keras .h5 file, a TensorFlow.js model.json or a folder written by 'convscope convert'";
+const VALID = "a Keras .h5 or .keras file, a TensorFlow.js model.json or a folder written by 'convscope convert'";
 
 function readInFolder(dir: string, file: string): Uint8Array {
   try {
