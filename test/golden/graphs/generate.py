@@ -501,9 +501,8 @@ def occlusion(runner, image, output, size, stride, fill, layer=None, channel=Non
     _, outs = measure(image)
     target = None
     if layer is None:
-        probs = outs[output][1][0].numpy()
-        target = int(np.argmax(probs))
-        measure_value = lambda img: float(measure(img)[1][output][1][0, target])  # noqa: E731
+        target = int(torch.argmax(class_scores(outs[output][1])[0]))
+        measure_value = lambda img: float(class_scores(measure(img)[1][output][1])[0, target])  # noqa: E731
     else:
         measure_value = lambda img: measure(img)[0]  # noqa: E731
     baseline = measure_value(image)
@@ -522,22 +521,45 @@ def occlusion(runner, image, output, size, stride, fill, layer=None, channel=Non
     return grid, attribution, baseline, target
 
 
+def class_scores(t):
+    """(N, K) class scores of an output: a vector's values, or a map's (N, K, H, W) channel sums
+    (class k of a segmentation model is its channel k as a whole, the README's decision)."""
+    return t if t.dim() == 2 else t.sum(dim=(2, 3))
+
+
 def grad_cam(runner, image, layer, output, target):
     outs = runner.run(torch.from_numpy(image[None]).requires_grad_(True))
     a = outs[layer][1]
-    logits = outs[output][0]
     if target is None:
-        target = int(torch.argmax(outs[output][1][0]))
-    (g,) = torch.autograd.grad(logits[0, target], a)
+        target = int(torch.argmax(class_scores(outs[output][1])[0]))
+    (g,) = torch.autograd.grad(class_scores(outs[output][0])[0, target], a)
     a, g = a[0].detach().numpy(), g[0].numpy()
     alpha = g.mean(axis=(1, 2))
     return np.maximum(np.tensordot(alpha, a, axes=1), 0), alpha, target
 
 
-def default_grad_cam_node(graph, shapes):
-    first_flat = next((i for i, n in enumerate(graph.nodes) if len(shapes[n.name]) != 3), len(graph.nodes))
-    spatial = [n.name for n in graph.nodes[:first_flat] if len(shapes[n.name]) == 3]
-    return spatial[-1]
+def default_grad_cam_node(graph, shapes, output):
+    """The last (C, H, W) node (InputLayer aside) the output depends on, before the first node
+    without spatial axes that every path to the output goes through (the README's reading of
+    SEMANTICS.md: a squeeze-excite branch's pooling does not end the spatial axes)."""
+    sources = {n.name: n.inputs for n in graph.nodes}
+    needed, stack = set(), [output]
+    while stack:
+        v = stack.pop()
+        if v and v not in needed:
+            needed.add(v)
+            stack += sources[v]
+    order = [n.name for n in graph.nodes if n.name in needed]
+
+    def on_every_path(via):
+        reached = set()
+        for v in order:
+            if v != via and any(i == "" or i in reached for i in sources[v]):
+                reached.add(v)
+        return output not in reached
+
+    end = next((i for i, v in enumerate(order) if len(shapes[v]) != 3 and on_every_path(v)), len(order))
+    return [v for v in order[:end] if len(shapes[v]) == 3 and node_by_name(graph, v).cls != "InputLayer"][-1]
 
 
 # --- the cases ---
@@ -571,7 +593,7 @@ GRADCAM_OTHER = {
     "shared_layer": "shared_conv", "multi_output": "max_pooling2d",
     "merges_separable": "subtract", "activations": "leaky_re_lu", "preprocessing": "permute",
 }
-# Segmentation output: no class; occlusion targets a channel of a node.
+# Occlusion with a node's channel as the target (besides the predicted class).
 OCCLUSION_LAYER = {"unet_tiny": ("conv2d_7", 1), "inception_tiny": ("mixed0", 3)}
 SIZES = {"resnet_tiny": (5, 3)}
 
@@ -601,12 +623,11 @@ def fixture(name, keras_major=None):
         outs = runner.run(torch.from_numpy(x))
     shapes = {k: list(v[1].shape[1:]) for k, v in shape_probe.items()}
     output = graph.outputs[0]
-    segmentation = len(shapes[output]) == 3
     entry = {
         "model": os.path.relpath(path, ROOT), "dataFormat": graph.fmt,
         "input": save(f"{name}/input.npy", x), "outputs": graph.outputs,
         "predict": {o: save(f"{out}/predict/{i}.npy", outs[o][1].numpy()) for i, o in enumerate(graph.outputs)},
-        "classes": None if segmentation else [int(k) for k in outs[output][1].numpy().argmax(axis=1)],
+        "classes": [int(k) for k in class_scores(outs[output][1]).numpy().argmax(axis=1)],
         "nested": [n.name for n in graph.nodes if n.cls == "Model"],
         "nodes": [], "backward": [], "occlusion": [], "gradcam": [],
     }
@@ -632,17 +653,17 @@ def fixture(name, keras_major=None):
         entry["occlusion"].append({"sample": 0, "size": size, "stride": stride, "fill": 0.0, "layer": layer, "channel": ch,
                                    "targetClass": None, "baseline": baseline, "grid": save(f"{out}/occlusion/0.grid.npy", grid),
                                    "attribution": save(f"{out}/occlusion/0.attribution.npy", attr)})
-    if not segmentation:
-        grid, attr, baseline, target = occlusion(runner, image, output, size, stride, 0.5)
-        entry["occlusion"].append({"sample": 0, "size": size, "stride": stride, "fill": 0.5, "targetClass": target,
-                                   "baseline": baseline, "grid": save(f"{out}/occlusion/1.grid.npy", grid),
-                                   "attribution": save(f"{out}/occlusion/1.attribution.npy", attr)})
-        default = default_grad_cam_node(graph, shapes)
-        entry["defaultGradCam"] = default
-        for k, layer in enumerate([default, GRADCAM_OTHER[name]]):
-            cam, alpha, target = grad_cam(runner, x[1], layer, output, None)
-            entry["gradcam"].append({"layer": layer, "sample": 1, "targetClass": target,
-                                     "cam": save(f"{out}/gradcam/{k}.cam.npy", cam), "weights": save(f"{out}/gradcam/{k}.weights.npy", alpha)})
+    grid, attr, baseline, target = occlusion(runner, image, output, size, stride, 0.5)
+    entry["occlusion"].append({"sample": 0, "size": size, "stride": stride, "fill": 0.5, "targetClass": target,
+                               "baseline": baseline, "grid": save(f"{out}/occlusion/1.grid.npy", grid),
+                               "attribution": save(f"{out}/occlusion/1.attribution.npy", attr)})
+    default = default_grad_cam_node(graph, shapes, output)
+    entry["defaultGradCam"] = default
+    # (on the output node itself, d z_out / d a_out is not defined: a map output's default is checked by name only)
+    for k, layer in enumerate([default, GRADCAM_OTHER[name]] if default != output else [GRADCAM_OTHER[name]]):
+        cam, alpha, target = grad_cam(runner, x[1], layer, output, None)
+        entry["gradcam"].append({"layer": layer, "sample": 1, "targetClass": target,
+                                 "cam": save(f"{out}/gradcam/{k}.cam.npy", cam), "weights": save(f"{out}/gradcam/{k}.weights.npy", alpha)})
     print(f"{out:28s} {len(graph.nodes):3d} nodes, {len(entry['backward'])} backward, classes {entry['classes']}")
     return entry
 
