@@ -8,6 +8,7 @@ import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
 import { IdentityLayer, FlattenLayer, ReshapeLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
 import type { LayerSpec, LayerType } from './spec.ts';
 import { buildMerge } from './build-merge.ts';
+import { buildConvFamily } from './build-conv-family.ts';
 
 const MERGE_TYPES: readonly LayerType[] = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'];
 import { ConvscopeError, type ErrorCode } from '../errors.ts';
@@ -158,6 +159,10 @@ function buildChecked(s: SpecReader): Layer {
     // --- end merge layers ---
 
     // --- conv family ---
+    case 'DepthwiseConv2D':
+    case 'SeparableConv2D':
+    case 'Conv2DTranspose':
+      return buildConvFamily(s);
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---

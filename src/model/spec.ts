@@ -9,6 +9,7 @@ export const LAYER_TYPES = [
   // --- merge layers ---
   'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
   // --- conv family ---
+  'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose',
   // --- activation, normalization and shape layers ---
 ] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
