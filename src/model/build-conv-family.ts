@@ -43,7 +43,7 @@ export function buildConvFamily(s: SpecReader): Layer {
       }
       const layer = new Conv2DTransposeLayer(spec.name, inputShape, { kernel, bias: s.optionalWeight('bias', [k[1]]), ...window, outputPadding, activation: spec.activation });
       if (!layer.consistent) {
-        s.fail(`output_padding ${formatShape(outputPadding ?? [0, 0])} does not fit strides ${formatShape(window.strides)} and padding ${window.padding} for its ${formatShape(inputShape)} input; each must be smaller than its stride`);
+        s.fail(`output_padding ${formatShape(outputPadding ?? [0, 0])} does not fit strides ${formatShape(window.strides)} and padding ${window.padding}; each must be smaller than its stride`);
       }
       return layer;
     }
