@@ -81,6 +81,7 @@ function dwPlane(
   const last = w - 1 + pl - (kw - 1) * dw;
   const hi = max(lo, last < 0 ? 0 : min(ow, last / sw + 1));
   const rowBytes = <usize>w << 2;
+  const three = kh == 3 && kw == 3;
   for (let oy = 0; oy < oh; oy++) {
     const iy0 = oy * sh - pt;
     // kernel rows whose input row is in [0, h)
@@ -90,6 +91,9 @@ function dwPlane(
     let ox = 0;
     for (; ox < lo; ox++) dwPoint(src, w, wk, flip, kh, kw, sw, dh, dw, pl, iy0, kyLo, kyHi, out, ox, init, accumulate);
     if (ASC_FEATURE_SIMD) {
+      if (three && kyLo == 0 && kyHi == 3 && sw <= 2) {
+        ox = dw3x3Row(src + <usize>iy0 * rowBytes, <usize>dh * rowBytes, <usize>dw << 2, sw, pl, out, ox, hi, init, accumulate, wk, flip);
+      }
       if (sw == 1) {
         for (; ox + 8 <= hi; ox += 8) {
           const p = out + (<usize>ox << 2);
@@ -128,9 +132,7 @@ function dwPlane(
             for (let kx = 0; kx < kw; kx++) {
               const vw = v128.load32_splat(wk + (<usize>tap(flip, kh, kw, ky, kx) << 2));
               const q = row + (<usize>(kx * dw) << 2);
-              // inputs q[0], q[2], q[4], q[6]: the second load starts at q[3] so as not to read past q[6]
-              const vx = v128.shuffle<f32>(v128.load(q), v128.load(q, 12), 0, 2, 5, 7);
-              vacc = madd(vx, vw, vacc);
+              vacc = madd(even(q), vw, vacc);
             }
           }
           v128.store(p, vacc);
@@ -139,6 +141,85 @@ function dwPlane(
     }
     for (; ox < ow; ox++) dwPoint(src, w, wk, flip, kh, kw, sw, dh, dw, pl, iy0, kyLo, kyHi, out, ox, init, accumulate);
   }
+}
+
+// A 3x3 filter (MobileNet's) on an output row whose three input rows are all in bounds: r0,
+// r0 + rowStep, r0 + 2*rowStep (bytes), taps colStep bytes apart. The nine weights stay in
+// registers; eight (stride 1) or four (stride 2) outputs at a time from ox up to hi (interior
+// columns only). Returns where it stopped.
+// @ts-ignore: decorator
+@inline
+function dw3x3Row(
+  r0: usize, rowStep: usize, colStep: usize, sw: i32, pl: i32, out: usize, ox: i32, hi: i32, init: f32, accumulate: bool, wk: usize, flip: bool,
+): i32 {
+  const vw0 = v128.load32_splat(wk + (<usize>tap(flip, 3, 3, 0, 0) << 2));
+  const vw1 = v128.load32_splat(wk + (<usize>tap(flip, 3, 3, 0, 1) << 2));
+  const vw2 = v128.load32_splat(wk + (<usize>tap(flip, 3, 3, 0, 2) << 2));
+  const vw3 = v128.load32_splat(wk + (<usize>tap(flip, 3, 3, 1, 0) << 2));
+  const vw4 = v128.load32_splat(wk + (<usize>tap(flip, 3, 3, 1, 1) << 2));
+  const vw5 = v128.load32_splat(wk + (<usize>tap(flip, 3, 3, 1, 2) << 2));
+  const vw6 = v128.load32_splat(wk + (<usize>tap(flip, 3, 3, 2, 0) << 2));
+  const vw7 = v128.load32_splat(wk + (<usize>tap(flip, 3, 3, 2, 1) << 2));
+  const vw8 = v128.load32_splat(wk + (<usize>tap(flip, 3, 3, 2, 2) << 2));
+  const r1 = r0 + rowStep;
+  const r2 = r1 + rowStep;
+  const c1 = colStep;
+  const c2 = colStep << 1;
+  if (sw == 1) {
+    for (; ox + 8 <= hi; ox += 8) {
+      const p = out + (<usize>ox << 2);
+      const at = <usize>(ox - pl) << 2;
+      let vacc0 = accumulate ? v128.load(p) : f32x4.splat(init);
+      let vacc1 = accumulate ? v128.load(p, 16) : f32x4.splat(init);
+      let q = r0 + at;
+      vacc0 = madd(v128.load(q), vw0, vacc0);
+      vacc1 = madd(v128.load(q, 16), vw0, vacc1);
+      vacc0 = madd(v128.load(q + c1), vw1, vacc0);
+      vacc1 = madd(v128.load(q + c1, 16), vw1, vacc1);
+      vacc0 = madd(v128.load(q + c2), vw2, vacc0);
+      vacc1 = madd(v128.load(q + c2, 16), vw2, vacc1);
+      q = r1 + at;
+      vacc0 = madd(v128.load(q), vw3, vacc0);
+      vacc1 = madd(v128.load(q, 16), vw3, vacc1);
+      vacc0 = madd(v128.load(q + c1), vw4, vacc0);
+      vacc1 = madd(v128.load(q + c1, 16), vw4, vacc1);
+      vacc0 = madd(v128.load(q + c2), vw5, vacc0);
+      vacc1 = madd(v128.load(q + c2, 16), vw5, vacc1);
+      q = r2 + at;
+      vacc0 = madd(v128.load(q), vw6, vacc0);
+      vacc1 = madd(v128.load(q, 16), vw6, vacc1);
+      vacc0 = madd(v128.load(q + c1), vw7, vacc0);
+      vacc1 = madd(v128.load(q + c1, 16), vw7, vacc1);
+      vacc0 = madd(v128.load(q + c2), vw8, vacc0);
+      vacc1 = madd(v128.load(q + c2, 16), vw8, vacc1);
+      v128.store(p, vacc0);
+      v128.store(p, vacc1, 16);
+    }
+  } else {
+    for (; ox + 4 <= hi; ox += 4) {
+      const p = out + (<usize>ox << 2);
+      const at = <usize>(2 * ox - pl) << 2;
+      let vacc = accumulate ? v128.load(p) : f32x4.splat(init);
+      vacc = madd(even(r0 + at), vw0, vacc);
+      vacc = madd(even(r0 + at + c1), vw1, vacc);
+      vacc = madd(even(r0 + at + c2), vw2, vacc);
+      vacc = madd(even(r1 + at), vw3, vacc);
+      vacc = madd(even(r1 + at + c1), vw4, vacc);
+      vacc = madd(even(r1 + at + c2), vw5, vacc);
+      vacc = madd(even(r2 + at), vw6, vacc);
+      vacc = madd(even(r2 + at + c1), vw7, vacc);
+      vacc = madd(even(r2 + at + c2), vw8, vacc);
+      v128.store(p, vacc);
+    }
+  }
+  return ox;
+}
+
+// q[0], q[2], q[4], q[6]: the second load starts at q[3] so as not to read past q[6]
+// @ts-ignore: decorator
+@inline
+function even(q: usize): v128 {
+  return v128.shuffle<f32>(v128.load(q), v128.load(q, 12), 0, 2, 5, 7);
 }
 
 // @ts-ignore: decorator
