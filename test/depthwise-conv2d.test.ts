@@ -11,6 +11,7 @@ import { KERNEL_SET_NAMES } from '../src/runtime/kernel-set.ts';
 import { withKernels } from '../src/runtime/backend.ts';
 import { depthwiseConv2d, depthwiseConv2dBackwardData } from '../src/ops/depthwise-conv2d.ts';
 import { ConvscopeError } from '../src/errors.ts';
+import { randomTensor, seededRandom } from './helpers/random.ts';
 
 interface DepthwiseCase {
   name: string;
@@ -49,6 +50,35 @@ for (const c of cases) {
     });
   }
 }
+
+// Random geometries beyond the goldens: every kernel set agrees with the reference, and the
+// backward kernel is the adjoint: <depthwise(x), dy> = <x, adjoint(dy)>.
+test('depthwise kernels agree with the reference and their adjoint on 60 random geometries', () => {
+  const rng = seededRandom(10);
+  const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+  const dot = (a: Tensor, b: Tensor) => a.data.reduce((s, v, i) => s + v * b.data[i], 0);
+  for (let i = 0; i < 60; i++) {
+    const [cin, mult, kh, kw] = [int(1, 4), int(1, 3), int(1, 5), int(1, 5)];
+    const stride: [number, number] = [int(1, 3), int(1, 3)];
+    const dilation: [number, number] = rng() < 0.3 ? [int(1, 2), int(1, 3)] : [1, 1];
+    const [h, w] = [int(kh * dilation[0], 20), int(kw * dilation[1], 37)];
+    const padding = { top: int(0, 3), bottom: int(0, 3), left: int(0, 3), right: int(0, 3) };
+    const opts = { stride, dilation, padding };
+    const x = randomTensor(rng, [int(1, 2), cin, h, w]);
+    const weight = randomTensor(rng, [cin * mult, 1, kh, kw]);
+    const bias = randomTensor(rng, [cin * mult]);
+    const label = `case ${i}: c${cin}x${mult} ${h}x${w} k${kh}x${kw} s${stride} d${dilation} pad ${Object.values(padding)}`;
+    const y = withKernels('reference', () => depthwiseConv2d(x, weight, bias, opts));
+    const dy = randomTensor(rng, y.shape);
+    const dx = withKernels('reference', () => depthwiseConv2dBackwardData(dy, weight, cin, [h, w], opts));
+    const lhs = dot(withKernels('reference', () => depthwiseConv2d(x, weight, null, opts)), dy);
+    assert.ok(Math.abs(lhs - dot(x, dx)) <= 1e-4 * (Math.abs(lhs) + 1), `${label}: not the adjoint`);
+    for (const set of KERNEL_SET_NAMES) {
+      close(`${label} y [${set}]`, withKernels(set, () => depthwiseConv2d(x, weight, bias, opts)), y);
+      close(`${label} dx [${set}]`, withKernels(set, () => depthwiseConv2dBackwardData(dy, weight, cin, [h, w], opts)), dx);
+    }
+  }
+});
 
 test("the generator's 'same' padding is kerasPadding2d's", () => {
   for (const { params: p, inputs } of cases) {
