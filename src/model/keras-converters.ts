@@ -42,6 +42,18 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
     // --- end core layers ---
 
     // --- merge layers ---
+    case 'Add':
+    case 'Subtract':
+    case 'Multiply':
+    case 'Average':
+    case 'Maximum':
+    case 'Minimum':
+      return k.plain();
+    case 'Concatenate': {
+      const spec = k.plain();
+      spec.params = { axis: k.engineAxis('axis', shape.length, -1) };
+      return spec;
+    }
     // --- end merge layers ---
 
     // --- conv family: DepthwiseConv2D, SeparableConv2D, Conv2DTranspose ---
