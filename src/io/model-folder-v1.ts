@@ -9,6 +9,7 @@ import { buildLayer } from '../model/build.ts';
  * Keras's (H, W, C) order, so those rows go back to Keras's order.
  */
 export function upgradeVersion1(spec: ModelSpec): ModelSpec {
+  if (!spec.layers.some((l) => l.type === 'Flatten' && l.params.kerasOrder === 'hwc')) return spec;
   let shape: readonly number[] = spec.inputShape;
   let keras: Int32Array | null = null; // engine (v1) row -> Keras row, while the flattened vector passes
   const layers = spec.layers.map((layer) => {

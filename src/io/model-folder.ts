@@ -2,6 +2,7 @@ import { Tensor } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import type { LayerSpec, ModelSpec } from '../model/spec.ts';
 import { upgradeVersion1 } from './model-folder-v1.ts';
+import { withSource } from '../model/with-source.ts';
 import { Model } from '../model/model.ts';
 import { checkModelJson, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson, type WeightEntry } from './model-json-schema.ts';
 
@@ -67,7 +68,7 @@ export function readModelFolder(files: Partial<Record<'model.json' | 'weights.bi
     layers: json.layers.map((l) => readLayer(l, bin, tensors)),
     ...(json.outputs ? { outputs: json.outputs } : {}),
   };
-  return json.version === 1 ? upgradeVersion1(spec) : spec;
+  return json.version === 1 ? withSource(source, () => upgradeVersion1(spec)) : spec;
 }
 
 function fileNames(source: string | undefined): { json: string; bin: string } {

@@ -9,6 +9,8 @@ import { IdentityLayer, FlattenLayer, ReshapeLayer, ZeroPadding2DLayer } from '.
 import type { LayerSpec, LayerType } from './spec.ts';
 import { buildMerge } from './build-merge.ts';
 import { buildConvFamily } from './build-conv-family.ts';
+import { buildActivationLayer } from './build-activation.ts';
+import { buildNormShape } from './build-norm-shape.ts';
 
 const MERGE_TYPES: readonly LayerType[] = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'];
 import { ConvscopeError, type ErrorCode } from '../errors.ts';
@@ -166,6 +168,24 @@ function buildChecked(s: SpecReader): Layer {
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'ReLU':
+    case 'LeakyReLU':
+    case 'ELU':
+    case 'ThresholdedReLU':
+    case 'PReLU':
+    case 'Softmax':
+      return buildActivationLayer(s);
+    case 'LayerNormalization':
+    case 'Rescaling':
+    case 'Normalization':
+    case 'SpatialDropout2D':
+    case 'GaussianNoise':
+    case 'GaussianDropout':
+    case 'ActivityRegularization':
+    case 'UpSampling2D':
+    case 'Cropping2D':
+    case 'Permute':
+      return buildNormShape(s);
     // --- end activation, normalization and shape layers ---
   }
 }

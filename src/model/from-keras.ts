@@ -1,10 +1,10 @@
 import { formatShape, sameShape, sizeOf } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
-import { kerasMajor, type KerasGraph, type KerasLayerFile, type KerasModelFile, type KerasTensorRef } from '../io/keras-model.ts';
+import { halfPixelResize, kerasMajor, type KerasGraph, type KerasLayerFile, type KerasModelFile, type KerasTensorRef } from '../io/keras-model.ts';
 import { buildLayer } from './build.ts';
 import { KerasConfig } from './keras-config.ts';
-import { KerasLayer, type DataFormat } from './keras-layer.ts';
+import { IDENTITY_CLASSES, KerasLayer, type DataFormat } from './keras-layer.ts';
 import { convertKerasLayer } from './keras-converters.ts';
 import { describe } from './spec-schema.ts';
 import { withSource } from './with-source.ts';
@@ -78,7 +78,7 @@ class GraphBuilder {
   /** Adds one call of a layer on the given nodes (none: the model's input) and returns its node. */
   call(layer: KerasLayerFile, name: string, inputs: Built[] | null): Built {
     const inputShapes = inputs ? inputs.map((b) => b.shape) : [this.shapes.get('') ?? []];
-    const spec = convertKerasLayer(new KerasLayer(layer, this.dataFormat, this.major, name), inputShapes);
+    const spec = convertKerasLayer(new KerasLayer(layer, this.dataFormat, this.major, name, halfPixelResize(this.file)), inputShapes);
     const first = this.firstCall.get(layer);
     if (first && first.inputShapes.every((s, i) => inputShapes[i] && sameShape(s, inputShapes[i]))) spec.weights = first.spec.weights;
     else if (!first) this.firstCall.set(layer, { spec, inputShapes });
@@ -190,17 +190,15 @@ function checkLayers(graph: KerasGraph, prefix = ''): void {
   }
 }
 
+/** The data format the model's layers declare (the first that declares one); Keras's default channels_last otherwise. */
 function modelDataFormat(graph: KerasGraph): DataFormat {
-  for (const l of graph.layers) {
-    const f = l.model ? modelDataFormatOrUndefined(l.model) : new KerasConfig(l.name, l.className, l.config).declaredDataFormat();
-    if (f) return f;
-  }
-  return 'channels_last';
+  return declaredDataFormat(graph) ?? 'channels_last';
 }
 
-function modelDataFormatOrUndefined(graph: KerasGraph): DataFormat | undefined {
+function declaredDataFormat(graph: KerasGraph): DataFormat | undefined {
   for (const l of graph.layers) {
-    const f = l.model ? modelDataFormatOrUndefined(l.model) : new KerasConfig(l.name, l.className, l.config).declaredDataFormat();
+    if (IDENTITY_CLASSES.includes(l.className)) continue;
+    const f = l.model ? declaredDataFormat(l.model) : new KerasConfig(l.name, l.className, l.config).declaredDataFormat();
     if (f) return f;
   }
   return undefined;

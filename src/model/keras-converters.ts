@@ -4,6 +4,8 @@ import { describe } from './spec-schema.ts';
 import { KerasLayer, chwToHwcIndex, hwioToOihw, type DataFormat } from './keras-layer.ts';
 import type { LayerSpec } from './spec.ts';
 import * as convFamily from './keras-conv-family.ts';
+import { convertActivationLayer } from './keras-activation-converters.ts';
+import { convertNormShape } from './keras-norm-shape.ts';
 
 /**
  * Each supported Keras layer class to its engine spec. `inputShapes` are the engine's
@@ -66,6 +68,24 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'ReLU':
+    case 'LeakyReLU':
+    case 'ELU':
+    case 'ThresholdedReLU':
+    case 'PReLU':
+    case 'Softmax':
+      return convertActivationLayer(k, shape);
+    case 'LayerNormalization':
+    case 'Rescaling':
+    case 'Normalization':
+    case 'SpatialDropout2D':
+    case 'GaussianNoise':
+    case 'GaussianDropout':
+    case 'ActivityRegularization':
+    case 'UpSampling2D':
+    case 'Cropping2D':
+    case 'Permute':
+      return convertNormShape(k, shape);
     // --- end activation, normalization and shape layers ---
   }
   throw new ConvscopeError('E_UNSUPPORTED', `layer '${k.layerName}' is a ${k.className}, which convscope does not support`);

@@ -11,6 +11,9 @@ export const LAYER_TYPES = [
   // --- conv family ---
   'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose',
   // --- activation, normalization and shape layers ---
+  'ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'PReLU', 'Softmax',
+  'LayerNormalization', 'Rescaling', 'Normalization', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout',
+  'ActivityRegularization', 'UpSampling2D', 'Cropping2D', 'Permute',
 ] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
 

@@ -4,6 +4,7 @@ import { depthwiseConv2d, depthwiseConv2dBackwardData } from './depthwise-conv2d
 import { maxPool2d, maxUnpool2d, avgPool2d, avgPool2dBackward } from './pool2d.ts';
 import { matmul } from './matmul.ts';
 import { relu, reluBackward, sigmoid, tanh, sigmoidBackward, tanhBackward, add, mul, scale } from './eltwise.ts';
+import { activation, activationBackward } from './activations.ts';
 import { softmax } from './softmax.ts';
 import { channelAffine } from './channel-affine.ts';
 
@@ -26,6 +27,8 @@ export const referenceKernels: KernelSet = {
   tanh,
   sigmoidBackward,
   tanhBackward,
+  activation,
+  activationBackward,
   softmax,
   channelAffine,
   add,
