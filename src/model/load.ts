@@ -1,4 +1,5 @@
 import { readKerasH5 } from '../io/keras-h5.ts';
+import { readKerasZip } from '../io/keras-zip.ts';
 import { readModelFolder } from '../io/model-folder.ts';
 import { MAGIC, startsWith } from '../io/magic.ts';
 import { ConvscopeError } from '../errors.ts';
@@ -27,7 +28,7 @@ export interface LoadOptions {
   name?: string;
 }
 
-const VALID = 'a Keras .h5 file (bytes), { files: { "model.json", "weights.bin" } } of a converted folder, or a URL';
+const VALID = 'a Keras .h5 or .keras file (bytes), { files: { "model.json", "weights.bin" } } of a converted folder, or a URL';
 
 /** The model spec from any ModelSource (see loadModel). */
 export async function loadModelSpec(source: ModelSource, options: LoadOptions = {}): Promise<ModelSpec> {
@@ -40,7 +41,7 @@ export async function loadModelSpec(source: ModelSource, options: LoadOptions = 
 }
 
 /**
- * Loads a Keras 2 HDF5 model (`model.save('x.h5')`, channels-first or -last) or a converted
+ * Loads a Keras model (a Keras 2 or 3 `.h5`, a Keras 3 `.keras` archive; channels-first or -last) or a converted
  * model folder, ready to run on the engine. Every part of the file is checked before it is used.
  *
  *   const model = await loadModel(await (await fetch('mnist.h5')).arrayBuffer());
@@ -55,7 +56,7 @@ async function specFromBytes(bytes: Uint8Array, name: string): Promise<ModelSpec
   if (bytes.length > 0 && bytes[0] === 0x7b) {
     throw new ConvscopeError('E_ARGUMENT', `${name}: is a model.json alone; give the folder, or { files: { 'model.json', 'weights.bin' } }`);
   }
-  return specFromKeras(await readKerasH5(bytes, name));
+  return specFromKeras(startsWith(bytes, MAGIC.zip) ? await readKerasZip(bytes, name) : await readKerasH5(bytes, name));
 }
 
 function specFromFiles(files: Record<string, ModelBytes>, name: string): Promise<ModelSpec> | ModelSpec {
@@ -68,10 +69,10 @@ function specFromFiles(files: Record<string, ModelBytes>, name: string): Promise
   if (byName.has('model.json')) {
     return readModelFolder({ 'model.json': byName.get('model.json'), 'weights.bin': byName.get('weights.bin') }, name === 'model bytes' ? undefined : name);
   }
-  const h5 = [...byName].filter(([key, bytes]) => /\.(h5|hdf5|keras)$/i.test(key) || startsWith(bytes, MAGIC.hdf5));
+  const h5 = [...byName].filter(([key, bytes]) => /\.(h5|hdf5|keras)$/i.test(key) || startsWith(bytes, MAGIC.hdf5) || startsWith(bytes, MAGIC.zip));
   if (h5.length === 1) return specFromBytes(h5[0][1], name === 'model bytes' ? h5[0][0] : name);
   const names = [...byName.keys()].join(', ') || 'none';
-  throw new ConvscopeError('E_ARGUMENT', `loadModel: the files (${names}) are not a model: expected model.json with weights.bin, or one .h5 file`);
+  throw new ConvscopeError('E_ARGUMENT', `loadModel: the files (${names}) are not a model: expected model.json with weights.bin, or one .h5 or .keras file`);
 }
 
 async function loadFromUrl(url: URL, options: LoadOptions): Promise<ModelSpec> {

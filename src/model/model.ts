@@ -278,9 +278,10 @@ function specGraph(spec: ModelSpec): { sources: number[][]; outputs: string[] } 
   const index = new Map<string, number>();
   const sources = spec.layers.map((layer, i) => {
     let from: number[];
-    if (layer.type === 'InputLayer') {
-      if (layer.inputs !== undefined && layer.inputs.length > 0) graphFail(`layer '${layer.name}' is an InputLayer, which takes no inputs, but lists ${layer.inputs.join(', ')}`);
+    if (layer.type === 'InputLayer' && (layer.inputs === undefined || layer.inputs.length === 0)) {
       from = [-1];
+    } else if (layer.type === 'InputLayer' && layer.inputs!.length > 1) {
+      graphFail(`layer '${layer.name}' is an InputLayer, which takes one input (a nested model's) or none, but lists ${layer.inputs!.join(', ')}`);
     } else if (layer.inputs === undefined) {
       from = [i - 1];
     } else {
@@ -299,7 +300,8 @@ function specGraph(spec: ModelSpec): { sources: number[][]; outputs: string[] } 
     index.set(layer.name, i);
     return from;
   });
-  const inputLayers = spec.layers.filter((l) => l.type === 'InputLayer');
+  // A nested model's InputLayer takes the tensor the nested model is called on: not a model input.
+  const inputLayers = spec.layers.filter((l) => l.type === 'InputLayer' && !(l.inputs && l.inputs.length > 0));
   if (inputLayers.length > 1) {
     throw new ConvscopeError('E_UNSUPPORTED', `the model has ${inputLayers.length} inputs (${inputLayers.map((l) => l.name).join(', ')}); convscope handles single-input models`);
   }

@@ -10,7 +10,7 @@ import { isFolder, readRegularFile } from './files.ts';
 export type NodeModelSource = ModelSource | string;
 
 /**
- * Loads a model from a path: a Keras `.h5` file or a folder written by `convscope convert`;
+ * Loads a model from a path: a Keras `.h5` or `.keras` file or a folder written by `convscope convert`;
  * `http(s):` URLs are fetched, and bytes or `{ files }` go to the core as they are.
  *
  *   const model = await loadModel('mnist_model.h5');
@@ -23,7 +23,7 @@ export async function loadModelSpec(source: NodeModelSource, options: LoadOption
   const path = localPath(source);
   if (path === undefined) return loadSpecFrom(source, options);
   const name = options.name ?? path;
-  if (path === '') throw new ConvscopeError('E_ARGUMENT', "the model path is empty; give a Keras .h5 file or a folder written by 'convscope convert'");
+  if (path === '') throw new ConvscopeError('E_ARGUMENT', "the model path is empty; give a Keras .h5 or .keras file or a folder written by 'convscope convert'");
   if (isFolder(path)) return loadSpecFrom({ files: readModelFolderFiles(path) }, { name });
   return loadSpecFrom(readRegularFile(path), { name });
 }
@@ -35,7 +35,7 @@ function readModelFolderFiles(dir: string): Record<string, Uint8Array> {
       files[file] = readRegularFile(join(dir, file));
     } catch (e) {
       if (e instanceof ConvscopeError && e.code === 'E_NOT_FOUND') {
-        throw new ConvscopeError('E_NOT_FOUND', `${dir}: a folder without ${file}; give a Keras .h5 file or a folder written by 'convscope convert'`);
+        throw new ConvscopeError('E_NOT_FOUND', `${dir}: a folder without ${file}; give a Keras .h5 or .keras file or a folder written by 'convscope convert'`);
       }
       throw e;
     }
