@@ -83,6 +83,27 @@ for (const name of MODELS) {
   });
 }
 
+// The same models as Keras 3 saves them (test/fixtures/models/to_keras3.py): a .keras archive and
+// a legacy .h5, against the same PyTorch references.
+for (const name of MODELS) {
+  const dir = join(goldenDir, name);
+  const manifest: Manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  for (const file of [`${name}.keras`, `${name}.k3.h5`]) {
+    test(`${file} (Keras 3): every node and DeconvNet/SaliNet/DeSaliNet from the conv family nodes match PyTorch`, async () => {
+      const model = await loadModel(join(root, 'test/fixtures/models/keras3', file));
+      const input = await readNpyTensor(join(dir, manifest.input));
+      const result = model.forward(input);
+      for (const node of manifest.nodes) {
+        assert.is(within(unbatch(result.records.get(node.name)!.output), await readNpyTensor(join(dir, node.output))), null, `${node.name} output`);
+      }
+      for (const p of manifest.projections.filter((q) => q.unit === 'all')) {
+        const r = backwardNet(model, input, { layer: p.layer, channel: p.channel, unit: p.unit, method: p.method });
+        assert.is(within(r, await readNpyTensor(join(dir, p.file))), null, `${p.method} from ${p.layer}`);
+      }
+    });
+  }
+}
+
 test("deconvOutputLength is Keras's deconv_output_length", () => {
   assert.is(deconvOutputLength(4, 3, 'same', null, 2, 1), 8);
   assert.is(deconvOutputLength(4, 3, 'valid', null, 2, 1), 9);
