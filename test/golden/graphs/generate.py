@@ -66,6 +66,7 @@ class Graph:
             for layer in names_attr(root, "layer_names"):
                 weights[layer] = [(n, np.array(root[layer][n], dtype=np.float64)) for n in names_attr(root[layer], "weight_names")]
         self.fmt = find_format(config)
+        self.half_pixel = True
         shape = declared_input(config)[1:]
         self.input_shape = [shape[2], shape[0], shape[1]] if self.fmt == "channels_last" else shape
         self.nodes = []
@@ -252,6 +253,17 @@ def relu_layer(c, z, rule):
     return z + (f(z) - z).detach() if rule == "deconvnet" else f(z)
 
 
+def legacy_bilinear(x, oh, ow):
+    def axis(out, size):
+        src = torch.arange(out, dtype=torch.float64) * (size / out)
+        lo = src.floor().long().clamp(max=size - 1)
+        return lo, (lo + 1).clamp(max=size - 1), src - lo
+    ly, hy, fy = axis(oh, x.shape[2])
+    lx, hx, fx = axis(ow, x.shape[3])
+    rows = x[:, :, ly, :] * (1 - fy)[:, None] + x[:, :, hy, :] * fy[:, None]
+    return rows[:, :, :, lx] * (1 - fx) + rows[:, :, :, hx] * fx
+
+
 class Runner:
     def __init__(self, graph):
         self.g = graph
@@ -404,8 +416,10 @@ class Runner:
             sh, sw = c["size"]
             if c.get("interpolation", "nearest") == "nearest":
                 y = x.repeat_interleave(sh, dim=2).repeat_interleave(sw, dim=3)
-            else:  # tf.image.resize, half-pixel centres
+            elif self.g.half_pixel:  # tf.image.resize, half-pixel centres
                 y = F.interpolate(x, size=(x.shape[2] * sh, x.shape[3] * sw), mode="bilinear", align_corners=False)
+            else:  # TensorFlow.js's resizeBilinear: source = target * in / out, no half-pixel centres
+                y = legacy_bilinear(x, x.shape[2] * sh, x.shape[3] * sw)
             return y, y
         if cls == "Flatten":  # tf.keras flattens in channels-last order, whatever the data_format
             y = (x.permute(0, 2, 3, 1) if x.dim() == 4 else x).reshape(x.shape[0], -1)
@@ -605,13 +619,16 @@ def save(rel, array):
     return rel
 
 
-def fixture(name, keras_major=None):
-    """The manifest entry of a fixture; keras_major 3: the numbers under Keras 3's definitions."""
-    out = name if keras_major is None else f"{name}/keras{keras_major}"
+def fixture(name, variant=None):
+    """The manifest entry of a fixture; variant 'keras3': the numbers under Keras 3's definitions,
+    'tfjs': under TensorFlow.js's."""
+    out = name if variant is None else f"{name}/{variant}"
     path = os.path.join(FIXTURES, name + ".h5")
     graph = Graph(path)
-    if keras_major is not None:
-        graph.keras_major = keras_major
+    if variant == "keras3":
+        graph.keras_major = 3
+    if variant == "tfjs":
+        graph.half_pixel = False
     runner = Runner(graph)
     rng = np.random.RandomState(zlib.crc32(name.encode()))  # by name: adding a fixture changes no other
     with torch.no_grad():
@@ -668,9 +685,9 @@ def fixture(name, keras_major=None):
     return entry
 
 
-def uses_activation(path, name):
+def uses_config(path, text):
     with h5py.File(path, "r") as f:
-        return f'"activation": "{name}"' in attr_str(f.attrs["model_config"])
+        return text in attr_str(f.attrs["model_config"])
 
 
 def main():
@@ -685,8 +702,11 @@ def main():
     for n in names:
         entry = fixture(n)
         # Keras 3 redefined hard_sigmoid (relu6(x + 3) / 6): a Keras 3 file of the same model computes other numbers.
-        if uses_activation(os.path.join(FIXTURES, n + ".h5"), "hard_sigmoid"):
-            entry["keras3"] = fixture(n, keras_major=3)
+        if uses_config(os.path.join(FIXTURES, n + ".h5"), '"activation": "hard_sigmoid"'):
+            entry["keras3"] = fixture(n, "keras3")
+        # TensorFlow.js resizes bilinearly without half-pixel centres (its resizeBilinear's default)
+        if uses_config(os.path.join(FIXTURES, n + ".h5"), '"interpolation": "bilinear"'):
+            entry["tfjs"] = fixture(n, "tfjs")
         manifest["fixtures"][n] = entry
     with open(os.path.join(HERE, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
