@@ -129,14 +129,18 @@ function attachWeights(graph: KerasGraph, weights: Map<string, KerasWeight>, fai
  */
 function ownerOf(name: string, leaves: Map<string, Leaf[]>, fail: Fail): KerasLayerFile {
   const scopes = name.split('/').slice(0, -1);
+  // Innermost first; a layer's own name may hold '/' (keras.applications' 'expanded_conv/depthwise'): longest first.
   for (let i = scopes.length - 1; i >= 0; i--) {
-    const all = leaves.get(scopes[i]) ?? [];
-    if (all.length === 1) return all[0].layer;
-    const outer = scopes.slice(0, i);
-    const named = all.filter((l) => l.models.every((m) => outer.includes(m)));
-    if (named.length > 0) return named.reduce((a, b) => (b.models.length > a.models.length ? b : a)).layer;
-    if (all.length > 1) {
-      fail(`weightsManifest holds the weight '${name}', and layers ${all.map((l) => `'${[...l.models, scopes[i]].join('/')}'`).join(' and ')} all have that name; a weight's name must tell its layer`);
+    for (let j = 0; j <= i; j++) {
+      const layerName = scopes.slice(j, i + 1).join('/');
+      const all = leaves.get(layerName) ?? [];
+      if (all.length === 1) return all[0].layer;
+      const outer = scopes.slice(0, j);
+      const named = all.filter((l) => l.models.every((m) => outer.includes(m)));
+      if (named.length > 0) return named.reduce((a, b) => (b.models.length > a.models.length ? b : a)).layer;
+      if (all.length > 1) {
+        fail(`weightsManifest holds the weight '${name}', and layers ${all.map((l) => `'${[...l.models, layerName].join('/')}'`).join(' and ')} all have that name; a weight's name must tell its layer`);
+      }
     }
   }
   const names = [...leaves.keys()];

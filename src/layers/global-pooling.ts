@@ -1,10 +1,10 @@
 import { Tensor } from '../tensor.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 
-/** Keras GlobalAveragePooling2D: (C, H, W) to (C); its adjoint spreads r / (H*W) over the plane. */
+/** Keras GlobalAveragePooling2D: (C, H, W) to (C), or (C, 1, 1) with keepdims; its adjoint spreads r / (H*W) over the plane. */
 export class GlobalAveragePooling2DLayer extends Layer {
-  constructor(name: string, inputShape: readonly number[]) {
-    super(name, 'GlobalAveragePooling2D', inputShape, [inputShape[0]]);
+  constructor(name: string, inputShape: readonly number[], readonly keepdims = false) {
+    super(name, 'GlobalAveragePooling2D', inputShape, keepdims ? [inputShape[0], 1, 1] : [inputShape[0]]);
   }
 
   forwardLinear(x: Tensor): LinearResult {
@@ -16,7 +16,7 @@ export class GlobalAveragePooling2DLayer extends Layer {
       for (let i = 0; i < plane; i++) s += x.data[p * plane + i];
       z.data[p] = s / plane;
     }
-    return { z };
+    return { z: z.reshape([n, ...this.outputShape]) };
   }
 
   backwardLinear(r: Tensor, record: LayerRecord): Tensor {
@@ -27,10 +27,10 @@ export class GlobalAveragePooling2DLayer extends Layer {
   }
 }
 
-/** Keras GlobalMaxPooling2D: (C, H, W) to (C), with a switch per plane (first max in row-major order). */
+/** Keras GlobalMaxPooling2D: (C, H, W) to (C) (or (C, 1, 1) with keepdims), with a switch per plane (first max in row-major order). */
 export class GlobalMaxPooling2DLayer extends Layer {
-  constructor(name: string, inputShape: readonly number[]) {
-    super(name, 'GlobalMaxPooling2D', inputShape, [inputShape[0]]);
+  constructor(name: string, inputShape: readonly number[], readonly keepdims = false) {
+    super(name, 'GlobalMaxPooling2D', inputShape, keepdims ? [inputShape[0], 1, 1] : [inputShape[0]]);
   }
 
   forwardLinear(x: Tensor): LinearResult {
@@ -50,7 +50,7 @@ export class GlobalMaxPooling2DLayer extends Layer {
       z.data[p] = best;
       switches[p] = at;
     }
-    return { z, switches };
+    return { z: z.reshape([n, ...this.outputShape]), switches };
   }
 
   backwardLinear(r: Tensor, record: LayerRecord): Tensor {

@@ -77,7 +77,9 @@ export function defaultGradCamLayer(model: Model): string {
   // The first vector node every path to the output goes through: its dominating vector ancestor.
   const end = flat.find((i) => dominates(model, i, model.outputIndex));
   const spatial = needed.filter((i) => (end === undefined || i < end) && model.layers[i].outputShape.length === 3 && model.layers[i].type !== 'InputLayer');
-  const last = spatial[spatial.length - 1];
+  // A model whose output is a map (a U-Net): the output itself would weigh every channel alike; take the node before it.
+  const candidates = spatial.length > 1 ? spatial.filter((i) => i !== model.outputIndex) : spatial;
+  const last = candidates[candidates.length - 1];
   return last !== undefined ? model.layers[last].name : fail('E_SHAPE', `the model has no layer with a (C, H, W) output, which Grad-CAM needs; its layers: ${model.layers.map((l) => l.name).join(', ')}`);
 }
 
