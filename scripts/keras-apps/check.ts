@@ -19,6 +19,7 @@ interface Row {
   loadMs: number | string;
   forwardMs: number | string;
   maxRel: string;
+  localRel: string;
   compared: string;
   classes: string;
   methods: string;
@@ -61,6 +62,8 @@ function channelsFirst(t: Tensor): Tensor {
   }
   return new Tensor(t.rank === 4 ? [lead, c, h, w] : [c, h, w], out);
 }
+
+const sizeOfShape = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 function maxAbs(a: Float32Array): number {
   let m = 0;
@@ -119,7 +122,7 @@ function runMethods(model: Model, x: Tensor): string {
 }
 
 async function check(name: string, format: string, refs: Map<string, Tensor>): Promise<Row> {
-  const row: Row = { model: name, format, nodes: '-', params: '-', loadMs: '-', forwardMs: '-', maxRel: '-', compared: '-', classes: '-', methods: '-', notes: [] };
+  const row: Row = { model: name, format, nodes: '-', params: '-', loadMs: '-', forwardMs: '-', maxRel: '-', localRel: '-', compared: '-', classes: '-', methods: '-', notes: [] };
   const path = join(cache, `${name}.${format}`);
   if (!existsSync(path)) {
     row.methods = 'no file';
@@ -172,6 +175,33 @@ async function check(name: string, format: string, refs: Map<string, Tensor>): P
         if (failed <= 3) row.notes.push(`${layer.name} (${layer.type}): max abs err ${diff.toExponential(2)}, rel ${rel.toExponential(2)} (max|ref| ${scale.toExponential(2)})`);
       }
     }
+    // Each node alone, on Keras's own outputs of the nodes it takes: tells a wrong node from float
+    // error that grew along a deep path.
+    let local = { rel: 0, node: '' };
+    let localFailed = 0;
+    model.layers.forEach((layer, i) => {
+      const ref = refs.get(`out:${layer.name}`);
+      const ins = model.sources[i].map((j) => (j < 0 ? x0 : refs.has(`out:${model.layers[j].name}`) ? channelsFirst(refs.get(`out:${model.layers[j].name}`)!) : undefined));
+      if (!ref || ins.some((t) => !t)) return;
+      const batched = ins as Tensor[];
+      if (batched.some((t, k) => t.size !== sizeOfShape(layer.inputShapes[k]))) return;
+      const want = channelsFirst(ref);
+      let got: Tensor;
+      try {
+        got = layer.forwardAll(batched.map((t, k) => t.reshape([1, ...layer.inputShapes[k]]))).output;
+      } catch {
+        return;
+      }
+      const scale = maxAbs(want.data);
+      const diff = maxDiff(got.data, want.data);
+      const rel = diff / (scale || 1);
+      if (!(rel <= local.rel)) local = { rel, node: layer.name };
+      if (!(diff <= 1e-4 * scale + 1e-6)) {
+        localFailed++;
+        if (localFailed <= 3) row.notes.push(`ALONE ${layer.name} (${layer.type}) on Keras's inputs: max abs err ${diff.toExponential(2)}, rel ${rel.toExponential(2)}`);
+      }
+    });
+    row.localRel = `${local.rel.toExponential(1)}${localFailed ? ` FAIL ${localFailed}` : ''}`;
     const kerasOnly = [...refs.keys()].filter((k) => k.startsWith('out:') && !model.layers.some((l) => `out:${l.name}` === k));
     if (missing.length) row.notes.push(`no Keras output for nodes: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (+${missing.length - 5})` : ''}`);
     if (kerasOnly.length) row.notes.push(`Keras outputs without a node: ${kerasOnly.slice(0, 5).join(', ')}${kerasOnly.length > 5 ? ` (+${kerasOnly.length - 5})` : ''}`);
@@ -200,8 +230,8 @@ async function check(name: string, format: string, refs: Map<string, Tensor>): P
 }
 
 function printTable(rows: Row[]): void {
-  const head = ['model', 'format', 'nodes', 'params', 'load ms', 'fwd ms', 'max rel err', 'compared', 'class', 'methods'];
-  const cells = rows.map((r) => [r.model, r.format, String(r.nodes), String(r.params), String(r.loadMs), String(r.forwardMs), r.maxRel, r.compared, r.classes, r.methods]);
+  const head = ['model', 'format', 'nodes', 'params', 'load ms', 'fwd ms', 'max rel err', 'alone', 'compared', 'class', 'methods'];
+  const cells = rows.map((r) => [r.model, r.format, String(r.nodes), String(r.params), String(r.loadMs), String(r.forwardMs), r.maxRel, r.localRel, r.compared, r.classes, r.methods]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => Math.min(c[i].length, 90))));
   const line = (c: string[]): string => '| ' + c.map((v, i) => v.padEnd(widths[i])).join(' | ') + ' |';
   console.log(line(head));

@@ -78,6 +78,8 @@ def randomize_statistics(model, rng):
             elif short == 'gamma' and type(layer).__name__ == 'LayerScale':
                 # init_values 1e-6 would make every ConvNeXt block a no-op
                 v.assign(rng.uniform(0.5, 1.0, shape).astype('float32'))
+        if isinstance(layer, keras.layers.Normalization):
+            layer.finalize_state()  # it computes with copies of its variables, made when built
 
 
 def calibrate_batch_norms(model, x, rng):

@@ -137,10 +137,10 @@ function buildChecked(s: SpecReader): Layer {
     }
     case 'GlobalAveragePooling2D':
       s.requireRank(3);
-      return new GlobalAveragePooling2DLayer(spec.name, inputShape);
+      return new GlobalAveragePooling2DLayer(spec.name, inputShape, spec.params.keepdims === true);
     case 'GlobalMaxPooling2D':
       s.requireRank(3);
-      return new GlobalMaxPooling2DLayer(spec.name, inputShape);
+      return new GlobalMaxPooling2DLayer(spec.name, inputShape, spec.params.keepdims === true);
     case 'Reshape': {
       const target = spec.params.targetShape;
       if (!Array.isArray(target) || sizeOf(target) !== sizeOf(inputShape)) s.fail(`cannot reshape ${formatShape(inputShape)} to ${JSON.stringify(target)}`);

@@ -32,9 +32,13 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
       return spec;
     }
     case 'Dropout':
-    case 'GlobalAveragePooling2D':
-    case 'GlobalMaxPooling2D':
       return k.plain();
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D': {
+      const spec = k.plain();
+      if (k.config.keepdims === true) spec.params = { keepdims: true };
+      return spec;
+    }
     case 'Activation':
       return k.plain(k.activation());
     case 'ZeroPadding2D':
