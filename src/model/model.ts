@@ -207,13 +207,13 @@ export class Model {
   }
 
   /**
-   * The length of the model's leading chain: nodes 0..p-1 each take only the previous node's
-   * output (the model's input for node 0) and feed only the next. Node p-1's output is then all
-   * that later nodes see of the input.
+   * The length p of the model's leading chain: node 0 takes the model's input, each node i < p
+   * takes node i-1's output only, and nodes 0..p-2 feed only the next one (node p-1 may feed
+   * several). Node i's output (i < p) is then all that later nodes see of the input.
    */
   chainPrefix(): number {
     let p = 0;
-    while (p < this.layers.length && sameList(this.sources[p], [p - 1]) && (p === this.layers.length - 1 || sameList(this.consumers(p), [p + 1]))) p++;
+    while (p < this.layers.length && sameList(this.sources[p], [p - 1]) && (p === 0 || sameList(this.consumers(p - 1), [p]))) p++;
     return p;
   }
 
