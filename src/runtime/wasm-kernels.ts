@@ -96,7 +96,8 @@ export class WasmKernelSet implements KernelSet {
       const wp = arena.putF32(w);
       const bp = bias ? arena.putF32(bias) : 0;
       const yp = arena.alloc(y.length * 4);
-      wasm.f32_dwconv2d(gp, xp, wp, bp, yp);
+      const sp = arena.alloc(wasm.f32_dwconv2d_scratch(gp) * 4);
+      wasm.f32_dwconv2d(gp, xp, wp, bp, yp, sp);
       arena.getF32(yp, y);
     });
   }
@@ -108,7 +109,8 @@ export class WasmKernelSet implements KernelSet {
       const dyp = arena.putF32(dy);
       const wp = arena.putF32(w);
       const dxp = arena.alloc(dx.length * 4);
-      wasm.f32_dwconv2d_backward_data(gp, dyp, wp, dxp);
+      const sp = arena.alloc(wasm.f32_dwconv2d_backward_data_scratch(gp) * 4);
+      wasm.f32_dwconv2d_backward_data(gp, dyp, wp, dxp, sp);
       arena.getF32(dxp, dx);
     });
   }
