@@ -67,11 +67,12 @@ test("se_keepdims: a (C, 1, 1) pooling is a map, so the backward nets and Grad-C
   assert.ok(r.data.some((v) => v !== 0) && r.data.every(Number.isFinite));
 });
 
-test('ops_hard_sigmoid: the operations are Rescaling nodes (x*scale + offset) with no variables', async () => {
+test('ops_hard_sigmoid: an operation on a tensor and a number is a Rescaling node (x*scale + offset), on two tensors a merge node', async () => {
   const model = await loadModel(join(dir, 'ops_hard_sigmoid.keras'));
   const params = (n: string) => model.spec.layers.find((l) => l.name === n)!;
   assert.equal([params('add').type, params('multiply').type, params('subtract').type, params('true_divide').type], ['Rescaling', 'Rescaling', 'Rescaling', 'Rescaling']);
   for (const n of ['add', 'multiply', 'subtract', 'true_divide']) assert.equal(Object.keys(params(n).weights), [], n);
+  assert.equal([params('subtract_1').type, params('subtract_1').inputs], ['Subtract', ['sum', 'relu']], 'two tensors: the merge layer');
 });
 
 test('a keras.ops operation that is not x*scale + offset is refused, naming the layer and the operation', async () => {

@@ -60,8 +60,8 @@ function layerEntry(entry: unknown, fail: Fail): Json {
  * A keras.ops call on a graph tensor (Keras 3 records `x + 3.0`, `x * (1/6)` as operations in the
  * functional config; keras.applications' MobileNetV3 hard_sigmoid has both). An operation of one
  * tensor and one number that is `x*scale + offset` runs as a Rescaling node under its own name;
- * it owns no variables (saving_lib's `layers` container skips it: see containerPaths). Any other
- * operation is refused.
+ * it owns no variables (saving_lib's `layers` container skips it: see containerPaths). One of
+ * two tensors that a merge layer computes runs as that merge layer. Any other operation is refused.
  */
 function isOperation(entry: Json): boolean {
   if (typeof entry.module === 'string') return /^keras(\.src)?\.ops\./.test(entry.module);
@@ -79,9 +79,14 @@ function operationEntry(entry: Json, fail: Fail): Json {
   const args = calls.length === 1 && isRecord(calls[0]) && Array.isArray(calls[0].args) ? (calls[0].args as unknown[]) : [];
   const at = args.findIndex((a) => isRecord(a) && a.class_name === '__keras_tensor__');
   const constant = args.length === 2 && at >= 0 ? args[1 - at] : undefined;
+  const tensors = args.filter((a) => isRecord(a) && a.class_name === '__keras_tensor__').length;
+  if (args.length === 2 && tensors === 2 && TENSOR_MERGES.includes(String(entry.class_name))) {
+    // `a + b` on two tensors (ConvNeXt's residual): the merge layer of the same name
+    return { class_name: entry.class_name, name, config: { name, operation: op }, inbound_nodes: inboundNodes(entry, fail) };
+  }
   const affine = typeof constant === 'number' && Number.isFinite(constant) ? scalarAffine(String(entry.class_name), constant, at === 0) : undefined;
   if (!affine) {
-    return fail(`layer '${name}' is the Keras operation ${op}${args.length ? ` on ${args.length} arguments` : ''}; convscope runs only operations that add, subtract, multiply or divide a tensor by a number`, 'E_UNSUPPORTED');
+    return fail(`layer '${name}' is the Keras operation ${op}${args.length ? ` on ${args.length} arguments` : ''}; convscope runs only operations that add, subtract, multiply or divide a tensor by a number, or add, subtract, multiply, take the maximum or minimum of two tensors`, 'E_UNSUPPORTED');
   }
   return {
     class_name: 'Rescaling',
@@ -90,6 +95,9 @@ function operationEntry(entry: Json, fail: Fail): Json {
     inbound_nodes: inboundNodes(entry, fail),
   };
 }
+
+/** keras.ops on two tensors that Keras's merge layers of the same class name compute. */
+const TENSOR_MERGES = ['Add', 'Subtract', 'Multiply', 'Maximum', 'Minimum'];
 
 /** x (op) c as x*scale + offset (tensorFirst), c (op) x otherwise; undefined when it is not affine. */
 function scalarAffine(className: string, c: number, tensorFirst: boolean): { scale: number; offset: number } | undefined {
