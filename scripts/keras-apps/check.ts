@@ -9,7 +9,7 @@
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { loadModel, parseNpy, Tensor, backwardNet, gradCam, occlusion, type Model } from '../../src/node.ts';
+import { loadModel, loadShippedModel, readImageTensor, parseNpy, Tensor, backwardNet, gradCam, occlusion, type Model } from '../../src/node.ts';
 
 interface Row {
   model: string;
@@ -250,3 +250,9 @@ for (const name of names) {
   }
 }
 printTable(rows);
+
+// For reference: the shipped MNIST CNN (golden-tested against PyTorch by the suite) on the shipped digit.
+const mnist = await loadShippedModel();
+const digit = readImageTensor('examples/digit-7.png', { channels: 1, height: 28, width: 28 });
+const p = mnist.predict(digit);
+console.log(`shipped MNIST model on examples/digit-7.png: class ${argmax(p.data, 0, 10)}, p = ${Math.max(...p.data).toFixed(4)}`);

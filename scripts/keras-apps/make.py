@@ -161,24 +161,12 @@ def make(name, cache):
     print(json.dumps(meta), flush=True)
 
 
-def mnist_reference(cache):
-    """The shipped MNIST model on examples/digit-7.png, through Keras 3's legacy-h5 reader."""
-    model = keras.models.load_model(os.path.join(ROOT, 'test/fixtures/models/mnist_model.h5'), compile=False)
-    img = np.asarray(Image.open(os.path.join(ROOT, 'examples/digit-7.png')).convert('L'), dtype=np.float32) / 255.0
-    x = img.reshape((1,) + tuple(model.input_shape[1:]))
-    pred = np.asarray(model.predict(x, verbose=0), dtype=np.float32)
-    np.savez(os.path.join(cache, 'mnist-digit-7.npz'), input=x, pred=pred)
-    print(json.dumps({'name': 'mnist digit-7', 'class': int(pred.argmax()), 'p': float(pred.max())}), flush=True)
-
-
 def main():
     cache = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, 'bench/.cache/keras-apps')
     names = sys.argv[2:] or list(MODELS)
     os.makedirs(cache, exist_ok=True)
     if not os.path.exists(os.path.join(cache, 'photos')):
         sys.exit(f'put the photos {PHOTOS} in {cache}/photos (see scripts/keras-apps/README.md)')
-    if not sys.argv[2:]:
-        mnist_reference(cache)
     for n in names:
         try:
             make(n, cache)
