@@ -67,10 +67,12 @@ interface LayerRule {
   activates?: boolean;
 }
 
+/** Global pooling's keepdims: a (C, 1, 1) map rather than a (C) vector (Keras 3, tf.keras >= 2.6). */
+const KEEPDIMS: ParamRule = { expected: 'true or false', ok: (v) => typeof v === 'boolean', optional: true };
+
 const NO_WEIGHTS = { required: [], optional: [], layout: '' };
 
 const MERGE = { params: {}, weights: NO_WEIGHTS };
-const KEEPDIMS: ParamRule = { expected: 'true or false', ok: (v) => typeof v === 'boolean', optional: true };
 
 const RULES: Record<LayerType, LayerRule> = {
   // --- core layers ---
