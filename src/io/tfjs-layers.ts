@@ -120,7 +120,26 @@ function attachWeights(graph: KerasGraph, weights: Map<string, KerasWeight>, fai
     }
     owner.weights[key] = weight;
   }
-  for (const list of leaves.values()) for (const { layer } of list) checkWeightNames(layer, Object.keys(layer.weights), fail);
+  for (const list of leaves.values()) {
+    for (const { layer } of list) {
+      const parent = layer.name.includes('/') ? layer.name.slice(0, layer.name.lastIndexOf('/')) : undefined;
+      if (Object.keys(layer.weights).length === 0 && parent !== undefined && leaves.has(parent)) {
+        // tensorflowjs_converter stops at an HDF5 group that has weights of its own, so it never reaches 'X/BatchNorm' inside 'X'.
+        const expectsWeights = (() => {
+          try {
+            checkWeightNames(layer, [], fail);
+            return false;
+          } catch {
+            return true;
+          }
+        })();
+        if (expectsWeights) {
+          fail(`layer '${layer.name}' (${layer.className}) has no weights in the manifest: tensorflowjs_converter leaves out the weights of a layer whose name continues another layer's ('${parent}') after a '/', as in keras.applications' MobileNetV3; load the model's .h5 or .keras file instead`);
+        }
+      }
+      checkWeightNames(layer, Object.keys(layer.weights), fail);
+    }
+  }
 }
 
 /**

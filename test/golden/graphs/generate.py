@@ -573,7 +573,10 @@ def default_grad_cam_node(graph, shapes, output):
         return output not in reached
 
     end = next((i for i, v in enumerate(order) if len(shapes[v]) != 3 and on_every_path(v)), len(order))
-    return [v for v in order[:end] if len(shapes[v]) == 3 and node_by_name(graph, v).cls != "InputLayer"][-1]
+    spatial = [v for v in order[:end] if len(shapes[v]) == 3 and node_by_name(graph, v).cls != "InputLayer"]
+    # a map output (a U-Net) is not its own Grad-CAM node, nor is a 1x1 map (a head of 1x1 convs) when a larger one exists
+    wide = [v for v in spatial if shapes[v][1] * shapes[v][2] > 1] or spatial
+    return ([v for v in wide if v != output] or wide)[-1]
 
 
 # --- the cases ---
