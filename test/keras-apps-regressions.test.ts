@@ -6,6 +6,7 @@ import { strFromU8, strToU8 } from 'fflate';
 import { loadModel } from '../src/node/load-model.ts';
 import { backwardNet } from '../src/methods/backward-net.ts';
 import { Tensor } from '../src/tensor.ts';
+import { readNpyTensor } from '../src/node/inputs.ts';
 import { root } from './helpers/cli.ts';
 import { editKeras } from './helpers/keras-zip-edit.ts';
 import { refused } from './helpers/model-errors.ts';
@@ -82,6 +83,29 @@ test('a keras.ops operation that is not x*scale + offset is refused, naming the 
   });
   const message = await refused(() => loadModel(bytes), 'E_UNSUPPORTED');
   assert.match(message, "layer 'add' is the Keras operation keras.src.ops.numpy.Power");
+});
+
+test("ConvNeXt's pieces from a file Keras 3.15.1 wrote: Conv2D with groups = channels (a depthwise conv) and LayerScale match Keras; LayerScale's backward scales by gamma", async () => {
+  const ls = join(dir, 'layer-scale');
+  const x = await readNpyTensor(join(ls, 'input.npy'));
+  const scaled = await readNpyTensor(join(ls, 'layer_scale.out.npy'));
+  const y = await readNpyTensor(join(ls, 'dense.out.npy'));
+  for (const file of ['layer_scale.keras', 'layer_scale.h5']) {
+    const model = await loadModel(join(ls, file));
+    const run = model.forward(x);
+    assert.is(model.layer('dwconv').type, 'DepthwiseConv2D');
+    assertClose(run.records.get('dwconv')!.output.data, (await readNpyTensor(join(ls, 'dwconv.out.npy'))).data, `${file} dwconv`);
+    assertClose(run.records.get('layer_scale')!.output.data, scaled.data, `${file} layer_scale`);
+    assertClose(run.output.data, y.data, `${file} dense`);
+    // linear: the gradient of sum(S * a) through it is S * gamma per channel
+    const conv = run.records.get('conv')!.output;
+    const s = backwardNet(model, x, { layer: 'layer_scale', method: 'salinet' });
+    assert.equal(s.shape, x.shape);
+    const gamma = [0.5, -1.5, 2.0, 0.25];
+    const layer = model.layer('layer_scale');
+    const back = layer.backwardAll(run.records.get('layer_scale')!.output, run.records.get('layer_scale')!, 'salinet')[0];
+    for (let i = 0; i < conv.size; i++) assert.ok(Math.abs(back.data[i] - conv.data[i] * gamma[Math.floor(i / 36) % 4] ** 2) < 1e-4, `${file} backward ${i}`);
+  }
 });
 
 test.run();

@@ -53,7 +53,7 @@ test('filters, kernel_size and units that disagree with the weights', async () =
 });
 
 test('grouped convolutions are unsupported', async () => {
-  assert.is(await configError(MNIST, (l) => (l[2].groups = 2), 'E_UNSUPPORTED'), "m.h5: layer 'conv2' (Conv2D): grouped convolutions (groups 2) are not supported");
+  assert.is(await configError(MNIST, (l) => (l[2].groups = 2), 'E_UNSUPPORTED'), "m.h5: layer 'conv2' (Conv2D): grouped convolutions (groups 2) are supported with one input channel per group (a depthwise conv) only");
 });
 
 test('an unknown data_format', async () => {

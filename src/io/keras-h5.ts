@@ -150,6 +150,8 @@ function expectedWeights(layer: KerasLayerFile, fail: Fail): string[] | undefine
       return flag('use_bias') ? ['kernel', 'bias'] : ['kernel'];
     case 'BatchNormalization':
       return [...(flag('scale') ? ['gamma'] : []), ...(flag('center') ? ['beta'] : []), 'moving_mean', 'moving_variance'];
+    case 'LayerScale':
+      return ['gamma'];
     case 'InputLayer':
     case 'MaxPooling2D':
     case 'AveragePooling2D':

@@ -28,6 +28,8 @@ export function keras3VariableNames(layer: Pick<KerasLayerFile, 'className' | 'c
       return [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta'])];
     case 'PReLU':
       return ['alpha'];
+    case 'LayerScale':
+      return ['gamma'];
     case 'Normalization':
       // Given mean and variance in its config, the layer has no variables.
       return c.mean === null || c.mean === undefined ? ['mean', 'variance', 'count'] : [];
@@ -38,7 +40,10 @@ export function keras3VariableNames(layer: Pick<KerasLayerFile, 'className' | 'c
 
 /** A Keras 3 variable's name in a legacy `.h5` ('conv/kernel', 'seq/dw/kernel') -> the Keras 2 short name. */
 export function keras3ShortName(className: string, name: string): string {
-  return className === 'DepthwiseConv2D' && name === 'kernel' ? 'depthwise_kernel' : name;
+  if (className === 'DepthwiseConv2D' && name === 'kernel') return 'depthwise_kernel';
+  // keras.applications' LayerScale adds its one weight without a name, which Keras 3 calls 'variable'
+  if (className === 'LayerScale' && /^variable(_\d+)?$/.test(name)) return 'gamma';
+  return name;
 }
 
 /**

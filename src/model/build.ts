@@ -5,6 +5,7 @@ import { DenseLayer, ChannelDenseLayer } from '../layers/dense.ts';
 import { MaxPooling2DLayer, AveragePooling2DLayer } from '../layers/pooling.ts';
 import { GlobalAveragePooling2DLayer, GlobalMaxPooling2DLayer } from '../layers/global-pooling.ts';
 import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
+import { LayerScaleLayer } from '../layers/layer-scale.ts';
 import { IdentityLayer, FlattenLayer, ReshapeLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
 import type { LayerSpec, LayerType } from './spec.ts';
 import { buildMerge } from './build-merge.ts';
@@ -87,6 +88,8 @@ function buildChecked(s: SpecReader): Layer {
       return new IdentityLayer(spec.name, 'InputLayer', inputShape);
     case 'Model':
       return new IdentityLayer(spec.name, 'Model', inputShape);
+    case 'LayerScale':
+      return new LayerScaleLayer(spec.name, inputShape, s.weight('gamma', [inputShape[0]]));
     case 'Conv2D': {
       s.requireRank(3);
       const k = spec.weights.kernel;

@@ -46,6 +46,13 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
       return k.plain(k.activation());
     case 'ZeroPadding2D':
       return zeroPadding(k);
+    case 'LayerScale': {
+      // keras.applications.convnext's LayerScale scales Keras's last axis: the channels of a channels_last map.
+      if (shape.length === 3 && k.dataFormat === 'channels_first') k.fail("scales the last axis, the width of a channels_first map; convscope runs it on channels_last maps and vectors", 'E_UNSUPPORTED');
+      const spec = k.plain();
+      spec.weights.gamma = k.weight('gamma');
+      return spec;
+    }
     case 'Reshape':
       return reshape(k, shape);
     // --- end core layers ---
@@ -112,7 +119,15 @@ function conv2d(k: KerasLayer): LayerSpec {
   if (filters !== undefined && filters !== kernel.shape[3]) k.fail(`kernel has shape ${formatShape(kernel.shape)} but the layer has ${filters} filters`);
   const size = k.config.kernel_size === undefined ? undefined : k.pair('kernel_size');
   if (size && (size[0] !== kernel.shape[0] || size[1] !== kernel.shape[1])) k.fail(`kernel has shape ${formatShape(kernel.shape)} but config.kernel_size is ${formatShape(size)}`);
-  if ((k.optionalPositiveInt('groups') ?? 1) !== 1) k.fail(`grouped convolutions (groups ${String(k.config.groups)}) are not supported`, 'E_UNSUPPORTED');
+  const groups = k.optionalPositiveInt('groups') ?? 1;
+  if (groups !== 1) {
+    // One input channel per group (Keras 3's ConvNeXt writes its depthwise convs so) is a depthwise conv:
+    // output channel o reads input channel floor(o / M), the engine's DepthwiseConv2D order.
+    if (kernel.shape[2] !== 1 || kernel.shape[3] % groups !== 0) {
+      k.fail(`grouped convolutions (groups ${groups}) are supported with one input channel per group (a depthwise conv) only`, 'E_UNSUPPORTED');
+    }
+    spec.type = 'DepthwiseConv2D';
+  }
   spec.weights.kernel = hwioToOihw(kernel);
   if (k.flag('use_bias', true)) spec.weights.bias = k.weight('bias');
   spec.params = { strides: k.pair('strides', [1, 1]), dilation: k.pair('dilation_rate', [1, 1]), padding: k.padding() };

@@ -78,6 +78,7 @@ const RULES: Record<LayerType, LayerRule> = {
   // --- core layers ---
   InputLayer: { params: {}, weights: NO_WEIGHTS },
   Model: { params: {}, weights: NO_WEIGHTS },
+  LayerScale: { params: {}, weights: { required: ['gamma'], optional: [], layout: 'gamma (C)' } },
   Conv2D: {
     params: { strides: PAIR, dilation: PAIR, padding: WINDOW_PADDING },
     weights: { required: ['kernel'], optional: ['bias'], layout: 'kernel (Cout, Cin, KH, KW), bias (Cout)' },

@@ -3,7 +3,7 @@ import type { ActivationName } from '../layers/activation-fns.ts';
 
 export const LAYER_TYPES = [
   // --- core layers ---
-  'InputLayer', 'Model',
+  'InputLayer', 'Model', 'LayerScale',
   'Conv2D', 'Dense', 'MaxPooling2D', 'AveragePooling2D', 'BatchNormalization', 'Flatten', 'Dropout',
   'Activation', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Reshape',
   // --- merge layers ---
