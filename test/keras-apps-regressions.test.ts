@@ -8,6 +8,7 @@ import { backwardNet } from '../src/methods/backward-net.ts';
 import { Tensor } from '../src/tensor.ts';
 import { readNpyTensor } from '../src/node/inputs.ts';
 import { root } from './helpers/cli.ts';
+import { assertClose, engineOrder, type KerasReference } from './helpers/keras-reference.ts';
 import { editKeras } from './helpers/keras-zip-edit.ts';
 import { refused } from './helpers/model-errors.ts';
 
@@ -15,40 +16,19 @@ import { refused } from './helpers/model-errors.ts';
 // model Keras 3 writes the same way (test/fixtures/models/keras-apps/make.py), checked against
 // Keras's own output for every layer and operation.
 const dir = join(root, 'test', 'fixtures', 'models', 'keras-apps');
-const reference = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as {
-  keras_version: string;
-  models: Record<string, { input_shape: number[]; input: number[]; outputs: Record<string, { shape: number[]; values: number[] }> }>;
-};
+const reference = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as KerasReference;
 
-/** Keras's (H, W, C) as the engine's (C, H, W); anything else as it is. */
-function channelsFirst(values: number[], shape: number[]): { shape: number[]; data: Float32Array } {
-  if (shape.length !== 3) return { shape, data: Float32Array.from(values) };
-  const [h, w, c] = shape;
-  const data = new Float32Array(values.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) data[(k * h + y) * w + x] = values[(y * w + x) * c + k];
-  return { shape: [c, h, w], data };
-}
 
-function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.is(actual.length, expected.length, `${what}: size`);
-  let maxRef = 0;
-  let maxErr = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-    maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
-  }
-  assert.ok(maxErr <= 1e-4 * maxRef + 1e-6, `${what}: max error ${maxErr} (max |ref| ${maxRef})`);
-}
 
 for (const [name, ref] of Object.entries(reference.models)) {
   for (const file of [`${name}.keras`, `${name}.h5`]) {
     test(`${file}: every layer and operation equals Keras ${reference.keras_version}'s, shape included`, async () => {
       const model = await loadModel(join(dir, file));
-      const input = channelsFirst(ref.input, ref.input_shape);
+      const input = engineOrder(ref.input, ref.input_shape);
       const records = model.forward(new Tensor(input.shape, input.data)).records;
       assert.equal(model.layerNames(), Object.keys(ref.outputs), 'one node per layer and operation, named as in Keras');
       for (const [node, out] of Object.entries(ref.outputs)) {
-        const expected = channelsFirst(out.values, out.shape);
+        const expected = engineOrder(out.values, out.shape);
         const actual = records.get(node)!.output;
         assert.equal(actual.shape.slice(1), expected.shape, `${file} ${node}: shape`);
         assertClose(actual.data, expected.data, `${file} ${node}`);

@@ -9,6 +9,7 @@ import { toSnakeCase } from '../src/io/keras3-weights.ts';
 import { keras2FormOf } from '../src/io/keras3-config.ts';
 import { Tensor } from '../src/tensor.ts';
 import { cli, failureLine, root } from './helpers/cli.ts';
+import { assertClose, engineOrder, type KerasReference } from './helpers/keras-reference.ts';
 import { copyH5, editKeras } from './helpers/keras-zip-edit.ts';
 import { refused } from './helpers/model-errors.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,30 +21,9 @@ import { tmpdir } from 'node:os';
 // outputs on seeded inputs (reference.json), an implementation independent of ours.
 const models = join(root, 'test', 'fixtures', 'models');
 const dir = join(models, 'keras3');
-const reference = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as {
-  keras_version: string;
-  models: Record<string, { input_shape: number[]; input: number[]; outputs: Record<string, { shape: number[]; values: number[] }> }>;
-};
+const reference = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as KerasReference;
 
-/** Keras's (H, W, C) order of a channels_last map as the engine's (C, H, W); anything else as it is. */
-function engineOrder(values: number[], shape: number[], channelsLast: boolean): { shape: number[]; data: Float32Array } {
-  if (shape.length !== 3 || !channelsLast) return { shape, data: Float32Array.from(values) };
-  const [h, w, c] = shape;
-  const data = new Float32Array(values.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) data[(k * h + y) * w + x] = values[(y * w + x) * c + k];
-  return { shape: [c, h, w], data };
-}
 
-function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.is(actual.length, expected.length, `${what}: size`);
-  let maxRef = 0;
-  let maxErr = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-    maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
-  }
-  assert.ok(maxErr <= 1e-4 * maxRef + 1e-6, `${what}: max error ${maxErr} (max |ref| ${maxRef})`);
-}
 
 for (const [file, ref] of Object.entries(reference.models)) {
   test(`${file}: every output equals Keras ${reference.keras_version}'s`, async () => {
