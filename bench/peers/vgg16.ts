@@ -7,13 +7,12 @@
 // - onnxruntime-web / -node: one hand-encoded ONNX graph (Conv, Relu, MaxPool, Flatten, Gemm,
 //   Softmax) in NCHW with every weight an initializer.
 // A timed run is the forward of one image plus the read-back of the class scores.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { Model } from '../../src/model/model.ts';
 import type { Tensor } from '../../src/tensor.ts';
 import type { Conv2DLayer } from '../../src/layers/conv2d.ts';
 import type { MaxPooling2DLayer } from '../../src/layers/pooling.ts';
 import { chwToHwc, importPeer, oihwToHwio } from './peer.ts';
+import { SIMD_BUILD, startTfjsWasm } from './tfjs-start.ts';
 import { ONNX_FLOAT, graphModel, type OnnxInitializer, type OnnxNode } from './onnx-model.ts';
 
 export interface NetworkRun {
@@ -30,9 +29,9 @@ type Step =
   | { kind: 'flatten'; name: string; c: number; h: number; w: number }
   | { kind: 'dense'; name: string; kernel: Tensor; bias: Tensor; activation: 'relu' | 'softmax' | 'linear' };
 
-/** The model as steps the peers can build; throws on a layer outside VGG16's kinds. */
+/** The model as steps the peers can build (the InputLayer node is none); throws on a layer outside VGG16's kinds. */
 function steps(model: Model): Step[] {
-  return model.layers.map((l): Step => {
+  return model.layers.filter((l) => l.type !== 'InputLayer').map((l): Step => {
     const w = l.weights;
     switch (l.type) {
       case 'Conv2D': {
@@ -67,9 +66,6 @@ interface TfTensor {
 }
 
 interface TfCore {
-  version_core: string;
-  setBackend(name: string): Promise<boolean>;
-  getBackend(): string;
   tensor(values: Float32Array, shape: number[]): TfTensor;
   tidy<T extends TfTensor>(fn: () => T): T;
   reshape(x: TfTensor, shape: number[]): TfTensor;
@@ -81,25 +77,8 @@ interface TfCore {
   };
 }
 
-interface TfBackendWasm {
-  version_wasm: string;
-  setWasmPaths(files: Record<string, string>): void;
-  setThreadsCount(n: number): void;
-  getThreadsCount(): number;
-}
-
 export async function tfjsNetwork(model: Model, image: Tensor): Promise<NetworkRun> {
-  const tf = await importPeer<TfCore>('@tensorflow/tfjs-core');
-  const backend = await importPeer<TfBackendWasm>('@tensorflow/tfjs-backend-wasm');
-  // the same load as bench/peers/tfjs-wasm.ts: the SIMD build, one thread, proven by the load
-  const simd = 'tfjs-backend-wasm-simd.wasm';
-  const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
-  const missing = join(dist, 'not-the-simd-build.wasm');
-  backend.setWasmPaths({ 'tfjs-backend-wasm.wasm': missing, 'tfjs-backend-wasm-threaded-simd.wasm': missing, [simd]: join(dist, simd) });
-  backend.setThreadsCount(1);
-  if (!(await tf.setBackend('wasm')) || tf.getBackend() !== 'wasm') throw new Error('tf.setBackend("wasm") failed');
-  if (backend.getThreadsCount() !== 1) throw new Error(`tfjs-backend-wasm runs ${backend.getThreadsCount()} threads, not 1`);
-
+  const { tf, version } = await startTfjsWasm<TfCore>();
   const held: TfTensor[] = [];
   const hold = (values: Float32Array, shape: number[]) => {
     const t = tf.tensor(values, shape);
@@ -150,7 +129,7 @@ export async function tfjsNetwork(model: Model, image: Tensor): Promise<NetworkR
   };
   return {
     name: 'tfjs-wasm',
-    description: `tfjs-backend-wasm ${backend.version_wasm} (tfjs-core ${tf.version_core}), ${simd} (XNNPACK), one thread: tf.fused.conv2d 'same' + bias + relu, tf.maxPool, reshape, tf.fused.matMul + bias (+ relu), softmax; NHWC`,
+    description: `${version}, ${SIMD_BUILD} (XNNPACK), one thread: tf.fused.conv2d 'same' + bias + relu, tf.maxPool, reshape, tf.fused.matMul + bias (+ relu), softmax; NHWC`,
     run,
     dispose: () => held.forEach((t) => t.dispose()),
   };
@@ -207,8 +186,8 @@ interface Ort {
   InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<{ run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>; release(): Promise<void> }> };
 }
 
-/** onnxruntime-web (wasm SIMD, one thread: its thread count is fixed by its first session) or -node on `threads` threads. */
-export async function ortNetwork(flavour: 'web' | 'node', threads: number, onnx: Uint8Array, model: Model, image: Tensor): Promise<NetworkRun> {
+/** onnxruntime-web (wasm SIMD, one thread: its thread count is fixed by its first session) or -node on `threads` threads; `onnx` takes input `input` (1,C,H,W) and gives `scores`, `ops` are its operators. */
+export async function ortNetwork(flavour: 'web' | 'node', threads: number, onnx: Uint8Array, model: Model, image: Tensor, ops = 'Conv, Relu, MaxPool, Flatten, Gemm, Softmax'): Promise<NetworkRun> {
   const ort = await importPeer<Ort>(`onnxruntime-${flavour}`);
   ort.env.logLevel = 'error';
   if (flavour === 'web') ort.env.wasm.numThreads = threads;
@@ -224,7 +203,7 @@ export async function ortNetwork(flavour: 'web' | 'node', threads: number, onnx:
   const version = ort.env.versions?.[flavour] ?? ort.env.versions?.common ?? '?';
   return {
     name: `ort-${flavour}${threads === 1 ? '' : ` x${threads}`}`,
-    description: `onnxruntime-${flavour} ${version}, ${flavour === 'web' ? 'wasm SIMD build' : 'native CPU execution provider'}, ${threads === 1 ? 'one thread' : `${threads} threads`}: one ONNX graph (Conv, Relu, MaxPool, Flatten, Gemm, Softmax; weights as initializers), NCHW`,
+    description: `onnxruntime-${flavour} ${version}, ${flavour === 'web' ? 'wasm SIMD build' : 'native CPU execution provider'}, ${threads === 1 ? 'one thread' : `${threads} threads`}: one ONNX graph (${ops}; weights as initializers), NCHW`,
     run: async () => (await session.run(feeds)).scores.data.slice(),
     dispose: () => session.release(),
   };
