@@ -3,14 +3,16 @@
 // model (read from the engine's layers, so the .h5 is read once), the same input.
 // - tfjs-backend-wasm: composed tfjs-core ops in NHWC (tf.fused.conv2d 'same' with bias and relu,
 //   tf.maxPool 2x2, reshape, tf.fused.matMul with bias and relu, softmax) under tf.tidy; the
-//   first Dense kernel's rows are permuted from the engine's (C,H,W) flatten order to (H,W,C).
+//   first Dense kernel's rows are put in tfjs's (H,W,C) flatten order.
 // - onnxruntime-web / -node: one hand-encoded ONNX graph (Conv, Relu, MaxPool, Flatten, Gemm,
-//   Softmax) in NCHW with every weight an initializer.
+//   Softmax) in NCHW with every weight an initializer; the first Dense kernel's rows are put in
+//   ONNX's (C,H,W) flatten order.
 // A timed run is the forward of one image plus the read-back of the class scores.
 import type { Model } from '../../src/model/model.ts';
 import type { Tensor } from '../../src/tensor.ts';
 import type { Conv2DLayer } from '../../src/layers/conv2d.ts';
 import type { MaxPooling2DLayer } from '../../src/layers/pooling.ts';
+import type { FlattenLayer } from '../../src/layers/shape-layers.ts';
 import { chwToHwc, importPeer, oihwToHwio } from './peer.ts';
 import { SIMD_BUILD, startTfjsWasm } from './tfjs-start.ts';
 import { ONNX_FLOAT, graphModel, type OnnxInitializer, type OnnxNode } from './onnx-model.ts';
@@ -26,7 +28,7 @@ export interface NetworkRun {
 type Step =
   | { kind: 'conv'; name: string; kernel: Tensor; bias: Tensor; relu: boolean }
   | { kind: 'pool'; name: string; size: number }
-  | { kind: 'flatten'; name: string; c: number; h: number; w: number }
+  | { kind: 'flatten'; name: string; c: number; h: number; w: number; order: 'chw' | 'hwc' }
   | { kind: 'dense'; name: string; kernel: Tensor; bias: Tensor; activation: 'relu' | 'softmax' | 'linear' };
 
 /** The model as steps the peers can build (the InputLayer node is none); throws on a layer outside VGG16's kinds. */
@@ -46,7 +48,7 @@ function steps(model: Model): Step[] {
       }
       case 'Flatten': {
         const [c, h, wd] = l.inputShape;
-        return { kind: 'flatten', name: l.name, c, h, w: wd };
+        return { kind: 'flatten', name: l.name, c, h, w: wd, order: (l as FlattenLayer).order };
       }
       case 'Dense': {
         if (!w.bias || !['relu', 'softmax', 'linear'].includes(l.activation)) throw new Error(`${l.name}: only Dense with a bias and relu, softmax or no activation`);
@@ -56,6 +58,21 @@ function steps(model: Model): Step[] {
         throw new Error(`${l.name}: layer type ${l.type} is not built for the peers`);
     }
   });
+}
+
+type Flattened = { c: number; h: number; w: number; order: 'chw' | 'hwc' };
+
+/** The rows of the Dense kernel after a Flatten (in the engine's `from.order`, Keras's own) in the flatten order `to` of a peer. */
+function rowsInOrder(kernel: Tensor, from: Flattened, to: 'chw' | 'hwc'): Float32Array {
+  if (from.order === to) return kernel.data;
+  const { c, h, w } = from;
+  const nout = kernel.shape[1];
+  const out = new Float32Array(kernel.size);
+  const row = (ci: number, i: number, order: 'chw' | 'hwc') => (order === 'chw' ? ci * h * w + i : i * c + ci);
+  for (let ci = 0; ci < c; ci++) {
+    for (let i = 0; i < h * w; i++) out.set(kernel.data.subarray(row(ci, i, from.order) * nout, (row(ci, i, from.order) + 1) * nout), row(ci, i, to) * nout);
+  }
+  return out;
 }
 
 // ---- tfjs-backend-wasm ----
@@ -87,7 +104,7 @@ export async function tfjsNetwork(model: Model, image: Tensor): Promise<NetworkR
   };
   const [c0, h0, w0] = model.inputShape;
   const x = hold(chwToHwc(image.data, c0, h0, w0), [1, h0, w0, c0]);
-  let flattened: { c: number; h: number; w: number } | null = null;
+  let flattened: Flattened | null = null;
   const layers: ((a: TfTensor) => TfTensor)[] = steps(model).map((s) => {
     switch (s.kind) {
       case 'conv': {
@@ -100,20 +117,12 @@ export async function tfjsNetwork(model: Model, image: Tensor): Promise<NetworkR
       case 'pool':
         return (a) => tf.maxPool(a, s.size, s.size, 'valid');
       case 'flatten':
-        flattened = { c: s.c, h: s.h, w: s.w };
+        flattened = s;
         return (a) => tf.reshape(a, [1, s.c * s.h * s.w]);
       case 'dense': {
         const [nin, nout] = s.kernel.shape;
-        let kernel = s.kernel.data;
-        if (flattened) {
-          // engine rows are in (C,H,W) flatten order; tfjs flattens (H,W,C)
-          const { c, h, w } = flattened;
-          kernel = new Float32Array(kernel.length);
-          for (let ci = 0; ci < c; ci++) {
-            for (let i = 0; i < h * w; i++) kernel.set(s.kernel.data.subarray((ci * h * w + i) * nout, (ci * h * w + i + 1) * nout), (i * c + ci) * nout);
-          }
-          flattened = null;
-        }
+        const kernel = flattened ? rowsInOrder(s.kernel, flattened, 'hwc') : s.kernel.data;
+        flattened = null;
         const b = hold(kernel, [nin, nout]);
         const bias = hold(s.bias.data, [nout]);
         if (s.activation === 'softmax') return (a) => tf.softmax(tf.fused.matMul({ a, b, bias }));
@@ -147,6 +156,7 @@ export function onnxNetwork(model: Model): Uint8Array {
     a = name;
   };
   const all = steps(model);
+  let flattened: Flattened | null = null;
   all.forEach((s, i) => {
     const last = i === all.length - 1;
     switch (s.kind) {
@@ -162,10 +172,12 @@ export function onnxNetwork(model: Model): Uint8Array {
         next(s.name, { opType: 'MaxPool', inputs: [a], ints: { kernel_shape: [s.size, s.size], strides: [s.size, s.size] } });
         break;
       case 'flatten':
-        next(s.name, { opType: 'Flatten', inputs: [a] }); // axis 1: (N, C*H*W) in the engine's order
+        next(s.name, { opType: 'Flatten', inputs: [a] }); // axis 1: (N, C*H*W)
+        flattened = s;
         break;
       case 'dense':
-        initializers.push({ name: `${s.name}_w`, shape: s.kernel.shape, data: s.kernel.data }, { name: `${s.name}_b`, shape: s.bias.shape, data: s.bias.data });
+        initializers.push({ name: `${s.name}_w`, shape: s.kernel.shape, data: flattened ? rowsInOrder(s.kernel, flattened, 'chw') : s.kernel.data }, { name: `${s.name}_b`, shape: s.bias.shape, data: s.bias.data });
+        flattened = null;
         next(s.activation === 'linear' ? s.name : `${s.name}_z`, { opType: 'Gemm', inputs: [a, `${s.name}_w`, `${s.name}_b`] });
         if (s.activation !== 'linear') next(s.name, { opType: s.activation === 'relu' ? 'Relu' : 'Softmax', inputs: [a] });
         break;
@@ -187,7 +199,7 @@ interface Ort {
 }
 
 /** onnxruntime-web (wasm SIMD, one thread: its thread count is fixed by its first session) or -node on `threads` threads; `onnx` takes input `input` (1,C,H,W) and gives `scores`, `ops` are its operators. */
-export async function ortNetwork(flavour: 'web' | 'node', threads: number, onnx: Uint8Array, model: Model, image: Tensor, ops = 'Conv, Relu, MaxPool, Flatten, Gemm, Softmax'): Promise<NetworkRun> {
+export async function ortNetwork(flavour: 'web' | 'node', threads: number, onnx: Uint8Array, inputShape: readonly number[], image: Tensor, ops = 'Conv, Relu, MaxPool, Flatten, Gemm, Softmax'): Promise<NetworkRun> {
   const ort = await importPeer<Ort>(`onnxruntime-${flavour}`);
   ort.env.logLevel = 'error';
   if (flavour === 'web') ort.env.wasm.numThreads = threads;
@@ -199,7 +211,7 @@ export async function ortNetwork(flavour: 'web' | 'node', threads: number, onnx:
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
   });
-  const feeds = { input: new ort.Tensor('float32', image.data, [1, ...model.inputShape]) };
+  const feeds = { input: new ort.Tensor('float32', image.data, [1, ...inputShape]) };
   const version = ort.env.versions?.[flavour] ?? ort.env.versions?.common ?? '?';
   return {
     name: `ort-${flavour}${threads === 1 ? '' : ` x${threads}`}`,
