@@ -46,8 +46,10 @@ test('a weights-only file', () => {
   failsWith(['info', join(fixtures, 'weights_only.h5')], /weights only .*model\.save\('model\.h5'\)/);
 });
 
-test('a model that branches', () => {
-  failsWith(['info', join(fixtures, 'branching_model.h5')], /only single-chain models are supported/);
+test('a model that branches is a graph, shown node by node', () => {
+  const r = cli(['info', join(fixtures, 'branching_model.h5')]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /add\s+Add\s+.*conv_b, conv_a/);
 });
 
 test('a missing model file', () => {

@@ -87,9 +87,10 @@ test('a layer name that would break the message onto two lines', async () => {
   );
 });
 
-test('graphs convscope does not run yet are E_UNSUPPORTED, not damaged', async () => {
-  const error = await refused(() => readKerasH5(readFileSync(join(root, 'test', 'fixtures', 'models', 'branching_model.h5'))), 'E_UNSUPPORTED');
-  assert.match(error, 'only single-chain models are supported');
+test('a branching graph is read with its calls', async () => {
+  const file = await readKerasH5(readFileSync(join(root, 'test', 'fixtures', 'models', 'branching_model.h5')));
+  const add = file.layers.find((l) => l.name === 'add')!;
+  assert.equal(add.calls, [[{ layer: 'conv_b', node: 0, tensor: 0 }, { layer: 'conv_a', node: 0, tensor: 0 }]]);
 });
 
 test('KerasH5Error is a ConvscopeError', () => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import h5wasm from 'h5wasm';
 import { readKerasH5, KerasH5Error, type KerasModelFile } from '../src/io/keras-h5.ts';
 import { setMemoryLimit } from '../src/limits.ts';
-import { editH5 } from './helpers/h5-edit.ts';
+import { editConfig, editH5 } from './helpers/h5-edit.ts';
 import { loadModelSpec } from '../src/node/load-model.ts';
 import { ConvscopeError } from '../src/errors.ts';
 
@@ -178,11 +178,16 @@ test('weights_only.h5: no model_config', async () => {
   assert.match((await readError(fixture('weights_only.h5'))).message, /^weights_only\.h5: holds weights only \(model\.save_weights\) and no model_config/);
 });
 
-test('branching_model.h5: only single chains, naming the layer that branches', async () => {
-  assert.is(
-    (await readError(fixture('branching_model.h5'))).message,
-    "branching_model.h5: only single-chain models are supported, but the model branches at layer 'conv_a': its output goes to conv_b and add",
-  );
+test('a model with two inputs is refused, naming them', async () => {
+  const bytes = await editConfig(fixture('branching_model.h5'), (c) => {
+    c.config.layers.splice(1, 0, { ...c.config.layers[0], name: 'input_2', config: { ...c.config.layers[0].config, name: 'input_2' } });
+    c.config.layers.find((l: { name: string }) => l.name === 'conv_b').inbound_nodes = [[['input_2', 0, 0, {}]]];
+    c.config.input_layers.push(['input_2', 0, 0]);
+  });
+  const err = await loadModelSpec(bytes, { name: 'two.h5' }).catch((e: unknown) => e);
+  assert.instance(err, ConvscopeError);
+  assert.is((err as ConvscopeError).code, 'E_UNSUPPORTED');
+  assert.is((err as Error).message, 'two.h5: the model has 2 inputs (input_1, input_2); convscope handles single-input models');
 });
 
 test('missing_bias.h5: weight names that do not match the config', async () => {

@@ -1,9 +1,8 @@
 import { UsageError } from './errors.ts';
 import { modelAndInput } from './args.ts';
 import { checkOutputs } from './outputs.ts';
-import { readInputFor, runOptionsFor, type InputOptionValues } from './input-options.ts';
+import { readInputFor, runOptionsFor, type InputOptionValues, loadModelFor } from './input-options.ts';
 import { readSingleInput } from './single-input.ts';
-import { loadModel } from '../node/load-model.ts';
 import { defaultModelPath } from '../package-root.ts';
 import type { Model, RunOptions } from '../model/model.ts';
 import type { Tensor } from '../tensor.ts';
@@ -36,7 +35,7 @@ export async function startLayerCommand(
   const out = values.out ?? setup.defaultOut;
   if (out === undefined) throw new UsageError(`--out is required\n${setup.usage}`);
   checkOutputs([{ option: '--out', path: out, endings: setup.outputs }], [modelPath, input]);
-  const model = await loadModel(modelPath);
+  const model = await loadModelFor(modelPath, values);
   const layer = values.layer ?? setup.defaultLayer!(model);
   model.layer(layer);
   const x = setup.batch ? await readInputFor(input, model, values) : await readSingleInput(input, model, values);

@@ -197,6 +197,7 @@ function shortName(full: string): string {
   return (full.split('/').at(-1) ?? full).replace(/:\d+$/, '');
 }
 
+const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
 
 /**
@@ -208,8 +209,9 @@ function readWeight(root: Group, layerName: string, full: string, budget: { file
   const dataset = root.get(`${layerName}/${full}`);
   if (!(dataset instanceof h5wasm.Dataset)) return fail(`layer '${layerName}': weight '${full}' is listed in weight_names but missing`);
   const { type, size } = dataset.metadata;
-  if (type !== H5T_FLOAT || (size !== 4 && size !== 8)) {
-    fail(`layer '${layerName}': weight '${full}' has type ${JSON.stringify(dataset.dtype)}; expected float32 or float64`, 'E_UNSUPPORTED');
+  // Integer weights are counters (Normalization's count), read as floats like the rest.
+  if (!((type === H5T_FLOAT && (size === 4 || size === 8)) || (type === H5T_INTEGER && [1, 2, 4, 8].includes(size)))) {
+    fail(`layer '${layerName}': weight '${full}' has type ${JSON.stringify(dataset.dtype)}; expected float32 or float64 (or an integer counter)`, 'E_UNSUPPORTED');
   }
   const shape = dataset.shape ?? [];
   const bytes = shape.reduce((a, b) => a * b, 1) * size;
@@ -222,6 +224,10 @@ function readWeight(root: Group, layerName: string, full: string, budget: { file
   const value = dataset.value;
   if (value instanceof Float32Array && value.length * 4 === bytes) return { shape, data: value };
   if (value instanceof Float64Array && value.length * 8 === bytes) return { shape, data: Float32Array.from(value) };
+  if (shape.length === 0 && (typeof value === 'number' || typeof value === 'bigint')) return { shape, data: Float32Array.of(Number(value)) };
+  if (type === H5T_INTEGER && ArrayBuffer.isView(value) && !(value instanceof DataView) && value.length * size === bytes) {
+    return { shape, data: Float32Array.from(value as ArrayLike<number | bigint>, Number) };
+  }
   return fail(`layer '${layerName}': weight '${full}' cannot be read as ${formatShape(shape)} float values; the file may be damaged`);
 }
 
@@ -253,6 +259,20 @@ function expectedWeights(layer: KerasLayerFile, fail: Fail): string[] | undefine
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'LayerNormalization':
+      return [...(flag('scale') ? ['gamma'] : []), ...(flag('center') ? ['beta'] : [])];
+    case 'Normalization':
+      // Built with mean and variance in its config, the layer holds them as constants, not weights.
+      return layer.config.mean === undefined || layer.config.mean === null ? ['mean', 'variance', 'count'] : [];
+    case 'Rescaling':
+    case 'SpatialDropout2D':
+    case 'GaussianNoise':
+    case 'GaussianDropout':
+    case 'ActivityRegularization':
+    case 'UpSampling2D':
+    case 'Cropping2D':
+    case 'Permute':
+      return [];
     // --- end activation, normalization and shape layers ---
     default:
       return undefined;

@@ -71,3 +71,14 @@ export function kerasMajor(file: Pick<KerasModelFile, 'format' | 'kerasVersion'>
   if (file.format === 'keras3-zip' || file.format === 'keras3-h5') return 3;
   return /^3\./.test(file.kerasVersion) ? 3 : 2;
 }
+
+/**
+ * Whether the file's Keras resizes bilinearly (UpSampling2D) with half-pixel centres, as
+ * tf.image.resize does for tf.keras 2 and Keras 3. Standalone Keras up to 2.3 (on TensorFlow 1,
+ * its version has no '-tf') used tf.compat.v1's resize_bilinear and TensorFlow.js uses its
+ * resizeBilinear, both without them.
+ */
+export function halfPixelResize(file: Pick<KerasModelFile, 'format' | 'kerasVersion'>): boolean {
+  if (file.format === 'tfjs-layers') return false;
+  return !(file.format === 'keras2-h5' && /^2\.[0-3]\.\d+$/.test(file.kerasVersion));
+}

@@ -1,6 +1,8 @@
 import { Tensor } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import type { LayerSpec, ModelSpec } from '../model/spec.ts';
+import { upgradeVersion1 } from './model-folder-v1.ts';
+import { withSource } from '../model/with-source.ts';
 import { Model } from '../model/model.ts';
 import { checkModelJson, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson, type WeightEntry } from './model-json-schema.ts';
 
@@ -21,12 +23,18 @@ export function modelFolderFiles(spec: ModelSpec, source?: string): ModelFolderF
   new Model(spec, source); // a folder that could not be loaded again is never written
   let offset = 0;
   const chunks: Float32Array[] = [];
+  const written = new Map<Tensor, WeightEntry>(); // a shared layer's calls share one copy
   const layers = spec.layers.map((l) => {
     const weights: Record<string, WeightEntry> = {};
     for (const [key, t] of Object.entries(l.weights)) {
-      weights[key] = { shape: [...t.shape], offset, length: t.size };
-      chunks.push(t.data);
-      offset += t.size;
+      let entry = written.get(t);
+      if (!entry) {
+        entry = { shape: [...t.shape], offset, length: t.size };
+        written.set(t, entry);
+        chunks.push(t.data);
+        offset += t.size;
+      }
+      weights[key] = entry;
     }
     return { ...l, weights };
   });
@@ -54,7 +62,13 @@ export function readModelFolder(files: Partial<Record<'model.json' | 'weights.bi
   if (jsonBytes === undefined) throw new ConvscopeError('E_FORMAT', `${source ?? 'model folder'}: has no model.json`);
   if (bin === undefined || typeof bin === 'string') throw new ConvscopeError('E_FORMAT', `${names.bin}: missing; a model folder has model.json and weights.bin`);
   const json = checkModelJson(parseJson(jsonBytes, names.json), bin.byteLength, names.json, names.bin);
-  return { name: json.name, dataFormat: json.dataFormat, inputShape: json.inputShape, provenance: json.provenance, layers: json.layers.map((l) => readLayer(l, bin)) };
+  const tensors = new Map<string, Tensor>();
+  const spec: ModelSpec = {
+    name: json.name, dataFormat: json.dataFormat, inputShape: json.inputShape, provenance: json.provenance,
+    layers: json.layers.map((l) => readLayer(l, bin, tensors)),
+    ...(json.outputs ? { outputs: json.outputs } : {}),
+  };
+  return json.version === 1 ? withSource(source, () => upgradeVersion1(spec)) : spec;
 }
 
 function fileNames(source: string | undefined): { json: string; bin: string } {
@@ -79,13 +93,19 @@ function parseJson(content: Uint8Array | string, file: string): unknown {
   }
 }
 
-function readLayer(layer: ModelJson['layers'][number], bin: Uint8Array): LayerSpec {
+function readLayer(layer: ModelJson['layers'][number], bin: Uint8Array, tensors: Map<string, Tensor>): LayerSpec {
   const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
   const weights: Record<string, Tensor> = {};
   for (const [key, e] of Object.entries(layer.weights)) {
-    const data = new Float32Array(e.length);
-    for (let i = 0; i < e.length; i++) data[i] = view.getFloat32((e.offset + i) * 4, true);
-    weights[key] = new Tensor(e.shape, data);
+    const at = `${e.offset}:${e.length}`;
+    let t = tensors.get(at);
+    if (!t) {
+      const data = new Float32Array(e.length);
+      for (let i = 0; i < e.length; i++) data[i] = view.getFloat32((e.offset + i) * 4, true);
+      t = new Tensor(e.shape, data);
+      tensors.set(at, t);
+    }
+    weights[key] = t;
   }
-  return { name: layer.name, type: layer.type, activation: layer.activation, params: layer.params, weights };
+  return { name: layer.name, type: layer.type, activation: layer.activation, params: layer.params, weights, ...(layer.inputs ? { inputs: layer.inputs } : {}) };
 }

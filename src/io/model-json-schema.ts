@@ -9,7 +9,12 @@ import { checkSpecHeader, checkSpecLayers, isRecord, schemaFail, type CheckedLay
  * range inside the file and no two overlapping.
  */
 export const MODEL_FORMAT = 'convscope-model';
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * 2: graphs (each layer's `inputs`, the model's `outputs`, weights shared between a shared
+ * layer's calls) and vector outputs in Keras's element order (Flatten of a channels_last map is
+ * HWC). Version 1 folders (chains; Dense rows permuted to follow a CHW flatten) are read too.
+ */
+export const MODEL_FORMAT_VERSION = 2;
 
 export interface WeightEntry {
   shape: number[];
@@ -38,9 +43,9 @@ export function checkModelJson(json: unknown, weightsByteLength: number, file = 
   if (!isRecord(json)) return fail('(top level)', 'an object', json);
   if (json.format !== MODEL_FORMAT) fail('format', `'${MODEL_FORMAT}' (a folder written by convscope convert)`, json.format);
   if (typeof json.version === 'number' && Number.isInteger(json.version) && json.version > MODEL_FORMAT_VERSION) {
-    throw new ConvscopeError('E_UNSUPPORTED', `${file}: version ${json.version} is from a newer convscope; this one reads version ${MODEL_FORMAT_VERSION}`);
+    throw new ConvscopeError('E_UNSUPPORTED', `${file}: version ${json.version} is from a newer convscope; this one reads versions 1 to ${MODEL_FORMAT_VERSION}`);
   }
-  if (json.version !== MODEL_FORMAT_VERSION) fail('version', String(MODEL_FORMAT_VERSION), json.version);
+  if (json.version !== 1 && json.version !== MODEL_FORMAT_VERSION) fail('version', `1 or ${MODEL_FORMAT_VERSION}`, json.version);
   const header = checkSpecHeader(json, fail);
   const ranges: Range[] = [];
   const layers = checkSpecLayers(json.layers, fail, (entry, path) => {
@@ -52,7 +57,7 @@ export function checkModelJson(json: unknown, weightsByteLength: number, file = 
   const entries = (json.layers as { weights: Record<string, WeightEntry> }[]).map((l) => l.weights);
   return {
     format: MODEL_FORMAT,
-    version: MODEL_FORMAT_VERSION,
+    version: json.version as number,
     ...header,
     layers: layers.map((l, i) => ({ ...l, weights: entries[i] })),
   };
@@ -82,6 +87,7 @@ function checkRanges(ranges: Range[], byteLength: number, fail: SchemaFail, binF
   const sorted = [...ranges].sort((a, b) => a.start - b.start);
   for (let i = 1; i < sorted.length; i++) {
     const [prev, r] = [sorted[i - 1], sorted[i]];
-    if (r.start < prev.end) fail.say(r.path, `its values ${r.start}..${r.end} overlap those of ${prev.path} (${prev.start}..${prev.end}); every weight needs its own range`);
+    const shared = r.start === prev.start && r.end === prev.end; // a shared layer's calls share their weights
+    if (r.start < prev.end && !shared) fail.say(r.path, `its values ${r.start}..${r.end} overlap those of ${prev.path} (${prev.start}..${prev.end}); every weight needs its own range`);
   }
 }

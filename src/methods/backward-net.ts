@@ -101,7 +101,7 @@ export function backwardNetFrom(model: Model, forward: ForwardResult, options: B
   const record = forward?.records?.get(layer.name);
   if (!record) throw new ConvscopeError('E_ARGUMENT', `layer '${layer.name}' was not run forward; give the result of model.forward(input) up to at least '${layer.name}'`);
   const onLogits = layer.activation === 'softmax';
-  const isLast = index === model.layers.length - 1;
+  const isLast = index === model.outputIndex;
   const channel = opts.channel ?? (isLast ? predictedClasses(record.output) : undefined);
   const s = startSignal(onLogits ? record.z : record.output, channel, unit);
   const r = walkBackward(model, forward, index, s, RULES[method], -1, onLogits);

@@ -41,7 +41,7 @@ export function gradCam(model: Model, input: Tensor, options: GradCamOptions = {
   }
   if (opts.target !== undefined) checkClass(model, opts.target);
   const forward = model.forward(input, undefined, opts);
-  const last = model.layers.length - 1;
+  const last = model.outputIndex;
   const record = forward.records.get(model.layers[last].name)!;
   const classes = model.outputShape[0];
   const k = opts.target ?? predictedClass(record.output.data);
@@ -67,10 +67,28 @@ export function gradCam(model: Model, input: Tensor, options: GradCamOptions = {
   return { cam, weights, targetClass: k };
 }
 
-/** SEMANTICS.md's default Grad-CAM layer: the last layer with a (C, H, W) output before the first layer without spatial axes. */
+/**
+ * SEMANTICS.md's default Grad-CAM layer: the last node with a (C, H, W) output before the
+ * spatial axes end on the way to the output. In a graph: of the nodes the output depends on,
+ * the last (C, H, W) one that is not the model's input and that everything after it up to the
+ * output passes through without spatial axes (a squeeze-excite branch's pooling does not end them).
+ */
 export function defaultGradCamLayer(model: Model): string {
-  const firstFlat = model.layers.findIndex((l) => l.outputShape.length !== 3);
-  const spatial = (firstFlat < 0 ? model.layers : model.layers.slice(0, firstFlat)).filter((l) => l.outputShape.length === 3);
+  const needed = model.ancestors(model.outputIndex);
+  const flat = needed.filter((i) => model.layers[i].outputShape.length !== 3);
+  // The first vector node every path to the output goes through: its dominating vector ancestor.
+  const end = flat.find((i) => dominates(model, i, model.outputIndex));
+  const spatial = needed.filter((i) => (end === undefined || i < end) && model.layers[i].outputShape.length === 3 && model.layers[i].type !== 'InputLayer');
   const last = spatial[spatial.length - 1];
-  return last ? last.name : fail('E_SHAPE', `the model has no layer with a (C, H, W) output, which Grad-CAM needs; its layers: ${model.layers.map((l) => l.name).join(', ')}`);
+  return last !== undefined ? model.layers[last].name : fail('E_SHAPE', `the model has no layer with a (C, H, W) output, which Grad-CAM needs; its layers: ${model.layers.map((l) => l.name).join(', ')}`);
+}
+
+/** Whether every path from the model's input to node `target` passes through node `via`. */
+function dominates(model: Model, via: number, target: number): boolean {
+  const reach = new Uint8Array(model.layers.length);
+  for (const i of model.ancestors(target)) {
+    if (i === via) continue;
+    reach[i] = model.sources[i].some((j) => j < 0 || reach[j]) ? 1 : 0;
+  }
+  return via === target || !reach[target];
 }

@@ -43,6 +43,24 @@ export interface OcclusionResult {
   baseline: number;
   /** The class used, when the target is a class. */
   targetClass: number | null;
+  /**
+   * How far the occluded patches were carried incrementally, in words: the node where the last
+   * window went over to full computation, and why (a graph branches, or a node mixes all
+   * positions); null for the 'batched' and 'naive' strategies.
+   */
+  incremental: string | null;
+}
+
+/** Where the incremental computation stopped, for the caller to say. */
+function incrementalReach(model: Model, strategy: OcclusionStrategy, plans: readonly PositionPlan[], chainLength: number, last: number): string | null {
+  if (strategy !== 'incremental') return null;
+  const furthest = plans.reduce((m, p) => Math.max(m, p.from), 0);
+  if (furthest > last) return 'incremental to the target: no node was computed in full';
+  const node = model.layers[furthest];
+  const why = furthest === chainLength
+    ? 'where the graph stops being a chain (a branch or a merge)'
+    : node.outputShape.length !== 3 || node.inputShape.length !== 3 ? 'a node that mixes all positions' : 'where the change covers the whole map or a node has no patch rule';
+  return `incremental up to '${node.name}' (${node.type}), batched from there: ${why}`;
 }
 
 /** ny = ceil((H - s) / t) + 1 windows down, likewise across; the last ones are cut off at the border. */
@@ -90,10 +108,12 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
   const { ny, nx } = occlusionGrid(h, w, size, stride);
   const total = ny * nx;
   const grid = Tensor.zeros([ny, nx]);
-  const plans = strategy === 'incremental'
-    ? planPositions(model.layers, h, w, size, stride, ny, nx, target.last)
+  // Patches travel through the model's leading chain only; from its end on, the graph runs in full.
+  const chain = model.layers.slice(0, Math.min(target.last + 1, model.chainPrefix()));
+  const plans = strategy === 'incremental' && chain.length > 0
+    ? planPositions(chain, h, w, size, stride, ny, nx, chain.length - 1)
     : Array.from({ length: total }, (_, index) => ({ index, rows: [], cols: [], from: 0 }));
-  const cached = model.layers.slice(0, target.last + 1).map((l) => forward.records.get(l.name)!.output.data);
+  const cached = chain.map((l) => forward.records.get(l.name)!.output.data);
   const occluder = (p: PositionPlan) => {
     const i = Math.floor(p.index / nx);
     const j = p.index % nx;
@@ -105,8 +125,8 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
     const n = strategy === 'naive' ? 1 : (opts.batchSize ?? defaultBatchSize(model, from, target.last));
     for (let start = 0; start < group.length; start += n) {
       const part = group.slice(start, start + n);
-      let a = patchedInputs(model.layers, batch.data, cached, part, occluder, from);
-      for (let l = from; l <= target.last; l++) a = model.layers[l].forward(a).output;
+      let a = patchedInputs(chain, batch.data, cached, part, occluder, from);
+      if (from <= target.last) a = model.runFrom(from - 1, a, target.last);
       const values = target.measure(a);
       part.forEach((p, b) => (grid.data[p.index] = values[b]));
       done += part.length;
@@ -130,7 +150,7 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
   const attribution = Tensor.zeros([h, w]);
   for (let p = 0; p < h * w; p++) attribution.data[p] = count[p] > 0 ? sum[p] / count[p] : 0;
   checkFiniteResult(grid.data, grid.shape, 'the occlusion grid', opts.allowNonFinite);
-  return { grid, attribution, baseline, targetClass: target.targetClass };
+  return { grid, attribution, baseline, targetClass: target.targetClass, incremental: incrementalReach(model, strategy, plans, chain.length, target.last) };
 }
 
 // At most about this many floats per batch in one layer's input, pre-activation and output.
@@ -188,7 +208,7 @@ function occlusionTarget(model: Model, opts: OcclusionOptions): Target {
   const k = opts.target === undefined ? undefined : checkClass(model, opts.target);
   const target: Target = {
     targetClass: k ?? null,
-    last: model.layers.length - 1,
+    last: model.outputIndex,
     resolve(output) {
       target.targetClass ??= predictedClass(output.data);
     },

@@ -6,7 +6,7 @@ import { featureMapGrid } from './feature-maps.ts';
 import { topChannels } from './top-channels.ts';
 import { topChannelsCanvas } from './top-channels-render.ts';
 import { occlusion } from './occlusion.ts';
-import { gradCam } from './grad-cam.ts';
+import { defaultGradCamLayer, gradCam } from './grad-cam.ts';
 import { regularizeHeatmap, upsample } from './heatmap.ts';
 import { inputCanvas, overlayCanvas, readableScale } from './render.ts';
 import { predictedClass } from './targets.ts';
@@ -66,10 +66,15 @@ export function buildReport(
     });
   }
 
+  const shown = reportNodes(model);
+  const subset = shown.length < model.layers.length;
+  const subsetText = subset
+    ? ` The model has ${model.layers.length} nodes, too many to read; shown: the last conv node of each stage (each output size), and the output: ${shown.map((i) => model.layers[i].name).join(', ')}. \`convscope activations --layer NAME\` shows any other.`
+    : '';
   sections.push({
     title: 'Feature maps',
-    text: 'Every layer\'s output for this input. One tile per channel, each normalised on its own (viridis: dark purple low, yellow high); the number above a tile is its channel.',
-    figures: model.layers.map((l, i) => {
+    text: `${subset ? 'Selected nodes\'' : 'Every layer\'s'} output for this input. One tile per channel, each normalised on its own (viridis: dark purple low, yellow high); the number above a tile is its channel.${subsetText}`,
+    figures: shown.map((i) => model.layers[i]).map((l, i) => {
       const a = forward.records.get(l.name)!.output;
       return {
         file: `layer-${String(i).padStart(2, '0')}-${safe(l.name)}.png`,
@@ -79,11 +84,11 @@ export function buildReport(
     }),
   });
 
-  const convs = model.layers.filter((l) => l.type === 'Conv2D');
+  const convs = shown.map((i) => model.layers[i]).filter((l) => CONV_TYPES.includes(l.type) && l.outputShape.length === 3);
   if (imageLike && convs.length > 0) {
     sections.push({
       title: 'Top channels and what drives them',
-      text: `For each conv layer, the ${k} channels with the largest activation. Each row: the channel's feature map, then the whole channel projected back to the input by DeconvNet (Zeiler & Fergus), SaliNet (the gradient; Simonyan et al.) and DeSaliNet (Mahendran & Vedaldi; = guided backprop). Reconstructions: blue negative, white zero, red positive, each normalised symmetrically.`,
+      text: `For each conv ${subset ? 'node shown above' : 'layer'}, the ${k} channels with the largest activation. Each row: the channel's feature map, then the whole channel projected back to the input by DeconvNet (Zeiler & Fergus), SaliNet (the gradient; Simonyan et al.) and DeSaliNet (Mahendran & Vedaldi; = guided backprop). Reconstructions: blue negative, white zero, red positive, each normalised symmetrically.`,
       figures: convs.map((l) => ({
         file: `top-${safe(l.name)}.png`,
         caption: `${l.name}: top ${Math.min(k, l.outputShape[0])} channels by maximum activation; feature map, then the channel (unit all) through DeconvNet, SaliNet, DeSaliNet.`,
@@ -103,7 +108,7 @@ export function buildReport(
       { file: 'occlusion-grid.png', caption: `Occlusion: the probability of class ${cls} with a ${size}x${size} square of 0 at each position (stride ${stride}); dark where covering the input hurts the prediction most.`, canvas: gridCanvas },
       { file: 'occlusion-overlay.png', caption: `Occlusion attribution over the input: the mean drop in the class ${cls} output when a pixel is covered (bright = important).`, canvas: overlayCanvas(sample, regularizeHeatmap(occ.attribution.data, h, w)) },
     ];
-    const lastConv = [...model.layers].reverse().find((l) => l.outputShape.length === 3 && l.type === 'Conv2D');
+    const lastConv = gradCamNode(model);
     if (lastConv) {
       const cam = gradCam(model, input, { layer: lastConv.name, target: cls, allowNonFinite, inputName: opts.inputName });
       const [ch, cw] = cam.cam.shape;
@@ -117,6 +122,31 @@ export function buildReport(
   }
 
   return { title: `convscope: ${opts.modelName} on ${opts.inputName}`, prediction, sections };
+}
+
+const CONV_TYPES = ['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose'];
+
+/** Past this many nodes the report shows a subset (reportNodes). */
+const READABLE_NODES = 24;
+
+/**
+ * The nodes the report shows: all of a small model's; of a big graph's, the last conv node of
+ * each stage (each run of nodes with the same output size, in topological order) and the output.
+ */
+export function reportNodes(model: Model): number[] {
+  const all = model.layers.map((_, i) => i);
+  if (model.layers.length <= READABLE_NODES) return all;
+  const lastOfStage = new Map<string, number>();
+  for (const i of model.ancestors(model.outputIndex)) {
+    const l = model.layers[i];
+    if (l.outputShape.length === 3 && CONV_TYPES.includes(l.type)) lastOfStage.set(`${l.outputShape[1]}x${l.outputShape[2]}`, i);
+  }
+  return [...new Set([...lastOfStage.values(), model.outputIndex])].sort((a, b) => a - b);
+}
+
+/** Grad-CAM's node in the report: SEMANTICS.md's default, when the model has one. */
+function gradCamNode(model: Model): { name: string } | null {
+  return model.layers.some((l) => l.outputShape.length === 3 && l.type !== 'InputLayer') ? { name: defaultGradCamLayer(model) } : null;
 }
 
 function safe(name: string): string {

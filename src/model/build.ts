@@ -8,6 +8,7 @@ import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
 import { IdentityLayer, FlattenLayer, ReshapeLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
 import type { LayerSpec, LayerType } from './spec.ts';
 import { buildMerge } from './build-merge.ts';
+import { buildNormShape } from './build-norm-shape.ts';
 
 const MERGE_TYPES: readonly LayerType[] = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'];
 import { ConvscopeError, type ErrorCode } from '../errors.ts';
@@ -161,6 +162,17 @@ function buildChecked(s: SpecReader): Layer {
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'LayerNormalization':
+    case 'Rescaling':
+    case 'Normalization':
+    case 'SpatialDropout2D':
+    case 'GaussianNoise':
+    case 'GaussianDropout':
+    case 'ActivityRegularization':
+    case 'UpSampling2D':
+    case 'Cropping2D':
+    case 'Permute':
+      return buildNormShape(s);
     // --- end activation, normalization and shape layers ---
   }
 }

@@ -1,7 +1,7 @@
 import { formatShape, sameShape, sizeOf } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
-import { kerasMajor, type KerasGraph, type KerasLayerFile, type KerasModelFile, type KerasTensorRef } from '../io/keras-model.ts';
+import { halfPixelResize, kerasMajor, type KerasGraph, type KerasLayerFile, type KerasModelFile, type KerasTensorRef } from '../io/keras-model.ts';
 import { buildLayer } from './build.ts';
 import { KerasConfig } from './keras-config.ts';
 import { KerasLayer, type DataFormat } from './keras-layer.ts';
@@ -78,7 +78,7 @@ class GraphBuilder {
   /** Adds one call of a layer on the given nodes (none: the model's input) and returns its node. */
   call(layer: KerasLayerFile, name: string, inputs: Built[] | null): Built {
     const inputShapes = inputs ? inputs.map((b) => b.shape) : [this.shapes.get('') ?? []];
-    const spec = convertKerasLayer(new KerasLayer(layer, this.dataFormat, this.major, name), inputShapes);
+    const spec = convertKerasLayer(new KerasLayer(layer, this.dataFormat, this.major, name, halfPixelResize(this.file)), inputShapes);
     const first = this.firstCall.get(layer);
     if (first && first.inputShapes.every((s, i) => inputShapes[i] && sameShape(s, inputShapes[i]))) spec.weights = first.spec.weights;
     else if (!first) this.firstCall.set(layer, { spec, inputShapes });

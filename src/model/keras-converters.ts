@@ -3,6 +3,7 @@ import { ConvscopeError } from '../errors.ts';
 import { describe } from './spec-schema.ts';
 import { KerasLayer, chwToHwcIndex, hwioToOihw, type DataFormat } from './keras-layer.ts';
 import type { LayerSpec } from './spec.ts';
+import { convertNormShape } from './keras-norm-shape.ts';
 
 /**
  * Each supported Keras layer class to its engine spec. `inputShapes` are the engine's
@@ -41,12 +42,35 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
     // --- end core layers ---
 
     // --- merge layers ---
+    case 'Add':
+    case 'Subtract':
+    case 'Multiply':
+    case 'Average':
+    case 'Maximum':
+    case 'Minimum':
+      return k.plain();
+    case 'Concatenate': {
+      const spec = k.plain();
+      spec.params = { axis: k.engineAxis('axis', shape.length, -1) };
+      return spec;
+    }
     // --- end merge layers ---
 
     // --- conv family: DepthwiseConv2D, SeparableConv2D, Conv2DTranspose ---
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'LayerNormalization':
+    case 'Rescaling':
+    case 'Normalization':
+    case 'SpatialDropout2D':
+    case 'GaussianNoise':
+    case 'GaussianDropout':
+    case 'ActivityRegularization':
+    case 'UpSampling2D':
+    case 'Cropping2D':
+    case 'Permute':
+      return convertNormShape(k, shape);
     // --- end activation, normalization and shape layers ---
   }
   throw new ConvscopeError('E_UNSUPPORTED', `layer '${k.layerName}' is a ${k.className}, which convscope does not support`);

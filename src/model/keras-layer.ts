@@ -11,7 +11,14 @@ export type DataFormat = 'channels_first' | 'channels_last';
  * by short name, the model's data format and the Keras major version whose definitions apply.
  */
 export class KerasLayer extends KerasConfig {
-  constructor(readonly layer: KerasLayerFile, readonly dataFormat: DataFormat, readonly kerasMajor: 2 | 3, readonly nodeName: string = layer.name) {
+  /**
+   * `halfPixelResize`: whether the file's Keras resizes bilinearly with half-pixel centres
+   * (see halfPixelResize in io/keras-model.ts).
+   */
+  constructor(
+    readonly layer: KerasLayerFile, readonly dataFormat: DataFormat, readonly kerasMajor: 2 | 3, readonly nodeName: string = layer.name,
+    readonly halfPixelResize = true,
+  ) {
     super(nodeName, layer.className, layer.config);
     const f = this.declaredDataFormat();
     if (f && f !== dataFormat) this.fail(`data_format ${f} differs from the model's ${dataFormat}; mixed data formats are not supported`, 'E_UNSUPPORTED');

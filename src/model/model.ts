@@ -193,17 +193,17 @@ export class Model {
   }
 
   /**
-   * Runs the nodes after `from` that node `last` needs, given node `from`'s output: for a model
-   * where everything after `from` depends on the input through `from` only (see chainPrefix).
+   * Runs the nodes after `from` that node `last` needs, given node `from`'s output (from = -1:
+   * the model's input), batched: for a `from` inside the model's leading chain (chainPrefix),
+   * whose output is all that later nodes see of the input.
    */
   runFrom(from: number, value: Tensor, last: number): Tensor {
-    const outputs: Tensor[] = [];
-    outputs[from] = value;
+    const outputs = new Map<number, Tensor>([[from, value]]);
     for (const i of this.ancestors(last)) {
       if (i <= from) continue;
-      outputs[i] = this.layers[i].forwardAll(this.sources[i].map((j) => outputs[j])).output;
+      outputs.set(i, this.layers[i].forwardAll(this.sources[i].map((j) => outputs.get(j)!)).output);
     }
-    return outputs[last];
+    return outputs.get(last)!;
   }
 
   /**

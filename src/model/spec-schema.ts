@@ -112,6 +112,35 @@ const RULES: Record<LayerType, LayerRule> = {
   Concatenate: { params: { axis: { expected: 'an axis of the per-sample tensor (0 is channels)', ok: isCount } }, weights: NO_WEIGHTS },
   // --- conv family ---
   // --- activation, normalization and shape layers ---
+  LayerNormalization: {
+    params: { axes: { expected: 'a list of distinct axes of the per-sample tensor (0 is channels)', ok: isAxisList }, epsilon: nonNegative() },
+    weights: { required: [], optional: ['gamma', 'beta'], layout: "the input's rank, each axis its size where normalised over, else 1" },
+  },
+  Rescaling: {
+    params: { scale: numbers(), offset: numbers(), axis: { expected: 'the axis (0 is channels) a list of scales or offsets runs along', ok: isCount, optional: true } },
+    weights: NO_WEIGHTS,
+  },
+  Normalization: {
+    params: { invert: { expected: 'true or false', ok: (v) => typeof v === 'boolean' }, epsilon: nonNegative() },
+    weights: { required: ['mean', 'variance'], optional: [], layout: "the input's rank, each axis its size where kept, else 1" },
+  },
+  SpatialDropout2D: { params: {}, weights: NO_WEIGHTS },
+  GaussianNoise: { params: {}, weights: NO_WEIGHTS },
+  GaussianDropout: { params: {}, weights: NO_WEIGHTS },
+  ActivityRegularization: { params: {}, weights: NO_WEIGHTS },
+  UpSampling2D: {
+    params: {
+      size: PAIR,
+      interpolation: { expected: "'nearest' or 'bilinear'", ok: (v) => v === 'nearest' || v === 'bilinear' },
+      halfPixel: { expected: 'true or false (bilinear: half-pixel centres as in tf.image.resize, the default)', ok: (v) => typeof v === 'boolean', optional: true },
+    },
+    weights: NO_WEIGHTS,
+  },
+  Cropping2D: {
+    params: { cropping: { expected: 'four non-negative integers [top, bottom, left, right]', ok: (v) => Array.isArray(v) && v.length === 4 && v.every(isCount) } },
+    weights: NO_WEIGHTS,
+  },
+  Permute: { params: { perm: { expected: 'a permutation of the per-sample axes, e.g. [0, 2, 1]', ok: isPermutation } }, weights: NO_WEIGHTS },
 };
 
 /** A layer as the schema passed it: everything of a LayerSpec but the weights' values. */
@@ -233,4 +262,25 @@ function checkWeights(
     }
   }
   return shapes;
+}
+
+// --- activation, normalization and shape layers: helpers (hoisted, so RULES can use them) ---
+function isAxisList(v: unknown): boolean {
+  return Array.isArray(v) && v.length > 0 && v.every(isCount) && new Set(v).size === v.length;
+}
+
+function isPermutation(v: unknown): boolean {
+  return isAxisList(v) && (v as number[]).every((a) => a < (v as number[]).length);
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function nonNegative(): ParamRule {
+  return { expected: 'a non-negative number', ok: (v) => isFiniteNumber(v) && v >= 0 };
+}
+
+function numbers(): ParamRule {
+  return { expected: 'a number or a non-empty list of numbers', ok: (v) => isFiniteNumber(v) || (Array.isArray(v) && v.length > 0 && v.every(isFiniteNumber)) };
 }

@@ -10,6 +10,8 @@ export const LAYER_TYPES = [
   'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
   // --- conv family ---
   // --- activation, normalization and shape layers ---
+  'LayerNormalization', 'Rescaling', 'Normalization', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout',
+  'ActivityRegularization', 'UpSampling2D', 'Cropping2D', 'Permute',
 ] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
 

@@ -9,20 +9,21 @@ import { modelFolderFiles } from '../../io/model-folder.ts';
 import { writeOutputs } from '../../node/output-set.ts';
 import { packageVersion } from '../../package-root.ts';
 
-const usage = `Usage: convscope convert MODEL.h5 DIR
+const usage = `Usage: convscope convert MODEL DIR
 
-Converts a Keras HDF5 model into convscope's folder format: DIR/model.json (layers, shapes,
-channels-first, provenance) and DIR/weights.bin (little-endian float32). Every command that
-takes a model takes either form. DIR's parent folder must exist; DIR is written whole and
+Converts a model (Keras 2 or 3 .h5, Keras 3 .keras, TensorFlow.js model.json, or a model
+folder) into convscope's folder format: DIR/model.json (the graph: nodes, their inputs,
+params, channels-first, provenance) and DIR/weights.bin (little-endian float32). It loads
+back to the same numbers; every command that takes a model takes any of these forms. DIR's parent folder must exist; DIR is written whole and
 must be new, empty or an earlier model folder (one with model.json), which is replaced.`;
 
 export const convert: Command = {
   name: 'convert',
-  summary: 'convert a Keras .h5 model into a model folder (model.json + weights.bin)',
+  summary: 'convert a model (.h5, .keras, tfjs model.json) into a model folder (model.json + weights.bin)',
   usage,
   async run(args) {
     const { positionals } = parse(args, {}, usage);
-    if (positionals.length !== 2) throw new UsageError(`expected MODEL.h5 DIR but got ${positionals.length} arguments\n${usage}`);
+    if (positionals.length !== 2) throw new UsageError(`expected MODEL DIR but got ${positionals.length} arguments\n${usage}`);
     const [source, dir] = positionals;
     checkOutputs([{ option: 'DIR', path: dir, folderMarker: 'model.json' }], [source]);
     const spec = await loadModelSpec(source);
@@ -31,6 +32,6 @@ export const convert: Command = {
     writeOutputs((set) => set.folder(dir, (staging) => {
       for (const [name, bytes] of Object.entries(files)) writeFileSync(join(staging, name), bytes);
     }));
-    console.log(`wrote ${dir}/model.json and ${dir}/weights.bin (${spec.layers.length} layers)`);
+    console.log(`wrote ${dir}/model.json and ${dir}/weights.bin (${spec.layers.length} ${spec.layers.length === 1 ? 'node' : 'nodes'})`);
   },
 };

@@ -2,11 +2,10 @@ import type { Command } from '../command.ts';
 import { parse, modelAndInput, intOption, numberOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { checkOutputs } from '../outputs.ts';
-import { inputOptionSpecs, inputOptionsHelp, runOptionsFor } from '../input-options.ts';
+import { inputOptionSpecs, inputOptionsHelp, runOptionsFor, loadModelFor } from '../input-options.ts';
 import { readSingleInput } from '../single-input.ts';
 import { progressReporter } from '../progress.ts';
 import { tensorOrPicture } from '../encode.ts';
-import { loadModel } from '../../node/load-model.ts';
 import { encodePicture, PICTURE_ENDINGS, Canvas } from '../../io/png-output.ts';
 import { writeOutputs } from '../../node/output-set.ts';
 import { defaultModelPath } from '../../package-root.ts';
@@ -72,7 +71,7 @@ export const occlusionCommand: Command = {
       attributionOut === undefined ? undefined : { option: '--attribution', path: attributionOut, endings: ['.npy', ...PICTURE_ENDINGS] },
       overlayOut === undefined ? undefined : { option: '--overlay', path: overlayOut, endings: PICTURE_ENDINGS },
     ], [modelPath, input]);
-    const model = await loadModel(modelPath);
+    const model = await loadModelFor(modelPath, values);
     const x = await readSingleInput(input, model, values);
     const size = givenSize ?? defaultOcclusionSize(model.inputShape);
     const stride = givenStride ?? Math.max(1, Math.floor(size / 2));

@@ -1,8 +1,7 @@
 import type { Command } from '../command.ts';
 import { parse, intOption, modelAndInput } from '../args.ts';
 import { checkOutputs } from '../outputs.ts';
-import { inputOptionSpecs, inputOptionsHelp, readInputFor, runOptionsFor } from '../input-options.ts';
-import { loadModel } from '../../node/load-model.ts';
+import { inputOptionSpecs, inputOptionsHelp, readInputFor, runOptionsFor, loadModelFor } from '../input-options.ts';
 import { toNpy } from '../../io/npy.ts';
 import { writeOutputs } from '../../node/output-set.ts';
 import { defaultModelPath } from '../../package-root.ts';
@@ -24,7 +23,7 @@ export const predict: Command = {
     const out = values.out;
     const k = intOption(values.top, 'top', 5);
     checkOutputs([out === undefined ? undefined : { option: '--out', path: out, endings: ['.npy'] }], [modelPath, input]);
-    const model = await loadModel(modelPath);
+    const model = await loadModelFor(modelPath, values);
     const x = await readInputFor(input, model, values);
     const y = model.predict(x, undefined, runOptionsFor(input, values));
     if (out !== undefined) {

@@ -100,18 +100,12 @@ def run(layers, x, rule=None):
 
 
 class Layout:
-    """Moves a layer's tensors between the model's layout and convscope's (channels-first, CHW flatten)."""
+    """Moves a layer's tensors between the model's layout and convscope's (channels-first maps;
+    vectors, Flatten's included, are in Keras's own order in both)."""
 
     def __init__(self, layers, x):
         self.fmt = mg.model_format(layers)
-        self.flat_order = {}  # flatten layer -> Keras index of each convscope index
-        if self.fmt == "channels_last":
-            with torch.no_grad():
-                outs = run(layers, x[:1])
-            for i, (name, cls, _, _) in enumerate(layers):
-                if cls == "Flatten" and i > 0 and outs[layers[i - 1][0]][1].dim() == 4:
-                    _, h, w, c = outs[layers[i - 1][0]][1].shape
-                    self.flat_order[name] = np.arange(h * w * c).reshape(h, w, c).transpose(2, 0, 1).ravel()
+        self.flat_order = {}
 
     def to_engine(self, name, t):
         if self.fmt == "channels_last" and t.dim() == 4:
@@ -221,7 +215,7 @@ def backward_cases(model):
         return [("conv1", 3, ("all", "max")), ("pool1", 3, ("all", "max")), ("conv2", 4, ("all", "max")),
                 ("conv2", None, ("all",)), ("pool2", 13, ("all", "max")), ("flatten", 111, ("all",)),
                 ("dense1", 7, ("all",))]
-    # flatten_1's unit 5 is convscope's (C, H, W) index; Keras's (H, W, C) flatten holds it elsewhere.
+    # flatten_1's unit 5 is Keras's (H, W, C) index, as convscope's Flatten output is.
     return [("conv2d_1", 2, ("all", "max")), ("activation_1", 4, ("all", "max")), ("average_pooling2d_1", 1, ("all",)),
             ("batch_normalization_1", 3, ("all",)), ("batch_normalization_1", None, ("all",)),
             ("max_pooling2d_1", 6, ("all", "max")), ("flatten_1", 5, ("all",)), ("dense_1", 3, ("all",)),
