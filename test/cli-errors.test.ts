@@ -35,7 +35,7 @@ test('a model with an unsupported layer names the layer and its class', () => {
 });
 
 test('a model with an unsupported activation names it and its layer', () => {
-  failsWith(['info', join(fixtures, 'unsupported_activation.h5')], /layer 'dense_1' \(Dense\): activation 'selu' is not supported; supported activations: linear, relu, sigmoid, tanh, softmax/);
+  failsWith(['info', join(fixtures, 'unsupported_activation.h5')], /layer 'dense_1' \(Dense\): activation 'mish' is not supported; supported activations: linear, relu, sigmoid, tanh, softmax, relu6, swish/);
 });
 
 test('weights whose shapes do not match the config', () => {

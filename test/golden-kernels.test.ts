@@ -6,12 +6,13 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseNpy, type NpyArray } from '../src/io/npy.ts';
 import { Tensor, formatShape, kerasPadding2d, sameShape, type Padding2d } from '../src/tensor.ts';
-import { KERNEL_SET_NAMES, type BiasAxis, type ReluRule } from '../src/runtime/kernel-set.ts';
+import { KERNEL_SET_NAMES, type BiasAxis, type KernelActivation, type ReluRule } from '../src/runtime/kernel-set.ts';
 import { withKernels } from '../src/runtime/backend.ts';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from '../src/ops/conv2d.ts';
 import { maxPool2d, maxUnpool2d, avgPool2d, avgPool2dBackward } from '../src/ops/pool2d.ts';
 import { matmul } from '../src/ops/matmul.ts';
 import { relu, reluBackward, sigmoid, tanh, sigmoidBackward, tanhBackward, add, mul, scale } from '../src/ops/eltwise.ts';
+import { activation, activationBackward } from '../src/ops/activations.ts';
 import { softmax } from '../src/ops/softmax.ts';
 import { channelAffine } from '../src/ops/channel-affine.ts';
 
@@ -28,6 +29,7 @@ interface Params {
   transB?: boolean;
   biasAxis?: BiasAxis;
   rule?: ReluRule;
+  fn?: KernelActivation;
   s?: number;
   channelAxis?: 0 | 1;
   eps?: number;
@@ -86,6 +88,8 @@ const RUN: Record<string, (x: Inputs, p: Params) => Outputs> = {
   tanh: (x) => ({ y: tanh(x.t('x')) }),
   sigmoidBackward: (x) => ({ out: sigmoidBackward(x.t('r'), x.t('a')) }),
   tanhBackward: (x) => ({ out: tanhBackward(x.t('r'), x.t('a')) }),
+  activation: (x, p) => ({ y: activation(p.fn!, x.t('x')) }),
+  activationBackward: (x, p) => ({ out: activationBackward(p.fn!, p.rule!, x.t('r'), x.t('z')) }),
   softmax: (x) => ({ y: softmax(x.t('x')) }),
   channelAffine: (x, p) => {
     // BatchNorm at inference, folded the way the BatchNormalization layer does it

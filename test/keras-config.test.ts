@@ -32,8 +32,8 @@ test('use_bias that is not a boolean', async () => {
 });
 
 test('a missing activation is a damaged config, not linear', async () => {
-  assert.is(await configError(MNIST, (l) => delete l[9].activation), "m.h5: layer 'out' (Dense): config.activation: missing; expected one of linear, relu, sigmoid, tanh, softmax");
-  assert.is(await configError(MNIST, (l) => (l[9].activation = 3)), "m.h5: layer 'out' (Dense): config.activation: expected one of linear, relu, sigmoid, tanh, softmax, got 3");
+  assert.is(await configError(MNIST, (l) => delete l[9].activation), "m.h5: layer 'out' (Dense): config.activation: missing; expected one of linear, relu, sigmoid, tanh, softmax, relu6, swish, silu, hard_swish, hard_silu, gelu, elu, selu, softplus, softsign, hard_sigmoid, exponential, leaky_relu");
+  assert.is(await configError(MNIST, (l) => (l[9].activation = 3)), "m.h5: layer 'out' (Dense): config.activation: expected one of linear, relu, sigmoid, tanh, softmax, relu6, swish, silu, hard_swish, hard_silu, gelu, elu, selu, softplus, softsign, hard_sigmoid, exponential, leaky_relu, got 3");
 });
 
 test('an activation given as an object (a custom function) is unsupported', async () => {
@@ -90,7 +90,7 @@ test('ZeroPadding2D and Reshape configs', async () => {
 test('unsupported layers and activations are E_UNSUPPORTED', async () => {
   const load = (name: string) => async () => new Model(specFromKeras(await readKerasH5(readFileSync(fixture(name)), name)));
   assert.match(await refused(load('unsupported_layer.h5'), 'E_UNSUPPORTED'), "unsupported_layer.h5: layer 'lstm_1' is a LSTM, which convscope does not support");
-  assert.match(await refused(load('unsupported_activation.h5'), 'E_UNSUPPORTED'), "unsupported_activation.h5: layer 'dense_1' (Dense): activation 'selu' is not supported");
+  assert.match(await refused(load('unsupported_activation.h5'), 'E_UNSUPPORTED'), "unsupported_activation.h5: layer 'dense_1' (Dense): activation 'mish' is not supported");
   assert.match(await refused(load('bad_weight_shape.h5'), 'E_FORMAT'), "bad_weight_shape.h5: layer 'dense_1' (Dense): weight 'kernel' has shape [5, 3] but [4, 3] is needed");
 });
 

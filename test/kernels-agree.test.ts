@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { windowOutputLength, kerasPadding2d, sizeOf, type Padding2d } from '../src/tensor.ts';
 import { kernelSet } from '../src/runtime/backend.ts';
-import { KERNEL_SET_NAMES, RELU_RULES, type ConvGeometry, type KernelSet, type PoolGeometry } from '../src/runtime/kernel-set.ts';
+import { KERNEL_ACTIVATIONS, KERNEL_SET_NAMES, RELU_RULES, type ConvGeometry, type KernelSet, type PoolGeometry } from '../src/runtime/kernel-set.ts';
 import { seededRandom, randomTensor } from './helpers/random.ts';
 
 // Every set, the reference included, runs each case; the reference's own run checks that it overwrites its outputs.
@@ -250,6 +250,25 @@ test('eltwise lengths 0..37: relu, reluBackward (every rule), sigmoid, tanh and 
         out('mul', (o) => ks.mul(x, a, o)),
         out('scale', (o) => ks.scale(x, -1.75, o)),
       ]);
+    });
+  }
+});
+
+test('activation kernels, lengths 0..37: relu6 (every rule), swish, hard_swish, gelu, gelu_tanh and their backward', () => {
+  for (const len of LENGTHS) {
+    const { x, r } = eltwiseCase(len);
+    // relu6's upper edge and hard_swish's corners, exactly
+    const z = inView(x.map((v, i) => (i % 7 === 3 ? 6 : i % 7 === 4 ? -3 : i % 7 === 5 ? 3 : v)));
+    agree((ks) => {
+      const out = (key: string, fill: (o: Float32Array) => void): [string, Float32Array] => {
+        const o = outF32(len);
+        fill(o);
+        return [`${key} length ${len}`, o];
+      };
+      return Object.fromEntries(KERNEL_ACTIVATIONS.flatMap((fn) => [
+        out(fn, (o) => ks.activation(fn, z, o)),
+        ...(fn === 'relu6' ? RELU_RULES : ['salinet' as const]).map((rule) => out(`${fn} backward ${rule}`, (o) => ks.activationBackward(fn, rule, r, z, o))),
+      ]));
     });
   }
 });

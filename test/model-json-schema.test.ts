@@ -112,11 +112,11 @@ test('an unknown layer type', async () => {
 });
 
 test('a missing activation is refused, not taken as linear', async () => {
-  assert.is(await damaged((j) => delete j.layers[6].activation), 'model.json: layers[6].activation: missing; expected one of linear, relu, sigmoid, tanh, softmax');
+  assert.is(await damaged((j) => delete j.layers[6].activation), 'model.json: layers[6].activation: missing; expected one of linear, relu, sigmoid, tanh, softmax, relu6, swish, hard_swish, gelu, gelu_tanh, elu, selu, softplus, softsign, hard_sigmoid_keras2, hard_sigmoid_keras3, exponential, leaky_relu');
 });
 
 test('an unknown activation', async () => {
-  assert.match(await damaged((j) => (j.layers[9].activation = 'selu')), /^model\.json: layers\[9\]\.activation: expected one of linear, .*, got "selu"$/);
+  assert.match(await damaged((j) => (j.layers[9].activation = 'hard_sigmoid')), /^model\.json: layers\[9\]\.activation: expected one of linear, .*, got "hard_sigmoid"$/);
 });
 
 test('an activation on a layer that applies none', async () => {

@@ -259,6 +259,14 @@ function expectedWeights(layer: KerasLayerFile, fail: Fail): string[] | undefine
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'ReLU':
+    case 'LeakyReLU':
+    case 'ELU':
+    case 'ThresholdedReLU':
+    case 'Softmax':
+      return [];
+    case 'PReLU':
+      return ['alpha'];
     case 'LayerNormalization':
       return [...(flag('scale') ? ['gamma'] : []), ...(flag('center') ? ['beta'] : [])];
     case 'Normalization':

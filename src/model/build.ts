@@ -8,6 +8,7 @@ import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
 import { IdentityLayer, FlattenLayer, ReshapeLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
 import type { LayerSpec, LayerType } from './spec.ts';
 import { buildMerge } from './build-merge.ts';
+import { buildActivationLayer } from './build-activation.ts';
 import { buildNormShape } from './build-norm-shape.ts';
 
 const MERGE_TYPES: readonly LayerType[] = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'];
@@ -162,6 +163,13 @@ function buildChecked(s: SpecReader): Layer {
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'ReLU':
+    case 'LeakyReLU':
+    case 'ELU':
+    case 'ThresholdedReLU':
+    case 'PReLU':
+    case 'Softmax':
+      return buildActivationLayer(s);
     case 'LayerNormalization':
     case 'Rescaling':
     case 'Normalization':

@@ -4,7 +4,7 @@ import { checkMemory } from '../limits.ts';
 import { halfPixelResize, kerasMajor, type KerasGraph, type KerasLayerFile, type KerasModelFile, type KerasTensorRef } from '../io/keras-model.ts';
 import { buildLayer } from './build.ts';
 import { KerasConfig } from './keras-config.ts';
-import { KerasLayer, type DataFormat } from './keras-layer.ts';
+import { IDENTITY_CLASSES, KerasLayer, type DataFormat } from './keras-layer.ts';
 import { convertKerasLayer } from './keras-converters.ts';
 import { describe } from './spec-schema.ts';
 import { withSource } from './with-source.ts';
@@ -190,17 +190,15 @@ function checkLayers(graph: KerasGraph, prefix = ''): void {
   }
 }
 
+/** The data format the model's layers declare (the first that declares one); Keras's default channels_last otherwise. */
 function modelDataFormat(graph: KerasGraph): DataFormat {
-  for (const l of graph.layers) {
-    const f = l.model ? modelDataFormatOrUndefined(l.model) : new KerasConfig(l.name, l.className, l.config).declaredDataFormat();
-    if (f) return f;
-  }
-  return 'channels_last';
+  return declaredDataFormat(graph) ?? 'channels_last';
 }
 
-function modelDataFormatOrUndefined(graph: KerasGraph): DataFormat | undefined {
+function declaredDataFormat(graph: KerasGraph): DataFormat | undefined {
   for (const l of graph.layers) {
-    const f = l.model ? modelDataFormatOrUndefined(l.model) : new KerasConfig(l.name, l.className, l.config).declaredDataFormat();
+    if (IDENTITY_CLASSES.includes(l.className)) continue;
+    const f = l.model ? declaredDataFormat(l.model) : new KerasConfig(l.name, l.className, l.config).declaredDataFormat();
     if (f) return f;
   }
   return undefined;

@@ -1,5 +1,5 @@
 import { ConvscopeError, type ErrorCode } from '../errors.ts';
-import { ACTIVATIONS, isActivationName, type ActivationName } from '../layers/activation-fns.ts';
+import { KERAS_ACTIVATIONS, activationFromKeras, type ActivationName } from '../layers/activation-fns.ts';
 import { describe } from './spec-schema.ts';
 
 const isPositiveInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
@@ -22,15 +22,19 @@ export class KerasConfig {
     return this.fail(`config.${key}: ${v === undefined ? `missing; expected ${expected}` : `expected ${expected}, got ${describe(v)}`}`, code);
   }
 
-  /** The layer's activation; Keras writes it for every layer that has one, so a missing one means a damaged config. */
-  activation(): ActivationName {
+  /**
+   * The layer's activation; Keras writes it for every layer that has one, so a missing one means a
+   * damaged config. `kerasMajor`: the Keras whose definitions apply (hard_sigmoid differs).
+   */
+  activation(kerasMajor: 2 | 3 = 2): ActivationName {
     const a = this.config.activation;
-    if (isActivationName(a)) return a;
+    const name = typeof a === 'string' ? activationFromKeras(a, kerasMajor) : undefined;
+    if (name) return name;
     if (typeof a === 'string' || (typeof a === 'object' && a !== null)) {
       const what = typeof a === 'string' ? `activation '${a}' is` : 'a custom activation (an object in the config) is';
-      this.fail(`${what} not supported; supported activations: ${ACTIVATIONS.join(', ')}`, 'E_UNSUPPORTED');
+      this.fail(`${what} not supported; supported activations: ${KERAS_ACTIVATIONS.join(', ')}`, 'E_UNSUPPORTED');
     }
-    return this.failKey('activation', `one of ${ACTIVATIONS.join(', ')}`);
+    return this.failKey('activation', `one of ${KERAS_ACTIVATIONS.join(', ')}`);
   }
 
   /** A size or stride: a positive integer n (taken as [n, n]) or two of them. */

@@ -3,6 +3,7 @@ import { ConvscopeError } from '../errors.ts';
 import { describe } from './spec-schema.ts';
 import { KerasLayer, chwToHwcIndex, hwioToOihw, type DataFormat } from './keras-layer.ts';
 import type { LayerSpec } from './spec.ts';
+import { convertActivationLayer } from './keras-activation-converters.ts';
 import { convertNormShape } from './keras-norm-shape.ts';
 
 /**
@@ -60,6 +61,13 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---
+    case 'ReLU':
+    case 'LeakyReLU':
+    case 'ELU':
+    case 'ThresholdedReLU':
+    case 'PReLU':
+    case 'Softmax':
+      return convertActivationLayer(k, shape);
     case 'LayerNormalization':
     case 'Rescaling':
     case 'Normalization':

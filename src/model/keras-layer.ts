@@ -4,6 +4,9 @@ import type { ActivationName } from '../layers/activation-fns.ts';
 import { KerasConfig } from './keras-config.ts';
 import type { LayerSpec, LayerType } from './spec.ts';
 
+/** Layers that are the identity at inference, whose data_format (if any) does not matter. */
+export const IDENTITY_CLASSES = ['Dropout', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'ActivityRegularization'];
+
 export type DataFormat = 'channels_first' | 'channels_last';
 
 /**
@@ -20,8 +23,13 @@ export class KerasLayer extends KerasConfig {
     readonly halfPixelResize = true,
   ) {
     super(nodeName, layer.className, layer.config);
-    const f = this.declaredDataFormat();
+    // Keras 3 writes its global data_format into layers where it changes nothing (a dropout is the identity).
+    const f = IDENTITY_CLASSES.includes(layer.className) ? undefined : this.declaredDataFormat();
     if (f && f !== dataFormat) this.fail(`data_format ${f} differs from the model's ${dataFormat}; mixed data formats are not supported`, 'E_UNSUPPORTED');
+  }
+
+  override activation(): ActivationName {
+    return super.activation(this.kerasMajor);
   }
 
   weight(key: string): Tensor {

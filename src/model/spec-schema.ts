@@ -55,6 +55,7 @@ interface ParamRule {
   optional?: boolean;
 }
 
+const FINITE: ParamRule = { expected: 'a finite number', ok: (v) => typeof v === 'number' && Number.isFinite(v) };
 const PAIR: ParamRule = { expected: 'two positive integers', ok: isPair };
 const WINDOW_PADDING: ParamRule = { expected: "'valid' or 'same'", ok: (v) => v === 'valid' || v === 'same' };
 
@@ -112,6 +113,19 @@ const RULES: Record<LayerType, LayerRule> = {
   Concatenate: { params: { axis: { expected: 'an axis of the per-sample tensor (0 is channels)', ok: isCount } }, weights: NO_WEIGHTS },
   // --- conv family ---
   // --- activation, normalization and shape layers ---
+  ReLU: {
+    params: {
+      negativeSlope: nonNegative(),
+      maxValue: { expected: 'null or a non-negative number', ok: (v) => v === null || nonNegative().ok(v) },
+      threshold: nonNegative(),
+    },
+    weights: NO_WEIGHTS,
+  },
+  LeakyReLU: { params: { negativeSlope: FINITE }, weights: NO_WEIGHTS },
+  ELU: { params: { alpha: FINITE }, weights: NO_WEIGHTS },
+  ThresholdedReLU: { params: { theta: nonNegative() }, weights: NO_WEIGHTS },
+  PReLU: { params: {}, weights: { required: ['alpha'], optional: [], layout: "alpha: the input's shape (channels-first), 1 on each shared axis" } },
+  Softmax: { params: { axis: { expected: 'an axis of the per-sample tensor (0 is channels)', ok: isCount } }, weights: NO_WEIGHTS },
   LayerNormalization: {
     params: { axes: { expected: 'a list of distinct axes of the per-sample tensor (0 is channels)', ok: isAxisList }, epsilon: nonNegative() },
     weights: { required: [], optional: ['gamma', 'beta'], layout: "the input's rank, each axis its size where normalised over, else 1" },

@@ -10,6 +10,7 @@ export const LAYER_TYPES = [
   'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
   // --- conv family ---
   // --- activation, normalization and shape layers ---
+  'ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'PReLU', 'Softmax',
   'LayerNormalization', 'Rescaling', 'Normalization', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout',
   'ActivityRegularization', 'UpSampling2D', 'Cropping2D', 'Permute',
 ] as const;

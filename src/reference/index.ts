@@ -3,6 +3,7 @@ import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d.ts';
 import { maxPool2d, maxUnpool2d, avgPool2d, avgPool2dBackward } from './pool2d.ts';
 import { matmul } from './matmul.ts';
 import { relu, reluBackward, sigmoid, tanh, sigmoidBackward, tanhBackward, add, mul, scale } from './eltwise.ts';
+import { activation, activationBackward } from './activations.ts';
 import { softmax } from './softmax.ts';
 import { channelAffine } from './channel-affine.ts';
 
@@ -23,6 +24,8 @@ export const referenceKernels: KernelSet = {
   tanh,
   sigmoidBackward,
   tanhBackward,
+  activation,
+  activationBackward,
   softmax,
   channelAffine,
   add,

@@ -50,6 +50,10 @@ export interface PoolGeometry {
 export type ReluRule = 'salinet' | 'deconvnet' | 'guided';
 export const RELU_RULES: readonly ReluRule[] = ['salinet', 'deconvnet', 'guided'];
 
+/** The element-wise activations with kernels of their own: the hot ones (MobileNet, EfficientNet, ConvNeXt). */
+export type KernelActivation = 'relu6' | 'swish' | 'hard_swish' | 'gelu' | 'gelu_tanh';
+export const KERNEL_ACTIVATIONS: readonly KernelActivation[] = ['relu6', 'swish', 'hard_swish', 'gelu', 'gelu_tanh'];
+
 /** Whether a bias is added per row of the output (conv: per output channel) or per column (dense: per unit). */
 export type BiasAxis = 'row' | 'col';
 
@@ -93,6 +97,16 @@ export interface KernelSet {
   sigmoidBackward(r: Float32Array, a: Float32Array, out: Float32Array): void;
   /** out = r * (1 - a^2), where a = tanh(z) is the forward output. */
   tanhBackward(r: Float32Array, a: Float32Array, out: Float32Array): void;
+  /**
+   * y = f(x): relu6 min(max(x, 0), 6); swish x*sigmoid(x); hard_swish x*relu6(x+3)/6;
+   * gelu x*Phi(x) (the normal CDF); gelu_tanh 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))).
+   */
+  activation(fn: KernelActivation, x: Float32Array, y: Float32Array): void;
+  /**
+   * out = r * f'(z). relu6 is ReLU-like and follows the rule (salinet r*[0<z<6], deconvnet
+   * max(r,0), guided max(r,0)*[0<z<6]); the smooth ones ignore it.
+   */
+  activationBackward(fn: KernelActivation, rule: ReluRule, r: Float32Array, z: Float32Array, out: Float32Array): void;
   /** Row-wise softmax of x (rows, cols), numerically stable (max subtracted). */
   softmax(rows: number, cols: number, x: Float32Array, y: Float32Array): void;
   /** y[n, c, i] = x[n, c, i] * scale[c] + shift[c] for x laid out (n, channels, inner). */

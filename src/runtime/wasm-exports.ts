@@ -40,6 +40,16 @@ export interface WasmExports {
   f32_tanh(count: number, x: number, y: number): void;
   f32_sigmoid_backward(count: number, r: number, a: number, out: number): void;
   f32_tanh_backward(count: number, r: number, a: number, out: number): void;
+  f32_relu6(count: number, x: number, y: number): void;
+  f32_relu6_backward(rule: number, count: number, r: number, z: number, out: number): void;
+  f32_swish(count: number, x: number, y: number): void;
+  f32_swish_backward(count: number, r: number, z: number, out: number): void;
+  f32_hard_swish(count: number, x: number, y: number): void;
+  f32_hard_swish_backward(count: number, r: number, z: number, out: number): void;
+  f32_gelu(count: number, x: number, y: number): void;
+  f32_gelu_backward(count: number, r: number, z: number, out: number): void;
+  f32_gelu_tanh(count: number, x: number, y: number): void;
+  f32_gelu_tanh_backward(count: number, r: number, z: number, out: number): void;
   f32_softmax(rows: number, cols: number, x: number, y: number): void;
   f32_channel_affine(n: number, channels: number, inner: number, x: number, scale: number, shift: number, y: number): void;
   f32_add(count: number, a: number, b: number, out: number): void;

@@ -1,4 +1,4 @@
-import type { BiasAxis, ConvGeometry, KernelSet, KernelSetName, PoolGeometry, ReluRule } from './kernel-set.ts';
+import type { BiasAxis, ConvGeometry, KernelActivation, KernelSet, KernelSetName, PoolGeometry, ReluRule } from './kernel-set.ts';
 import type { WasmExports } from './wasm-exports.ts';
 import { Arena } from './arena.ts';
 import { wasmInstance, type WasmBuild } from './wasm-module.ts';
@@ -231,6 +231,25 @@ export class WasmKernelSet implements KernelSet {
 
   tanhBackward(r: Float32Array, a: Float32Array, out: Float32Array): void {
     this.binary(r, a, out, (count, rp, ap, op) => this.wasm.f32_tanh_backward(count, rp, ap, op));
+  }
+
+  activation(fn: KernelActivation, x: Float32Array, y: Float32Array): void {
+    const { wasm } = this;
+    const kernel = {
+      relu6: wasm.f32_relu6, swish: wasm.f32_swish, hard_swish: wasm.f32_hard_swish, gelu: wasm.f32_gelu, gelu_tanh: wasm.f32_gelu_tanh,
+    }[fn];
+    this.unary(x, y, (count, xp, yp) => kernel(count, xp, yp));
+  }
+
+  activationBackward(fn: KernelActivation, rule: ReluRule, r: Float32Array, z: Float32Array, out: Float32Array): void {
+    const { wasm } = this;
+    if (fn === 'relu6') {
+      const code = RELU_RULE_CODES[rule];
+      this.binary(r, z, out, (count, rp, zp, op) => wasm.f32_relu6_backward(code, count, rp, zp, op));
+      return;
+    }
+    const kernel = { swish: wasm.f32_swish_backward, hard_swish: wasm.f32_hard_swish_backward, gelu: wasm.f32_gelu_backward, gelu_tanh: wasm.f32_gelu_tanh_backward }[fn];
+    this.binary(r, z, out, (count, rp, zp, op) => kernel(count, rp, zp, op));
   }
 
   softmax(rows: number, cols: number, x: Float32Array, y: Float32Array): void {

@@ -355,6 +355,37 @@ def eltwise_cases():
         add_case(f"scale {tag}", "scale", {"s": -0.375}, {"a": a}, {"out": out(t64(a) * -0.375)})
 
 
+KERNEL_ACTIVATIONS = {
+    "relu6": lambda x: F.hardtanh(x, 0.0, 6.0),
+    "swish": F.silu,
+    "hard_swish": F.hardswish,
+    "gelu": lambda x: F.gelu(x, approximate="none"),
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+}
+
+
+def activation_cases():
+    """The activations with kernels of their own: forward, and the backward by autograd (relu6 by each rule)."""
+    for shape in SHAPES:
+        tag = label(shape)
+        for fn, f in KERNEL_ACTIVATIONS.items():
+            rng = rng_for(f"{fn} {tag}")
+            x = randn(rng, *shape, scale=4)
+            x.flat[:8] = [-100, 100, -30, 30, -3.5, 6.5, -8, 9]  # saturation must not give NaN
+            add_case(f"activation {fn} {tag}", "activation", {"fn": fn}, {"x": x}, {"y": out(f(t64(x)))})
+            z = randn(rng, *shape, scale=4)
+            z.flat[:4] = [-40, 40, -9, 9]
+            r = randn(rng, *shape)
+            z64 = t64(z).requires_grad_()
+            (salinet,) = torch.autograd.grad(f(z64), z64, t64(r))
+            if fn != "relu6":
+                add_case(f"activationBackward {fn} {tag}", "activationBackward", {"fn": fn, "rule": "salinet"}, {"r": r, "z": z}, {"out": out(salinet)})
+                continue
+            (guided,) = torch.autograd.grad(f(z64), z64, F.relu(t64(r)))
+            for rule, ref in (("salinet", salinet), ("deconvnet", F.relu(t64(r))), ("guided", guided)):
+                add_case(f"activationBackward relu6 {rule} {tag}", "activationBackward", {"fn": fn, "rule": rule}, {"r": r, "z": z}, {"out": out(ref)})
+
+
 def softmax_cases():
     for shape, offset in (((3, 10), 0), ((1, 1), 0), ((2, 3, 7), 0), ((4, 33), 1000), ((5, 1), 0), ((2, 64), -500)):
         name = f"softmax {label(shape)}" + (f" {offset:+d}" if offset else "")
@@ -386,6 +417,7 @@ def main():
     avg_pool_cases()
     matmul_cases()
     eltwise_cases()
+    activation_cases()
     softmax_cases()
     channel_affine_cases()
     with open(os.path.join(OUT, "cases.json"), "w") as f:
