@@ -19,6 +19,7 @@ export { Model, type ForwardResult, type RunOptions, type PredictOptions } from 
 export type { ModelSpec, LayerSpec } from './model/spec.ts';
 export type { Layer, LayerRecord } from './layers/layer.ts';
 export { readKerasH5, KerasH5Error } from './io/keras-h5.ts';
+export { readKerasZip } from './io/keras-zip.ts';
 export { modelFolderFiles, readModelFolder, type ModelFolderFiles } from './io/model-folder.ts';
 export { readImageTensor, type ImageInputOptions, type ImageSource, type ImageDataLike } from './io/image-input.ts';
 export { modelInputFromBytes, type InputOptions } from './io/model-input.ts';

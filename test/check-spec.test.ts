@@ -148,7 +148,7 @@ test('a model folder without weights.bin', async () => {
   const dir = folderWith(() => {});
   rmSync(join(dir, 'weights.bin'));
   try {
-    assert.is(await refused(() => loadModel(dir), 'E_NOT_FOUND'), `${dir}: a folder without weights.bin; give a Keras .h5 file or a folder written by 'convscope convert'`);
+    assert.is(await refused(() => loadModel(dir), 'E_NOT_FOUND'), `${dir}: a folder without weights.bin; give a Keras .h5 or .keras file, a TensorFlow.js model.json or a folder written by 'convscope convert'`);
     assert.is(await refused(() => readModelFolder({ 'model.json': readFileSync(join(MNIST, 'model.json')) }, dir), 'E_FORMAT'), `${dir}/weights.bin: missing; a model folder has model.json and weights.bin`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

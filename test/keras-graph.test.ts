@@ -68,9 +68,13 @@ test('inbound_nodes in an unknown form', async () => {
   );
 });
 
-test("inbound_nodes in Keras 3's form are unsupported", async () => {
+test("inbound_nodes in Keras 3's form: the config is read as Keras 3 writes it", async () => {
   const keras3 = [{ args: [{ class_name: '__keras_tensor__', config: { keras_history: ['global_average_pooling2d_1', 0, 0] } }], kwargs: {} }];
-  assert.match(await graphError((_, layer) => (layer('dense_1').inbound_nodes = keras3), 'E_UNSUPPORTED'), "chain.h5: layer 'dense_1': inbound_nodes are in Keras 3's form");
+  const file = await readKerasH5(await editConfig(CHAIN, (c) => (c.config.layers.find((l: any) => l.name === 'dense_1').inbound_nodes = keras3)), 'chain.h5');
+  assert.is(file.format, 'keras3-h5');
+  assert.equal(file.layers.find((l) => l.name === 'dense_1')!.calls, [[{ layer: 'global_average_pooling2d_1', node: 0, tensor: 0 }]]);
+  const keywordTensor = [{ args: [], kwargs: { inputs: keras3[0].args[0] } }];
+  assert.match(await graphError((_, layer) => (layer('dense_1').inbound_nodes = keywordTensor), 'E_UNSUPPORTED'), "chain.h5: layer 'dense_1' takes a tensor as a keyword argument (inputs)");
 });
 
 test('two layers with the same name', async () => {

@@ -168,10 +168,9 @@ test('damaged bytes after a good header: one clear error', async () => {
   assert.match((await readError(bytes)).message, /^model bytes: cannot (open|read) .*may be damaged/);
 });
 
-test('keras3.keras: a Keras 3 archive, with how to save an .h5', async () => {
+test('keras3.keras given to the HDF5 reader: says which reads it', async () => {
   const message = (await readError(fixture('keras3.keras'))).message;
-  assert.match(message, /^keras3\.keras: is a Keras 3 '\.keras' archive/);
-  assert.match(message, "model.save('model.h5')");
+  assert.is(message, "keras3.keras: is a Keras 3 '.keras' archive (a zip file), not an HDF5 model; read it with readKerasZip, or loadModel, which reads both");
 });
 
 test('weights_only.h5: no model_config', async () => {
@@ -264,7 +263,7 @@ test('a weight name with a control character (a damaged byte) is refused before 
 });
 
 test('error codes: a Keras 3 archive, not HDF5, truncated, not bytes', async () => {
-  assert.is((await readError(fixture('keras3.keras'))).code, 'E_UNSUPPORTED');
+  assert.is((await readError(fixture('keras3.keras'))).code, 'E_ARGUMENT');
   assert.is((await readError(fixture('not_hdf5.h5'))).code, 'E_FORMAT');
   assert.is((await readError(fixture('truncated.h5'))).code, 'E_FORMAT');
   const error = await readError(42 as unknown as Uint8Array);

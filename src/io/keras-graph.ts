@@ -104,12 +104,13 @@ export function checkGraph(layers: KerasLayerFile[], inputs: KerasTensorRef[], o
   for (const ref of outputs) if (!byName.has(ref.layer)) fail(`${where}: output_layers names ${undefinedName(ref.layer)}`);
   const callName = (layer: string, node: number) => (node === 0 ? layer : `${layer}:${node}`);
   const calls = (l: KerasLayerFile) => Math.max(l.calls.length, 1);
-  for (const layer of layers) {
-    for (const ref of [...layer.calls.flat(), ...inputs, ...outputs]) {
-      const source = byName.get(ref.layer)!;
-      if (ref.node >= calls(source)) fail(`${where}: '${layer.name}' refers to call ${ref.node} of layer '${ref.layer}', which is called ${calls(source)} time${calls(source) > 1 ? 's' : ''}`);
-    }
-  }
+  const checkCall = (who: string, ref: KerasTensorRef) => {
+    const source = byName.get(ref.layer)!;
+    if (ref.node >= calls(source)) fail(`${where}: ${who} refers to call ${ref.node} of layer '${ref.layer}', which is called ${calls(source)} time${calls(source) > 1 ? 's' : ''}`);
+  };
+  for (const layer of layers) for (const ref of layer.calls.flat()) checkCall(`layer '${layer.name}'`, ref);
+  for (const ref of inputs) checkCall('input_layers', ref);
+  for (const ref of outputs) checkCall('output_layers', ref);
   // One graph node per call: a shared layer called on its own earlier output is not a cycle.
   const sources = new Map<string, string[]>();
   for (const l of layers) {

@@ -78,7 +78,7 @@ function fileNames(source: string | undefined): { json: string; bin: string } {
   return { json: `${dir}/model.json`, bin: `${dir}/weights.bin` };
 }
 
-function parseJson(content: Uint8Array | string, file: string): unknown {
+export function parseJson(content: Uint8Array | string, file: string): unknown {
   let text: string;
   try {
     text = typeof content === 'string' ? content : new TextDecoder('utf-8', { fatal: true }).decode(content);

@@ -2,16 +2,11 @@ import { Tensor } from '../tensor.ts';
 import type { Model, ForwardResult, RunOptions } from '../model/model.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
 import { walkBackward } from './backward-walk.ts';
-import { predictedClass } from './targets.ts';
+import { predictedClasses } from './targets.ts';
 import { checkChannel, checkLayer, checkMethodCall, checkModel } from './check-args.ts';
 import { checkChoice, checkOptions } from '../check.ts';
 import { checkFiniteResult } from '../nonfinite.ts';
 import { ConvscopeError } from '../errors.ts';
-
-function predictedClasses(output: Tensor): number[] {
-  const per = output.size / output.shape[0];
-  return Array.from({ length: output.shape[0] }, (_, b) => predictedClass(output.data.subarray(b * per, (b + 1) * per)));
-}
 
 export const BACKWARD_METHODS = ['deconvnet', 'salinet', 'desalinet', 'guided'] as const;
 export type BackwardMethod = (typeof BACKWARD_METHODS)[number];

@@ -1,7 +1,7 @@
 import { Tensor, formatShape } from '../tensor.ts';
 import type { Model, RunOptions } from '../model/model.ts';
 import { walkBackward } from './backward-walk.ts';
-import { predictedClass } from './targets.ts';
+import { classSignal, predictedClasses } from './targets.ts';
 import { checkClass, checkLayer, checkMethodCall } from './check-args.ts';
 import { argumentError } from '../check.ts';
 import { fail } from '../errors.ts';
@@ -43,10 +43,8 @@ export function gradCam(model: Model, input: Tensor, options: GradCamOptions = {
   const forward = model.forward(input, undefined, opts);
   const last = model.outputIndex;
   const record = forward.records.get(model.layers[last].name)!;
-  const classes = model.outputShape[0];
-  const k = opts.target ?? predictedClass(record.output.data);
-  const onehot = Tensor.zeros([1, classes]);
-  onehot.data[k] = 1;
+  const k = opts.target ?? predictedClasses(record.output)[0];
+  const onehot = classSignal(record.z.shape, k);
   // the gradient of the logit: start on the last layer's pre-activation, skip its activation
   const grad = walkBackward(model, forward, last, onehot, 'salinet', index, true);
   const a = forward.records.get(layer.name)!.output;

@@ -1,6 +1,6 @@
 import { Tensor, formatShape, sizeOf } from '../tensor.ts';
 import type { Model, RunOptions } from '../model/model.ts';
-import { predictedClass } from './targets.ts';
+import { classScores, predictedClasses } from './targets.ts';
 import { checkChannel, checkClass, checkLayer, checkMethodCall } from './check-args.ts';
 import { argumentError, checkChoice, checkFunction, checkInteger, checkNumber } from '../check.ts';
 import { checkFiniteResult } from '../nonfinite.ts';
@@ -60,7 +60,7 @@ function incrementalReach(model: Model, strategy: OcclusionStrategy, plans: read
   const why = furthest === chainLength
     ? 'where the graph stops being a chain (a branch or a merge)'
     : node.outputShape.length !== 3 || node.inputShape.length !== 3 ? 'a node that mixes all positions' : 'where the change covers the whole map or a node has no patch rule';
-  return `incremental up to '${node.name}' (${node.type}), batched from there: ${why}`;
+  return `incremental through the nodes before '${node.name}' (${node.type}), in full from there, in batches: ${why}`;
 }
 
 /** ny = ceil((H - s) / t) + 1 windows down, likewise across; the last ones are cut off at the border. */
@@ -204,17 +204,16 @@ function occlusionTarget(model: Model, opts: OcclusionOptions): Target {
       },
     };
   }
-  const classes = model.outputShape[0];
   const k = opts.target === undefined ? undefined : checkClass(model, opts.target);
   const target: Target = {
     targetClass: k ?? null,
     last: model.outputIndex,
     resolve(output) {
-      target.targetClass ??= predictedClass(output.data);
+      target.targetClass ??= predictedClasses(output)[0];
     },
     measure(y) {
       const cls = target.targetClass!;
-      return Float32Array.from({ length: y.shape[0] }, (_, b) => y.data[b * classes + cls]);
+      return Float32Array.from({ length: y.shape[0] }, (_, b) => classScores(y, b)[cls]);
     },
   };
   return target;

@@ -9,7 +9,7 @@ import { occlusion } from './occlusion.ts';
 import { defaultGradCamLayer, gradCam } from './grad-cam.ts';
 import { regularizeHeatmap, upsample } from './heatmap.ts';
 import { inputCanvas, overlayCanvas, readableScale } from './render.ts';
-import { predictedClass } from './targets.ts';
+import { classScores, predictedClass } from './targets.ts';
 import type { BackwardMethod } from './backward-net.ts';
 import { checkMethodCall } from './check-args.ts';
 import { checkInteger, checkString } from '../check.ts';
@@ -51,7 +51,7 @@ export function buildReport(
   const allowNonFinite = opts.allowNonFinite;
   const sample = model.toBatch(input).batch.reshape(model.inputShape);
   const forward = model.forward(input, undefined, { allowNonFinite, inputName: opts.inputName });
-  const output = forward.output.data;
+  const output = classScores(forward.output, 0);
   const cls = predictedClass(output);
   const prediction = Array.from(output, (value, c) => ({ cls: c, value })).sort((a, b) => b.value - a.value).slice(0, 5);
   const sections: ReportSection[] = [];

@@ -40,7 +40,8 @@ class GraphBuilder {
   readonly firstCall = new Map<KerasLayerFile, { spec: LayerSpec; inputShapes: (readonly number[])[] }>();
 
   constructor(readonly file: KerasModelFile) {
-    if (file.backend && file.backend !== 'tensorflow' && file.backend !== 'unknown') {
+    // Keras 1/2 stored Theano kernels flipped; Keras 3 keeps one layout whatever the backend.
+    if (kerasMajor(file) === 2 && file.backend && file.backend !== 'tensorflow' && file.backend !== 'unknown') {
       throw new ConvscopeError('E_UNSUPPORTED', `the model was saved with the '${file.backend}' backend; convscope reads TensorFlow-backend Keras models (its kernel layout)`);
     }
     checkLayers(file);

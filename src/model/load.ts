@@ -1,5 +1,7 @@
 import { readKerasH5 } from '../io/keras-h5.ts';
-import { readModelFolder } from '../io/model-folder.ts';
+import { readKerasZip } from '../io/keras-zip.ts';
+import { parseJson, readModelFolder } from '../io/model-folder.ts';
+import { isTfjsModelJson, readTfjsLayers, type ShardReader } from '../io/tfjs-layers.ts';
 import { MAGIC, startsWith } from '../io/magic.ts';
 import { ConvscopeError } from '../errors.ts';
 import { describe } from '../check.ts';
@@ -10,15 +12,19 @@ import type { ModelSpec } from './spec.ts';
 /** A model file's bytes. */
 export type ModelBytes = Uint8Array | ArrayBuffer;
 
-/** The files of a multi-file model by name: a converted folder's `model.json` and `weights.bin`, or one `.h5`. */
+/**
+ * The files of a multi-file model by name: a converted folder's `model.json` and `weights.bin`,
+ * a TensorFlow.js model's `model.json` and the weight files its manifest lists, or one `.h5`.
+ */
 export interface ModelFiles {
   files: Record<string, ModelBytes>;
 }
 
 /**
  * Where a model comes from: the bytes of a Keras `.h5` file, a `{ files }` map, or a URL to fetch
- * (a `.h5` file, or a converted folder's `model.json`, whose `weights.bin` is fetched beside it).
- * The Node entry also takes a path to a file or folder.
+ * (a `.h5` file, or a `model.json`: a converted folder's, whose `weights.bin` is fetched beside
+ * it, or a TensorFlow.js model's, whose weight files are). The Node entry also takes a path to a
+ * file or folder.
  */
 export type ModelSource = ModelBytes | ModelFiles | URL | string;
 
@@ -27,7 +33,7 @@ export interface LoadOptions {
   name?: string;
 }
 
-const VALID = 'a Keras .h5 file (bytes), { files: { "model.json", "weights.bin" } } of a converted folder, or a URL';
+const VALID = 'a Keras .h5 or .keras file (bytes), { files: { "model.json", "weights.bin" } } of a converted folder or { files: { "model.json", "group1-shard1of1.bin", ... } } of a TensorFlow.js model, or a URL';
 
 /** The model spec from any ModelSource (see loadModel). */
 export async function loadModelSpec(source: ModelSource, options: LoadOptions = {}): Promise<ModelSpec> {
@@ -40,8 +46,9 @@ export async function loadModelSpec(source: ModelSource, options: LoadOptions = 
 }
 
 /**
- * Loads a Keras 2 HDF5 model (`model.save('x.h5')`, channels-first or -last) or a converted
- * model folder, ready to run on the engine. Every part of the file is checked before it is used.
+ * Loads a Keras model (a Keras 2 or 3 `.h5`, a Keras 3 `.keras` archive; channels-first or
+ * -last), a TensorFlow.js layers model (model.json and its weight files) or a converted model
+ * folder, ready to run on the engine. Every part of the file is checked before it is used.
  *
  *   const model = await loadModel(await (await fetch('mnist.h5')).arrayBuffer());
  *   const { records } = model.forward(image);      // every layer's input, z, output, switches
@@ -53,9 +60,9 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
 
 async function specFromBytes(bytes: Uint8Array, name: string): Promise<ModelSpec> {
   if (bytes.length > 0 && bytes[0] === 0x7b) {
-    throw new ConvscopeError('E_ARGUMENT', `${name}: is a model.json alone; give the folder, or { files: { 'model.json', 'weights.bin' } }`);
+    throw new ConvscopeError('E_ARGUMENT', `${name}: is a model.json alone; give its folder, or { files: { 'model.json', ... } } with the weight files beside it`);
   }
-  return specFromKeras(await readKerasH5(bytes, name));
+  return specFromKeras(startsWith(bytes, MAGIC.zip) ? await readKerasZip(bytes, name) : await readKerasH5(bytes, name));
 }
 
 function specFromFiles(files: Record<string, ModelBytes>, name: string): Promise<ModelSpec> | ModelSpec {
@@ -65,20 +72,31 @@ function specFromFiles(files: Record<string, ModelBytes>, name: string): Promise
     if (!bytes) throw new ConvscopeError('E_ARGUMENT', `loadModel: files['${key}'] must be a Uint8Array or an ArrayBuffer, not ${describe(value)}`);
     byName.set(key.split('/').at(-1) ?? key, bytes);
   }
-  if (byName.has('model.json')) {
-    return readModelFolder({ 'model.json': byName.get('model.json'), 'weights.bin': byName.get('weights.bin') }, name === 'model bytes' ? undefined : name);
+  const json = byName.get('model.json');
+  if (json) {
+    return specFromModelJson(json, (file) => byName.get(file.split('/').at(-1) ?? file), name === 'model bytes' ? undefined : name);
   }
-  const h5 = [...byName].filter(([key, bytes]) => /\.(h5|hdf5|keras)$/i.test(key) || startsWith(bytes, MAGIC.hdf5));
+  const h5 = [...byName].filter(([key, bytes]) => /\.(h5|hdf5|keras)$/i.test(key) || startsWith(bytes, MAGIC.hdf5) || startsWith(bytes, MAGIC.zip));
   if (h5.length === 1) return specFromBytes(h5[0][1], name === 'model bytes' ? h5[0][0] : name);
   const names = [...byName.keys()].join(', ') || 'none';
-  throw new ConvscopeError('E_ARGUMENT', `loadModel: the files (${names}) are not a model: expected model.json with weights.bin, or one .h5 file`);
+  throw new ConvscopeError('E_ARGUMENT', `loadModel: the files (${names}) are not a model: expected model.json with its weight files, or one .h5 or .keras file`);
+}
+
+/**
+ * A model from a model.json and a way to get the files beside it (undefined: no such file): a
+ * TensorFlow.js layers model (its manifest's weight files), or a converted folder (its
+ * weights.bin). `source` names model.json, or its folder, in messages.
+ */
+export async function specFromModelJson(json: Uint8Array, beside: ShardReader, source?: string): Promise<ModelSpec> {
+  const jsonName = source === undefined ? 'model.json' : /\.json$/i.test(source) ? source : `${source.replace(/\/+$/, '')}/model.json`;
+  if (isTfjsModelJson(parseJson(json, jsonName))) return specFromKeras(await readTfjsLayers(json, beside, jsonName));
+  return readModelFolder({ 'model.json': json, 'weights.bin': await beside('weights.bin') }, source);
 }
 
 async function loadFromUrl(url: URL, options: LoadOptions): Promise<ModelSpec> {
   const name = options.name ?? url.href;
-  if (/\/model\.json$/.test(url.pathname)) {
-    const [json, bin] = await Promise.all([fetchBytes(url, name), fetchBytes(new URL('weights.bin', url), name)]);
-    return readModelFolder({ 'model.json': json, 'weights.bin': bin }, name);
+  if (/\.json$/i.test(url.pathname)) {
+    return specFromModelJson(await fetchBytes(url, name), (file) => fetchBytes(new URL(file, url), name), name);
   }
   return specFromBytes(await fetchBytes(url, name), name);
 }

@@ -207,13 +207,13 @@ export class Model {
   }
 
   /**
-   * The length of the model's leading chain: nodes 0..p-1 each take only the previous node's
-   * output (the model's input for node 0) and feed only the next. Node p-1's output is then all
-   * that later nodes see of the input.
+   * The length p of the model's leading chain: node 0 takes the model's input, each node i < p
+   * takes node i-1's output only, and nodes 0..p-2 feed only the next one (node p-1 may feed
+   * several). Node i's output (i < p) is then all that later nodes see of the input.
    */
   chainPrefix(): number {
     let p = 0;
-    while (p < this.layers.length && sameList(this.sources[p], [p - 1]) && (p === this.layers.length - 1 || sameList(this.consumers(p), [p + 1]))) p++;
+    while (p < this.layers.length && sameList(this.sources[p], [p - 1]) && (p === 0 || sameList(this.consumers(p - 1), [p]))) p++;
     return p;
   }
 
@@ -278,9 +278,10 @@ function specGraph(spec: ModelSpec): { sources: number[][]; outputs: string[] } 
   const index = new Map<string, number>();
   const sources = spec.layers.map((layer, i) => {
     let from: number[];
-    if (layer.type === 'InputLayer') {
-      if (layer.inputs !== undefined && layer.inputs.length > 0) graphFail(`layer '${layer.name}' is an InputLayer, which takes no inputs, but lists ${layer.inputs.join(', ')}`);
+    if (layer.type === 'InputLayer' && (layer.inputs === undefined || layer.inputs.length === 0)) {
       from = [-1];
+    } else if (layer.type === 'InputLayer' && layer.inputs!.length > 1) {
+      graphFail(`layer '${layer.name}' is an InputLayer, which takes one input (a nested model's) or none, but lists ${layer.inputs!.join(', ')}`);
     } else if (layer.inputs === undefined) {
       from = [i - 1];
     } else {
@@ -299,7 +300,8 @@ function specGraph(spec: ModelSpec): { sources: number[][]; outputs: string[] } 
     index.set(layer.name, i);
     return from;
   });
-  const inputLayers = spec.layers.filter((l) => l.type === 'InputLayer');
+  // A nested model's InputLayer takes the tensor the nested model is called on: not a model input.
+  const inputLayers = spec.layers.filter((l) => l.type === 'InputLayer' && !(l.inputs && l.inputs.length > 0));
   if (inputLayers.length > 1) {
     throw new ConvscopeError('E_UNSUPPORTED', `the model has ${inputLayers.length} inputs (${inputLayers.map((l) => l.name).join(', ')}); convscope handles single-input models`);
   }

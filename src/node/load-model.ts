@@ -1,6 +1,6 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModelSpec as loadSpecFrom, type LoadOptions, type ModelSource } from '../model/load.ts';
+import { loadModelSpec as loadSpecFrom, specFromModelJson, type LoadOptions, type ModelSource } from '../model/load.ts';
 import { Model } from '../model/model.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { ConvscopeError } from '../errors.ts';
@@ -10,7 +10,9 @@ import { isFolder, readRegularFile } from './files.ts';
 export type NodeModelSource = ModelSource | string;
 
 /**
- * Loads a model from a path: a Keras `.h5` file or a folder written by `convscope convert`;
+ * Loads a model from a path: a Keras `.h5` or `.keras` file, a TensorFlow.js layers model (its
+ * model.json, or the folder that holds it and its weight files) or a folder written by
+ * `convscope convert`;
  * `http(s):` URLs are fetched, and bytes or `{ files }` go to the core as they are.
  *
  *   const model = await loadModel('mnist_model.h5');
@@ -23,24 +25,33 @@ export async function loadModelSpec(source: NodeModelSource, options: LoadOption
   const path = localPath(source);
   if (path === undefined) return loadSpecFrom(source, options);
   const name = options.name ?? path;
-  if (path === '') throw new ConvscopeError('E_ARGUMENT', "the model path is empty; give a Keras .h5 file or a folder written by 'convscope convert'");
-  if (isFolder(path)) return loadSpecFrom({ files: readModelFolderFiles(path) }, { name });
-  return loadSpecFrom(readRegularFile(path), { name });
+  if (path === '') throw new ConvscopeError('E_ARGUMENT', `the model path is empty; give ${VALID}`);
+  // A converted folder's weights.bin missing is the folder's fault; a tfjs weight file missing, the manifest's reader names it.
+  if (isFolder(path)) return specFromModelJson(readInFolder(path, 'model.json'), (file) => (file === 'weights.bin' ? readInFolder(path, file) : readBeside(path, file)), name);
+  const bytes = readRegularFile(path);
+  if (bytes[0] === 0x7b || /\.json$/i.test(path)) return specFromModelJson(bytes, (file) => readBeside(dirname(path), file), name);
+  return loadSpecFrom(bytes, { name });
 }
 
-function readModelFolderFiles(dir: string): Record<string, Uint8Array> {
-  const files: Record<string, Uint8Array> = {};
-  for (const file of ['model.json', 'weights.bin']) {
-    try {
-      files[file] = readRegularFile(join(dir, file));
-    } catch (e) {
-      if (e instanceof ConvscopeError && e.code === 'E_NOT_FOUND') {
-        throw new ConvscopeError('E_NOT_FOUND', `${dir}: a folder without ${file}; give a Keras .h5 file or a folder written by 'convscope convert'`);
-      }
-      throw e;
-    }
+const VALID = "a Keras .h5 or .keras file, a TensorFlow.js model.json or a folder written by 'convscope convert'";
+
+function readInFolder(dir: string, file: string): Uint8Array {
+  try {
+    return readRegularFile(join(dir, file));
+  } catch (e) {
+    if (e instanceof ConvscopeError && e.code === 'E_NOT_FOUND') throw new ConvscopeError('E_NOT_FOUND', `${dir}: a folder without ${file}; give ${VALID}`);
+    throw e;
   }
-  return files;
+}
+
+/** A file beside model.json, or undefined when there is none (the model's reader says which file is missing). */
+function readBeside(dir: string, file: string): Uint8Array | undefined {
+  try {
+    return readRegularFile(join(dir, file));
+  } catch (e) {
+    if (e instanceof ConvscopeError && e.code === 'E_NOT_FOUND') return undefined;
+    throw e;
+  }
 }
 
 /** The file system path a source names, or undefined for a source the core loads. */

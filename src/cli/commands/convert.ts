@@ -7,6 +7,7 @@ import { checkOutputs } from '../outputs.ts';
 import { loadModelSpec } from '../../node/load-model.ts';
 import { modelFolderFiles } from '../../io/model-folder.ts';
 import { writeOutputs } from '../../node/output-set.ts';
+import { checkReplaceableModelFolder } from '../../node/model-folder-files.ts';
 import { packageVersion } from '../../package-root.ts';
 
 const usage = `Usage: convscope convert MODEL DIR
@@ -14,8 +15,10 @@ const usage = `Usage: convscope convert MODEL DIR
 Converts a model (Keras 2 or 3 .h5, Keras 3 .keras, TensorFlow.js model.json, or a model
 folder) into convscope's folder format: DIR/model.json (the graph: nodes, their inputs,
 params, channels-first, provenance) and DIR/weights.bin (little-endian float32). It loads
-back to the same numbers; every command that takes a model takes any of these forms. DIR's parent folder must exist; DIR is written whole and
-must be new, empty or an earlier model folder (one with model.json), which is replaced.`;
+back to the same numbers; every command that takes a model takes any of these forms. DIR's
+parent folder must exist; DIR is written whole and must be new, empty or an earlier convscope
+model folder, which is replaced (a folder holding another model.json, a TensorFlow.js model's,
+is kept).`;
 
 export const convert: Command = {
   name: 'convert',
@@ -26,6 +29,7 @@ export const convert: Command = {
     if (positionals.length !== 2) throw new UsageError(`expected MODEL DIR but got ${positionals.length} arguments\n${usage}`);
     const [source, dir] = positionals;
     checkOutputs([{ option: 'DIR', path: dir, folderMarker: 'model.json' }], [source]);
+    checkReplaceableModelFolder(dir);
     const spec = await loadModelSpec(source);
     spec.provenance.convertedBy = `convscope ${packageVersion()}`;
     const files = modelFolderFiles(spec, source);

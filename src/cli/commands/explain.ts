@@ -17,14 +17,14 @@ prediction; every layer's feature maps; every conv layer's top k channels with t
 DeconvNet, SaliNet and DeSaliNet reconstructions; occlusion and Grad-CAM for the predicted
 class. A static page: open it in a browser. With no MODEL and IMAGE it uses the shipped MNIST
 CNN and a shipped digit. With one argument, what it is decides: a model (a file ending in
-.h5, .hdf5 or .keras, or a folder) is run on the shipped digit; anything else is the IMAGE
+.h5, .hdf5, .keras or .json, or a folder) is run on the shipped digit; anything else is the IMAGE
 (or .npy) for the shipped model. DIR is written whole: it must be new, empty or an earlier
 report (a folder with index.html), which is replaced.
 ${inputOptionsHelp}`;
 
 /** With one positional: a model file or folder is the MODEL, anything else the IMAGE. */
 export function looksLikeModel(path: string): boolean {
-  if (/\.(h5|hdf5|keras)$/i.test(path)) return true;
+  if (/\.(h5|hdf5|keras|json)$/i.test(path)) return true;
   try {
     return statSync(path).isDirectory();
   } catch {

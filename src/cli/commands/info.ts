@@ -10,8 +10,8 @@ const usage = `Usage: convscope info [MODEL]
 Prints the model's graph, node by node in the order they run: name, type, the nodes it takes
 its inputs from ('input': the model's input), output shape, parameters, activation; then its
 input shape, outputs, data format and parameter count (a shared layer's weights counted once).
-MODEL is a Keras .h5 or .keras file, a TensorFlow.js model.json or a converted model folder;
-default: the shipped MNIST CNN. Shapes are channels-first (C, H, W).`;
+MODEL is a Keras .h5 or .keras file, a TensorFlow.js model.json (its weight files beside it)
+or a converted model folder; default: the shipped MNIST CNN. Shapes are channels-first (C, H, W).`;
 
 export const info: Command = {
   name: 'info',

@@ -89,6 +89,7 @@ export const occlusionCommand: Command = {
     const what = result.targetClass === null ? `sum of ${values.layer} channel ${values.channel}` : `class ${result.targetClass}`;
     const wrote = [out, attributionOut, overlayOut].filter((p) => p !== undefined).join(', ');
     console.log(`target ${what}: ${result.baseline.toPrecision(4)} unoccluded; ${size}x${size} occluder, stride ${stride}; grid ${result.grid.shape.join('x')}; wrote ${wrote}`);
+    if (result.incremental !== null) console.log(result.incremental);
   },
 };
 
