@@ -220,7 +220,7 @@ function writeOffsets(c: Conv, rowStride: i32, planeStride: i32, taps: usize, co
 
 // dst (channels, hp, wp) = src (channels, h, w) moved down by top rows and right by left columns
 // (negative values crop), zero where nothing lands.
-function padImage(channels: i32, h: i32, w: i32, src: usize, hp: i32, wp: i32, top: i32, left: i32, dst: usize): void {
+export function padImage(channels: i32, h: i32, w: i32, src: usize, hp: i32, wp: i32, top: i32, left: i32, dst: usize): void {
   const colLo = max(left, 0);
   const colHi = min(wp, w + left);
   const rowBytes = <usize>wp << 2;

@@ -55,8 +55,9 @@ export async function loadOnnxRuntime(flavour: OrtFlavour, opts: OrtPeerOptions)
   };
 }
 
-async function prepare(ort: Ort, sessionOptions: Record<string, unknown>, w: Workload): Promise<PeerRun> {
+async function prepare(ort: Ort, sessionOptions: Record<string, unknown>, w: Workload): Promise<PeerRun | null> {
   const model = oneNode(w);
+  if (!model) return null;
   const session = await ort.InferenceSession.create(oneNodeModel(model.node, [model.input], model.outputs, model.initializers), sessionOptions);
   const feeds = { [model.input.name]: new ort.Tensor('float32', model.inputData, model.input.shape) };
   const run = async () => {
@@ -83,7 +84,8 @@ interface OneNode {
 
 const float = (name: string, shape: readonly number[]): OnnxValue => ({ name, elemType: ONNX_FLOAT, shape });
 
-function oneNode(w: Workload): OneNode {
+/** null for the depthwise workloads: Conv's group is an INT attribute, which onnx-model.ts does not write. */
+function oneNode(w: Workload): OneNode | null {
   const p = w.inputs;
   switch (p.kernel) {
     case 'matmul':
@@ -117,6 +119,9 @@ function oneNode(w: Workload): OneNode {
         initializers: [{ name: 'w', shape: p.weight.shape, data: p.weight.data }],
       };
     }
+    case 'depthwise_conv2d':
+    case 'depthwise_conv2d_backward_data':
+      return null;
     case 'max_pool2d_switches': {
       const { c, h, w: wd, pool } = p;
       const out = [1, c, Math.floor(h / pool), Math.floor(wd / pool)];

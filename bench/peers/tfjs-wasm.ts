@@ -14,7 +14,10 @@ type Pad = 'same' | 'valid';
 interface TfCore {
   tensor(values: Float32Array, shape: number[]): TfTensor;
   matMul(a: TfTensor, b: TfTensor): TfTensor;
-  fused: { conv2d(args: { x: TfTensor; filter: TfTensor; bias: TfTensor; strides: number; pad: Pad }): TfTensor };
+  fused: {
+    conv2d(args: { x: TfTensor; filter: TfTensor; bias: TfTensor; strides: number; pad: Pad }): TfTensor;
+    depthwiseConv2d(args: { x: TfTensor; filter: TfTensor; bias: TfTensor; strides: number; pad: Pad }): TfTensor;
+  };
   conv2dTranspose(dy: TfTensor, filter: TfTensor, outputShape: number[], strides: number, pad: Pad): TfTensor;
   maxPoolWithArgmax(x: TfTensor, filterSize: number, strides: number, pad: Pad, includeBatchInIndex: boolean): { result: TfTensor; indexes: TfTensor };
 }
@@ -26,14 +29,14 @@ export async function loadTfjsWasm(): Promise<Peer> {
     description: `${version}: ${SIMD_BUILD} (XNNPACK), one thread; its threaded build does not start in Node`,
     notes: [
       'tfjs-wasm runs channels-last (NHWC inputs, (KH,KW,Cin,Cout) filters) as it requires; converted once, before timing',
-      'tfjs-wasm: conv2d is tf.fused.conv2d with the bias, backward data is tf.conv2dTranspose, max-pool is tf.maxPoolWithArgmax (values and indexes read back)',
+      'tfjs-wasm: conv2d is tf.fused.conv2d with the bias, depthwise is tf.fused.depthwiseConv2d with the bias, backward data is tf.conv2dTranspose, max-pool is tf.maxPoolWithArgmax (values and indexes read back)',
       'tfjs-wasm 4.22: maxPoolWithArgmax gives 1.2e-38 (FLT_MIN) and index 0 for every window whose values are all negative (1 in 16 windows of these random inputs), hence its max-pool check fails; its maxPool gets them right',
     ],
     prepare: async (w) => prepare(tf, w),
   };
 }
 
-function prepare(tf: TfCore, w: Workload): PeerRun {
+function prepare(tf: TfCore, w: Workload): PeerRun | null {
   const held: TfTensor[] = [];
   const hold = (values: Float32Array, shape: number[]) => {
     const t = tf.tensor(values, shape);
@@ -69,6 +72,17 @@ function prepare(tf: TfCore, w: Workload): PeerRun {
       const run = () => readBack(tf.conv2dTranspose(dy, filter, [1, h, wd, cin], stride, padding)) as Float32Array;
       return { run, output: async () => ({ values: hwcToChw(run(), cin, h, wd) }), dispose };
     }
+    case 'depthwise_conv2d': {
+      const { h, w: wd, kh, kw, cin, stride, padding } = p.conv;
+      const x = hold(chwToHwc(p.x.data, cin, h, wd), [1, h, wd, cin]);
+      // (Cin, 1, KH, KW) with multiplier 1 is the OIHW of a (KH, KW, Cin, 1) filter
+      const filter = hold(oihwToHwio(p.weight.data, cin, 1, kh, kw), [kh, kw, cin, 1]);
+      const bias = hold(p.bias.data, [cin]);
+      const run = () => readBack(tf.fused.depthwiseConv2d({ x, filter, bias, strides: stride, pad: padding })) as Float32Array;
+      return { run, output: async () => ({ values: hwcToChw(run(), cin, p.oh, p.ow) }), dispose };
+    }
+    case 'depthwise_conv2d_backward_data':
+      return null; // tfjs has no public op for it (its gradient kernel is not in the wasm backend)
     case 'max_pool2d_switches': {
       const { c, h, w: wd, pool } = p;
       const x = hold(chwToHwc(p.x.data, c, h, wd), [1, h, wd, c]);

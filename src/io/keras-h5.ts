@@ -162,6 +162,14 @@ function expectedWeights(layer: KerasLayerFile, fail: Fail): string[] | undefine
     case 'Reshape':
       return [];
     // --- conv family ---
+    case 'DepthwiseConv2D':
+    case 'SeparableConv2D': {
+      // Keras 3 calls DepthwiseConv2D's weight 'kernel'
+      const depthwise = layer.className === 'DepthwiseConv2D' && 'kernel' in layer.weights && !('depthwise_kernel' in layer.weights) ? 'kernel' : 'depthwise_kernel';
+      return [depthwise, ...(layer.className === 'SeparableConv2D' ? ['pointwise_kernel'] : []), ...(flag('use_bias') ? ['bias'] : [])];
+    }
+    case 'Conv2DTranspose':
+      return flag('use_bias') ? ['kernel', 'bias'] : ['kernel'];
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---

@@ -76,10 +76,11 @@ export function buildReport(
     text: `${subset ? 'Selected nodes\'' : 'Every layer\'s'} output for this input. One tile per channel, each normalised on its own (viridis: dark purple low, yellow high); the number above a tile is its channel.${subsetText}`,
     figures: shown.map((i) => model.layers[i]).map((l, i) => {
       const a = forward.records.get(l.name)!.output;
+      const strongest = subset && l.outputShape.length === 3 && l.outputShape[0] > SUBSET_CHANNELS ? strongestChannels(a.data, l.outputShape, SUBSET_CHANNELS) : undefined;
       return {
         file: `layer-${String(i).padStart(2, '0')}-${safe(l.name)}.png`,
-        caption: `${l.name} (${l.type}${l.activation !== 'linear' ? `, ${l.activation}` : ''}): output ${l.outputShape.join('x')}${l.outputShape.length === 1 ? ', the units laid out row by row in one tile' : ''}.`,
-        canvas: featureMapGrid(a.data, l.outputShape),
+        caption: `${l.name} (${l.type}${l.activation !== 'linear' ? `, ${l.activation}` : ''}): output ${l.outputShape.join('x')}${l.outputShape.length === 1 ? ', the units laid out row by row in one tile' : ''}${strongest ? `; its ${SUBSET_CHANNELS} strongest channels of ${l.outputShape[0]} (by maximum), strongest first` : ''}.`,
+        canvas: featureMapGrid(a.data, l.outputShape, strongest),
       };
     }),
   });
@@ -125,6 +126,19 @@ export function buildReport(
 }
 
 const CONV_TYPES = ['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose'];
+
+/** In a big graph's report, each node's feature maps show at most this many channels. */
+const SUBSET_CHANNELS = 32;
+
+/** The k channels of a (C, H, W) map with the largest maximum, strongest first. */
+function strongestChannels(values: Float32Array, [c, h, w]: readonly number[], k: number): number[] {
+  const peak = Array.from({ length: c }, (_, ch) => {
+    let m = -Infinity;
+    for (let i = ch * h * w; i < (ch + 1) * h * w; i++) if (values[i] > m) m = values[i];
+    return { ch, m };
+  });
+  return peak.sort((a, b) => b.m - a.m || a.ch - b.ch).slice(0, k).map((p) => p.ch);
+}
 
 /** Past this many nodes the report shows a subset (reportNodes). */
 const READABLE_NODES = 24;

@@ -36,7 +36,7 @@ export function topChannelsCanvas(channels: TopChannel[], methods: BackwardMetho
 }
 
 function label(line1: string, line2: string): Canvas {
-  const c = new Canvas(Math.max(textWidth('ch 000', 2), textWidth(line2)) + 6, TILE, [255, 255, 255]);
+  const c = new Canvas(Math.max(textWidth('ch 000', 2), textWidth(line1, 2), textWidth(line2)) + 6, TILE, [255, 255, 255]);
   c.drawText(line1, 2, 2, [0, 0, 0], 2);
   c.drawText(line2, 2, 22, [80, 80, 80]);
   return c;

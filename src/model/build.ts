@@ -8,6 +8,7 @@ import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
 import { IdentityLayer, FlattenLayer, ReshapeLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
 import type { LayerSpec, LayerType } from './spec.ts';
 import { buildMerge } from './build-merge.ts';
+import { buildConvFamily } from './build-conv-family.ts';
 import { buildActivationLayer } from './build-activation.ts';
 import { buildNormShape } from './build-norm-shape.ts';
 
@@ -160,6 +161,10 @@ function buildChecked(s: SpecReader): Layer {
     // --- end merge layers ---
 
     // --- conv family ---
+    case 'DepthwiseConv2D':
+    case 'SeparableConv2D':
+    case 'Conv2DTranspose':
+      return buildConvFamily(s);
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---

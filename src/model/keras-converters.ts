@@ -3,6 +3,7 @@ import { ConvscopeError } from '../errors.ts';
 import { describe } from './spec-schema.ts';
 import { KerasLayer, chwToHwcIndex, hwioToOihw, type DataFormat } from './keras-layer.ts';
 import type { LayerSpec } from './spec.ts';
+import * as convFamily from './keras-conv-family.ts';
 import { convertActivationLayer } from './keras-activation-converters.ts';
 import { convertNormShape } from './keras-norm-shape.ts';
 
@@ -58,6 +59,12 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
     // --- end merge layers ---
 
     // --- conv family: DepthwiseConv2D, SeparableConv2D, Conv2DTranspose ---
+    case 'DepthwiseConv2D':
+      return convFamily.depthwiseConv2d(k);
+    case 'SeparableConv2D':
+      return convFamily.separableConv2d(k);
+    case 'Conv2DTranspose':
+      return convFamily.conv2dTranspose(k);
     // --- end conv family ---
 
     // --- activation, normalization and shape layers ---

@@ -112,6 +112,24 @@ const RULES: Record<LayerType, LayerRule> = {
   Minimum: MERGE,
   Concatenate: { params: { axis: { expected: 'an axis of the per-sample tensor (0 is channels)', ok: isCount } }, weights: NO_WEIGHTS },
   // --- conv family ---
+  DepthwiseConv2D: {
+    params: { strides: PAIR, dilation: PAIR, padding: WINDOW_PADDING },
+    weights: { required: ['kernel'], optional: ['bias'], layout: 'kernel (Cin*M, 1, KH, KW), bias (Cin*M)' },
+    activates: true,
+  },
+  SeparableConv2D: {
+    params: { strides: PAIR, dilation: PAIR, padding: WINDOW_PADDING },
+    weights: { required: ['depthwise_kernel', 'pointwise_kernel'], optional: ['bias'], layout: 'depthwise_kernel (Cin*M, 1, KH, KW), pointwise_kernel (Cout, Cin*M, 1, 1), bias (Cout)' },
+    activates: true,
+  },
+  Conv2DTranspose: {
+    params: {
+      strides: PAIR, dilation: PAIR, padding: WINDOW_PADDING,
+      outputPadding: { expected: 'null or two non-negative integers', ok: (v) => v === null || (Array.isArray(v) && v.length === 2 && v.every(isCount)), optional: true },
+    },
+    weights: { required: ['kernel'], optional: ['bias'], layout: 'kernel (Cin, Cout, KH, KW), bias (Cout)' },
+    activates: true,
+  },
   // --- activation, normalization and shape layers ---
   ReLU: {
     params: {

@@ -9,6 +9,7 @@ export const LAYER_TYPES = [
   // --- merge layers ---
   'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
   // --- conv family ---
+  'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose',
   // --- activation, normalization and shape layers ---
   'ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'PReLU', 'Softmax',
   'LayerNormalization', 'Rescaling', 'Normalization', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout',

@@ -12,7 +12,7 @@ export interface Conv2dOptions {
 }
 
 /** Checks the options and the input's spatial size against the kernel, returns the geometry. */
-function convGeometry(op: string, n: number, cin: number, h: number, w: number, kernelShape: readonly number[], options: Conv2dOptions | undefined): ConvGeometry {
+export function convGeometry(op: string, n: number, cin: number, h: number, w: number, kernelShape: readonly number[], options: Conv2dOptions | undefined): ConvGeometry {
   const opts = requireOptions(op, options);
   if (kernelShape.length !== 4) throw new ConvscopeError('E_SHAPE', `${op}: kernel must be (Cout,Cin,KH,KW) but has shape ${formatShape(kernelShape)}`);
   const [cout, wcin, kh, kw] = kernelShape;

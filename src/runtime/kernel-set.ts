@@ -67,6 +67,14 @@ export interface KernelSet {
   /** dw[cout, cin, kh, kw] and db[cout]: gradients of sum(dy * conv2d(x)) summed over the batch. Overwrites both. */
   conv2dBackwardFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array): void;
 
+  /**
+   * Depthwise: g.cout = g.cin * M, and output channel co = ci*M + m is input channel ci correlated
+   * with its own filter: y[n, co, oh, ow] = bias[co] + sum x[n, co / M, ...] * w[co, 0, kh, kw].
+   */
+  depthwiseConv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
+  /** dx[n, cin, h, w] = the adjoint of depthwiseConv2d (no bias) applied to dy[n, cout, oh, ow]. Overwrites dx. */
+  depthwiseConv2dBackwardData(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+
   /** y = window max; switches = index (row * w + col) within the input plane of the first max in row-major order. */
   maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, switches: Int32Array): void;
   /** dx (planes, h, w) = zeros, then dx[plane][switches[i]] += r[i]. Overwrites dx. */

@@ -88,6 +88,33 @@ export class WasmKernelSet implements KernelSet {
     });
   }
 
+  depthwiseConv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const gp = arena.putI32(convRecord(g));
+      const xp = arena.putF32(x);
+      const wp = arena.putF32(w);
+      const bp = bias ? arena.putF32(bias) : 0;
+      const yp = arena.alloc(y.length * 4);
+      const sp = arena.alloc(wasm.f32_dwconv2d_scratch(gp) * 4);
+      wasm.f32_dwconv2d(gp, xp, wp, bp, yp, sp);
+      arena.getF32(yp, y);
+    });
+  }
+
+  depthwiseConv2dBackwardData(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const gp = arena.putI32(convRecord(g));
+      const dyp = arena.putF32(dy);
+      const wp = arena.putF32(w);
+      const dxp = arena.alloc(dx.length * 4);
+      const sp = arena.alloc(wasm.f32_dwconv2d_backward_data_scratch(gp) * 4);
+      wasm.f32_dwconv2d_backward_data(gp, dyp, wp, dxp, sp);
+      arena.getF32(dxp, dx);
+    });
+  }
+
   maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, switches: Int32Array): void {
     const { arena, wasm } = this;
     arena.scope(() => {
