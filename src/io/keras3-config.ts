@@ -47,12 +47,73 @@ function modelConfig(className: unknown, config: Json, fail: Fail): Json {
 
 function layerEntry(entry: unknown, fail: Fail): Json {
   if (!isRecord(entry) || !isRecord(entry.config)) return isRecord(entry) ? entry : {};
+  if (isOperation(entry)) return operationEntry(entry, fail);
   const config = withActivation(entry.config);
   const nested = typeof entry.class_name === 'string' && ['Functional', 'Sequential', 'Model'].includes(entry.class_name);
   const out: Json = { class_name: entry.class_name, config: nested ? modelConfig(entry.class_name, config, fail) : config };
   if (typeof entry.name === 'string') out.name = entry.name;
   if (entry.inbound_nodes !== undefined) out.inbound_nodes = inboundNodes(entry, fail);
   return out;
+}
+
+/**
+ * A keras.ops call on a graph tensor (Keras 3 records `x + 3.0`, `x * (1/6)` as operations in the
+ * functional config; keras.applications' MobileNetV3 hard_sigmoid has both). An operation of one
+ * tensor and one number that is `x*scale + offset` runs as a Rescaling node under its own name;
+ * it owns no variables (saving_lib's `layers` container skips it: see containerPaths). One of
+ * two tensors that a merge layer computes runs as that merge layer. Any other operation is refused.
+ */
+function isOperation(entry: Json): boolean {
+  if (typeof entry.module === 'string') return /^keras(\.src)?\.ops\./.test(entry.module);
+  // Keras 3's legacy .h5 writes no module: an operation's config is its name alone (a layer's has
+  // its dtype policy), and it is called on a bare tensor and a number, not a list of tensors.
+  const call = Array.isArray(entry.inbound_nodes) && isRecord(entry.inbound_nodes[0]) ? entry.inbound_nodes[0] : undefined;
+  const args = call && Array.isArray(call.args) ? (call.args as unknown[]) : [];
+  return isRecord(entry.config) && !('dtype' in entry.config) && args.some((a) => typeof a === 'number') && args.some((a) => isRecord(a) && a.class_name === '__keras_tensor__');
+}
+
+function operationEntry(entry: Json, fail: Fail): Json {
+  const name = typeof entry.name === 'string' ? entry.name : String((entry.config as Json).name);
+  const op = typeof entry.module === 'string' ? `${entry.module}.${String(entry.class_name)}` : `ops.${String(entry.class_name)}`;
+  const calls = Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [];
+  const args = calls.length === 1 && isRecord(calls[0]) && Array.isArray(calls[0].args) ? (calls[0].args as unknown[]) : [];
+  const at = args.findIndex((a) => isRecord(a) && a.class_name === '__keras_tensor__');
+  const constant = args.length === 2 && at >= 0 ? args[1 - at] : undefined;
+  const tensors = args.filter((a) => isRecord(a) && a.class_name === '__keras_tensor__').length;
+  if (args.length === 2 && tensors === 2 && TENSOR_MERGES.includes(String(entry.class_name))) {
+    // `a + b` on two tensors (ConvNeXt's residual): the merge layer of the same name
+    return { class_name: entry.class_name, name, config: { name, operation: op }, inbound_nodes: inboundNodes(entry, fail) };
+  }
+  const affine = typeof constant === 'number' && Number.isFinite(constant) ? scalarAffine(String(entry.class_name), constant, at === 0) : undefined;
+  if (!affine) {
+    return fail(`layer '${name}' is the Keras operation ${op}${args.length ? ` on ${args.length} arguments` : ''}; convscope runs only operations that add, subtract, multiply or divide a tensor by a number, or add, subtract, multiply, take the maximum or minimum of two tensors`, 'E_UNSUPPORTED');
+  }
+  return {
+    class_name: 'Rescaling',
+    name,
+    config: { name, ...affine, operation: op },
+    inbound_nodes: inboundNodes(entry, fail),
+  };
+}
+
+/** keras.ops on two tensors that Keras's merge layers of the same class name compute. */
+const TENSOR_MERGES = ['Add', 'Subtract', 'Multiply', 'Maximum', 'Minimum'];
+
+/** x (op) c as x*scale + offset (tensorFirst), c (op) x otherwise; undefined when it is not affine. */
+function scalarAffine(className: string, c: number, tensorFirst: boolean): { scale: number; offset: number } | undefined {
+  switch (className) {
+    case 'Add':
+      return { scale: 1, offset: c };
+    case 'Subtract':
+      return tensorFirst ? { scale: 1, offset: -c } : { scale: -1, offset: c };
+    case 'Multiply':
+      return { scale: c, offset: 0 };
+    case 'Divide':
+    case 'TrueDivide':
+      return tensorFirst && c !== 0 ? { scale: 1 / c, offset: 0 } : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** [{args, kwargs}] -> [[[layer, node, tensor, {}], ...], ...]: the tensors of each call in order. */

@@ -53,12 +53,14 @@ export function toSnakeCase(name: string): string {
 /**
  * The group of each layer in a model's `layers` container (saving_lib._save_container_state):
  * its class in snake case, `_1`, `_2`, ... for the second and later of a class. A Sequential's
- * container leaves out its InputLayer (Sequential.layers does), a Functional's keeps it.
+ * container leaves out its InputLayer (Sequential.layers does), a Functional's keeps it; both
+ * leave out keras.ops operations (read as Rescaling nodes by keras3-config.ts).
  */
-export function containerPaths(layers: readonly Pick<KerasLayerFile, 'className'>[], sequential: boolean): (string | undefined)[] {
+export function containerPaths(layers: readonly Pick<KerasLayerFile, 'className' | 'config'>[], sequential: boolean): (string | undefined)[] {
   const used = new Map<string, number>();
   return layers.map((l) => {
     if (sequential && l.className === 'InputLayer') return undefined;
+    if (typeof l.config.operation === 'string') return undefined; // a keras.ops call: Functional.layers leaves it out
     const base = toSnakeCase(l.className);
     const n = used.get(base);
     used.set(base, n === undefined ? 0 : n + 1);

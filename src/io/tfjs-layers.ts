@@ -120,7 +120,26 @@ function attachWeights(graph: KerasGraph, weights: Map<string, KerasWeight>, fai
     }
     owner.weights[key] = weight;
   }
-  for (const list of leaves.values()) for (const { layer } of list) checkWeightNames(layer, Object.keys(layer.weights), fail);
+  for (const list of leaves.values()) {
+    for (const { layer } of list) {
+      const parent = layer.name.includes('/') ? layer.name.slice(0, layer.name.lastIndexOf('/')) : undefined;
+      if (Object.keys(layer.weights).length === 0 && parent !== undefined && leaves.has(parent)) {
+        // tensorflowjs_converter stops at an HDF5 group that has weights of its own, so it never reaches 'X/BatchNorm' inside 'X'.
+        const expectsWeights = (() => {
+          try {
+            checkWeightNames(layer, [], fail);
+            return false;
+          } catch {
+            return true;
+          }
+        })();
+        if (expectsWeights) {
+          fail(`layer '${layer.name}' (${layer.className}) has no weights in the manifest: tensorflowjs_converter leaves out the weights of a layer whose name continues another layer's ('${parent}') after a '/', as in keras.applications' MobileNetV3; load the model's .h5 or .keras file instead`);
+        }
+      }
+      checkWeightNames(layer, Object.keys(layer.weights), fail);
+    }
+  }
 }
 
 /**
@@ -129,14 +148,18 @@ function attachWeights(graph: KerasGraph, weights: Map<string, KerasWeight>, fai
  */
 function ownerOf(name: string, leaves: Map<string, Leaf[]>, fail: Fail): KerasLayerFile {
   const scopes = name.split('/').slice(0, -1);
+  // Innermost first; a layer's own name may hold '/' (keras.applications' 'expanded_conv/depthwise'): longest first.
   for (let i = scopes.length - 1; i >= 0; i--) {
-    const all = leaves.get(scopes[i]) ?? [];
-    if (all.length === 1) return all[0].layer;
-    const outer = scopes.slice(0, i);
-    const named = all.filter((l) => l.models.every((m) => outer.includes(m)));
-    if (named.length > 0) return named.reduce((a, b) => (b.models.length > a.models.length ? b : a)).layer;
-    if (all.length > 1) {
-      fail(`weightsManifest holds the weight '${name}', and layers ${all.map((l) => `'${[...l.models, scopes[i]].join('/')}'`).join(' and ')} all have that name; a weight's name must tell its layer`);
+    for (let j = 0; j <= i; j++) {
+      const layerName = scopes.slice(j, i + 1).join('/');
+      const all = leaves.get(layerName) ?? [];
+      if (all.length === 1) return all[0].layer;
+      const outer = scopes.slice(0, j);
+      const named = all.filter((l) => l.models.every((m) => outer.includes(m)));
+      if (named.length > 0) return named.reduce((a, b) => (b.models.length > a.models.length ? b : a)).layer;
+      if (all.length > 1) {
+        fail(`weightsManifest holds the weight '${name}', and layers ${all.map((l) => `'${[...l.models, layerName].join('/')}'`).join(' and ')} all have that name; a weight's name must tell its layer`);
+      }
     }
   }
   const names = [...leaves.keys()];

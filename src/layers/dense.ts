@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor.ts';
 import { matmul } from '../ops/matmul.ts';
+import { conv2d, conv2dBackwardData } from '../ops/conv2d.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 import type { ActivationName } from './activation-fns.ts';
 
@@ -19,5 +20,32 @@ export class DenseLayer extends Layer {
 
   backwardLinear(r: Tensor, _record: LayerRecord): Tensor {
     return matmul(r, this.kernel, { transB: true });
+  }
+}
+
+/**
+ * Keras Dense on a channels_last map (H, W, C): the same (in, out) kernel applied to the channel
+ * vector at every position, which on the engine's (C, H, W) is a 1x1 convolution.
+ */
+export class ChannelDenseLayer extends Layer {
+  private readonly pointwise: Tensor;
+
+  constructor(name: string, inputShape: readonly number[], readonly kernel: Tensor, readonly bias: Tensor | null, activation: ActivationName) {
+    super(name, 'Dense', inputShape, [kernel.shape[1], inputShape[1], inputShape[2]], activation);
+    const [cin, cout] = kernel.shape;
+    this.pointwise = Tensor.zeros([cout, cin, 1, 1]);
+    for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) this.pointwise.data[o * cin + i] = kernel.data[i * cout + o];
+  }
+
+  override get weights(): Record<string, Tensor> {
+    return this.bias ? { kernel: this.kernel, bias: this.bias } : { kernel: this.kernel };
+  }
+
+  forwardLinear(x: Tensor): LinearResult {
+    return { z: conv2d(x, this.pointwise, this.bias) };
+  }
+
+  backwardLinear(r: Tensor, _record: LayerRecord): Tensor {
+    return conv2dBackwardData(r, this.pointwise, [this.inputShape[1], this.inputShape[2]]);
   }
 }

@@ -1,16 +1,19 @@
 import { Tensor } from '../tensor.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 
-/** Keras GlobalAveragePooling2D: (C, H, W) to (C); its adjoint spreads r / (H*W) over the plane. */
+/** The output of a global pooling: (C), or (C, 1, 1) with keepdims; the values are the same in both. */
+const pooledShape = (inputShape: readonly number[], keepdims: boolean): number[] => (keepdims ? [inputShape[0], 1, 1] : [inputShape[0]]);
+
+/** Keras GlobalAveragePooling2D: (C, H, W) to (C) (or (C, 1, 1)); its adjoint spreads r / (H*W) over the plane. */
 export class GlobalAveragePooling2DLayer extends Layer {
-  constructor(name: string, inputShape: readonly number[]) {
-    super(name, 'GlobalAveragePooling2D', inputShape, [inputShape[0]]);
+  constructor(name: string, inputShape: readonly number[], keepdims = false) {
+    super(name, 'GlobalAveragePooling2D', inputShape, pooledShape(inputShape, keepdims));
   }
 
   forwardLinear(x: Tensor): LinearResult {
     const [n, c, h, w] = x.shape;
     const plane = h * w;
-    const z = Tensor.zeros([n, c]);
+    const z = Tensor.zeros(this.batchShape(n, this.outputShape));
     for (let p = 0; p < n * c; p++) {
       let s = 0;
       for (let i = 0; i < plane; i++) s += x.data[p * plane + i];
@@ -27,16 +30,16 @@ export class GlobalAveragePooling2DLayer extends Layer {
   }
 }
 
-/** Keras GlobalMaxPooling2D: (C, H, W) to (C), with a switch per plane (first max in row-major order). */
+/** Keras GlobalMaxPooling2D: (C, H, W) to (C) (or (C, 1, 1)), with a switch per plane (first max in row-major order). */
 export class GlobalMaxPooling2DLayer extends Layer {
-  constructor(name: string, inputShape: readonly number[]) {
-    super(name, 'GlobalMaxPooling2D', inputShape, [inputShape[0]]);
+  constructor(name: string, inputShape: readonly number[], keepdims = false) {
+    super(name, 'GlobalMaxPooling2D', inputShape, pooledShape(inputShape, keepdims));
   }
 
   forwardLinear(x: Tensor): LinearResult {
     const [n, c, h, w] = x.shape;
     const plane = h * w;
-    const z = Tensor.zeros([n, c]);
+    const z = Tensor.zeros(this.batchShape(n, this.outputShape));
     const switches = new Int32Array(n * c);
     for (let p = 0; p < n * c; p++) {
       let best = x.data[p * plane];

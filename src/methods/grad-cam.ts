@@ -68,8 +68,9 @@ export function gradCam(model: Model, input: Tensor, options: GradCamOptions = {
 /**
  * SEMANTICS.md's default Grad-CAM layer: the last node with a (C, H, W) output before the
  * spatial axes end on the way to the output. In a graph: of the nodes the output depends on,
- * the last (C, H, W) one that is not the model's input and that everything after it up to the
- * output passes through without spatial axes (a squeeze-excite branch's pooling does not end them).
+ * the last (C, H, W) one before the first vector node every path to the output goes through (a
+ * squeeze-excite branch's pooling does not end the spatial axes); not the model's input, not a
+ * 1x1 map where a larger one exists, and not the output node itself where another exists.
  */
 export function defaultGradCamLayer(model: Model): string {
   const needed = model.ancestors(model.outputIndex);
@@ -77,7 +78,13 @@ export function defaultGradCamLayer(model: Model): string {
   // The first vector node every path to the output goes through: its dominating vector ancestor.
   const end = flat.find((i) => dominates(model, i, model.outputIndex));
   const spatial = needed.filter((i) => (end === undefined || i < end) && model.layers[i].outputShape.length === 3 && model.layers[i].type !== 'InputLayer');
-  const last = spatial[spatial.length - 1];
+  // Not a 1x1 map (a head of 1x1 convs after pooling) when a larger one exists, and not the output itself
+  // (a U-Net's map output would weigh every channel alike).
+  const wide = spatial.filter((i) => model.layers[i].outputShape[1] * model.layers[i].outputShape[2] > 1);
+  const sized = wide.length > 0 ? wide : spatial;
+  const unlike = sized.filter((i) => i !== model.outputIndex);
+  const candidates = unlike.length > 0 ? unlike : sized;
+  const last = candidates[candidates.length - 1];
   return last !== undefined ? model.layers[last].name : fail('E_SHAPE', `the model has no layer with a (C, H, W) output, which Grad-CAM needs; its layers: ${model.layers.map((l) => l.name).join(', ')}`);
 }
 

@@ -1,7 +1,7 @@
 import { formatShape, sizeOf, type Tensor } from '../tensor.ts';
 import type { Layer } from '../layers/layer.ts';
 import { Conv2DLayer } from '../layers/conv2d.ts';
-import { DenseLayer } from '../layers/dense.ts';
+import { DenseLayer, ChannelDenseLayer } from '../layers/dense.ts';
 import { MaxPooling2DLayer, AveragePooling2DLayer } from '../layers/pooling.ts';
 import { GlobalAveragePooling2DLayer, GlobalMaxPooling2DLayer } from '../layers/global-pooling.ts';
 import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
@@ -100,11 +100,14 @@ function buildChecked(s: SpecReader): Layer {
       return layer;
     }
     case 'Dense': {
-      s.requireRank(1);
+      if (inputShape.length !== 3) s.requireRank(1);
       const k = spec.weights.kernel;
       if (!k || k.rank !== 2) s.fail('kernel must be 2-D');
       const kernel = s.weight('kernel', [inputShape[0], k.shape[1]]);
-      return new DenseLayer(spec.name, inputShape, kernel, s.optionalWeight('bias', [k.shape[1]]), spec.activation);
+      const bias = s.optionalWeight('bias', [k.shape[1]]);
+      // On a (C, H, W) map a Dense acts on the channels at each position (Keras's last axis of a channels_last map).
+      if (inputShape.length === 3) return new ChannelDenseLayer(spec.name, inputShape, kernel, bias, spec.activation);
+      return new DenseLayer(spec.name, inputShape, kernel, bias, spec.activation);
     }
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
@@ -137,10 +140,10 @@ function buildChecked(s: SpecReader): Layer {
     }
     case 'GlobalAveragePooling2D':
       s.requireRank(3);
-      return new GlobalAveragePooling2DLayer(spec.name, inputShape);
+      return new GlobalAveragePooling2DLayer(spec.name, inputShape, spec.params.keepdims === true);
     case 'GlobalMaxPooling2D':
       s.requireRank(3);
-      return new GlobalMaxPooling2DLayer(spec.name, inputShape);
+      return new GlobalMaxPooling2DLayer(spec.name, inputShape, spec.params.keepdims === true);
     case 'Reshape': {
       const target = spec.params.targetShape;
       if (!Array.isArray(target) || sizeOf(target) !== sizeOf(inputShape)) s.fail(`cannot reshape ${formatShape(inputShape)} to ${JSON.stringify(target)}`);

@@ -20,6 +20,9 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
     case 'Conv2D':
       return conv2d(k);
     case 'Dense':
+      if (shape.length === 3 && k.dataFormat === 'channels_first') {
+        k.fail("is applied to a channels_first map, where Keras's Dense acts on its last axis (the width); convscope runs Dense on vectors and on channels_last maps (their channels)", 'E_UNSUPPORTED');
+      }
       return dense(k);
     case 'MaxPooling2D':
     case 'AveragePooling2D':
@@ -32,9 +35,13 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
       return spec;
     }
     case 'Dropout':
-    case 'GlobalAveragePooling2D':
-    case 'GlobalMaxPooling2D':
       return k.plain();
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D': {
+      const spec = k.plain();
+      if (k.flag('keepdims', false)) spec.params = { keepdims: true };
+      return spec;
+    }
     case 'Activation':
       return k.plain(k.activation());
     case 'ZeroPadding2D':

@@ -67,6 +67,9 @@ interface LayerRule {
   activates?: boolean;
 }
 
+/** Global pooling's keepdims: a (C, 1, 1) map rather than a (C) vector (Keras 3, tf.keras >= 2.6). */
+const KEEPDIMS: ParamRule = { expected: 'true or false', ok: (v) => typeof v === 'boolean', optional: true };
+
 const NO_WEIGHTS = { required: [], optional: [], layout: '' };
 
 const MERGE = { params: {}, weights: NO_WEIGHTS };
@@ -94,8 +97,8 @@ const RULES: Record<LayerType, LayerRule> = {
     params: { padding: { expected: 'four non-negative integers [top, bottom, left, right]', ok: (v) => Array.isArray(v) && v.length === 4 && v.every(isCount) } },
     weights: NO_WEIGHTS,
   },
-  GlobalAveragePooling2D: { params: {}, weights: NO_WEIGHTS },
-  GlobalMaxPooling2D: { params: {}, weights: NO_WEIGHTS },
+  GlobalAveragePooling2D: { params: { keepdims: KEEPDIMS }, weights: NO_WEIGHTS },
+  GlobalMaxPooling2D: { params: { keepdims: KEEPDIMS }, weights: NO_WEIGHTS },
   Reshape: {
     params: {
       targetShape: { expected: 'a list of 1 or 3 positive integers', ok: (v) => Array.isArray(v) && (v.length === 1 || v.length === 3) && v.every(isPositiveInt) },
