@@ -22,10 +22,14 @@ import { readImageTensor } from '../src/node/inputs.ts';
 import { defaultKernelSetName } from '../src/runtime/backend.ts';
 import { backwardNet, type BackwardMethod } from '../src/methods/backward-net.ts';
 import { walkBackward } from '../src/methods/backward-walk.ts';
-import { gradCam } from '../src/methods/grad-cam.ts';
+import { defaultGradCamLayer, gradCam } from '../src/methods/grad-cam.ts';
 import { occlusion, occlusionGrid, type OcclusionOptions, type OcclusionResult, type OcclusionStrategy } from '../src/methods/occlusion.ts';
 import { planPositions, occlusionWork, type PositionPlan } from '../src/methods/occlusion-incremental.ts';
 import { ensureVgg16 } from './vgg16-h5.ts';
+import { ensureMobilenetV2 } from './mobilenetv2-h5.ts';
+import { readKerasGraph } from './peers/keras-h5-graph.ts';
+import { ONNX_OPS, onnxGraph, tfjsGraph, type GraphRun } from './peers/mobilenetv2.ts';
+import { ConvscopeError } from '../src/errors.ts';
 import { installPeers } from './peers/load.ts';
 import { onnxNetwork, ortNetwork, tfjsNetwork, type NetworkRun } from './peers/vgg16.ts';
 import { setFlagsFromString } from 'node:v8';
@@ -211,11 +215,11 @@ function occlusionRows(
   return results;
 }
 
-/** Multiply-accumulates of one forward: conv and Dense layers. */
+/** Multiply-accumulates of one forward: Conv2D, DepthwiseConv2D and Dense layers. */
 function forwardMacs(model: Model): number {
   return model.layers.reduce((n, l) => {
     const k = l.weights.kernel;
-    if (!k || (l.type !== 'Conv2D' && l.type !== 'Dense')) return n;
+    if (!k || !['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(l.type)) return n;
     return n + k.size * (l.outputShape.length === 3 ? l.outputShape[1] * l.outputShape[2] : 1);
   }, 0);
 }
@@ -304,6 +308,8 @@ const vggOcclusion = occlusionRows('vgg16', model, image, 16, 8, quick ? { naive
 if (vggOcclusion.incremental) checkVggSample(vggOcclusion.incremental);
 else notes.push('VGG16 occlusion: the incremental map is compared with the naive one in the full run (not --quick)');
 
+await mobilenetRows();
+
 /** The incremental map at a corner, the centre and the last window against that occluded image through model.predict. */
 function checkVggSample(run: OcclusionResult): void {
   const row = rows[rows.length - 1];
@@ -344,7 +350,6 @@ async function vggPeers(): Promise<void> {
     notes.push('VGG16 peers not run: the peers package could not be installed');
     return;
   }
-  const peerMs: Record<string, number> = {};
   let onnx: Uint8Array | undefined;
   const onnxBytes = () => {
     if (!onnx) {
@@ -354,13 +359,30 @@ async function vggPeers(): Promise<void> {
     }
     return onnx;
   };
-  const candidates: [string, () => Promise<NetworkRun>][] = [
+  const peerMs = await peerRows('vgg16', 'VGG16', [
     ['tfjs-wasm', () => tfjsNetwork(model, image)],
-    ['ort-web', () => ortNetwork('web', 1, onnxBytes(), model, image)],
-    ['ort-node', () => ortNetwork('node', 1, onnxBytes(), model, image)],
-    ['ort-node x2', () => ortNetwork('node', 2, onnxBytes(), model, image)],
-  ];
-  for (const [name, load] of candidates) {
+    ['ort-web', () => ortNetwork('web', 1, onnxBytes(), model.inputShape, image)],
+    ['ort-node', () => ortNetwork('node', 1, onnxBytes(), model.inputShape, image)],
+    ['ort-node x2', () => ortNetwork('node', 2, onnxBytes(), model.inputShape, image)],
+  ], { ms: vggForward.medianMs, scores: ours }, peerOpts);
+  if (peerMs['tfjs-wasm'] !== undefined) ratios['vgg16 forward, one thread: ours / tfjs-wasm time (goal <= 0.65x)'] = vggForward.medianMs / peerMs['tfjs-wasm'];
+  if (peerMs['ort-web'] !== undefined) ratios['vgg16 forward, one thread: ours / ort-web time'] = vggForward.medianMs / peerMs['ort-web'];
+  if (peerMs['ort-node'] !== undefined) ratios['vgg16 forward, one thread: ours / ort-node time'] = vggForward.medianMs / peerMs['ort-node'];
+  if (peerMs['ort-node x2'] !== undefined && twoMs !== undefined) ratios['vgg16 forward, two threads: ours (simd-2t) / ort-node x2 time (goal <= 2x)'] = twoMs / peerMs['ort-node x2'];
+}
+
+/**
+ * Each peer set up, run once (a warm-up, and its scores checked against `ours`: convscope's, or
+ * with `ours.ms` undefined another peer's), then timed; a row each. A peer that cannot run the
+ * model is one note. `check` adds to a peer's result line (e.g. a node's output against ours).
+ * Returns each peer's median ms.
+ */
+async function peerRows(
+  name: string, label: string, candidates: [string, () => Promise<NetworkRun>][], ours: { ms?: number; scores: ArrayLike<number>; of?: string },
+  opts: { budgetMs: number; minRuns: number; maxRuns: number }, check?: (peer: NetworkRun) => Promise<string>,
+): Promise<Record<string, number>> {
+  const peerMs: Record<string, number> = {};
+  for (const [peerName, load] of candidates) {
     let peer: NetworkRun | undefined;
     try {
       const start = performance.now();
@@ -368,30 +390,29 @@ async function vggPeers(): Promise<void> {
       const loadMs = performance.now() - start;
       const scores = await peer.run(); // warm-up, and the check
       const times: number[] = [];
-      for (let spent = 0; times.length < peerOpts.maxRuns && (times.length < peerOpts.minRuns || spent < peerOpts.budgetMs);) {
+      for (let spent = 0; times.length < opts.maxRuns && (times.length < opts.minRuns || spent < opts.budgetMs);) {
         const t0 = performance.now();
         await peer.run();
         times.push(performance.now() - t0);
         spent += times[times.length - 1];
       }
-      const rel = relativeDiff(scores, ours);
-      const row = add('vgg16', `forward, 1 image: ${name}`, times);
-      row.result = `${(row.medianMs / vggForward.medianMs).toFixed(2)}x ours; scores vs ours: max rel diff ${rel.maxRel.toExponential(2)} (max|diff| ${rel.maxAbs.toExponential(2)}), top class ${rel.sameTop ? 'same' : 'DIFFERENT'}; set up in ${(loadMs / 1000).toFixed(1)} s`;
+      const rel = relativeDiff(scores, ours.scores);
+      const row = add(name, `forward, 1 image: ${peerName}`, times);
+      const vs = ours.of ?? 'ours';
+      const extra = check ? await check(peer) : '';
+      row.result = `${ours.ms === undefined ? '' : `${(row.medianMs / ours.ms).toFixed(2)}x ours; `}scores vs ${vs}: max rel diff ${rel.maxRel.toExponential(2)} (max|diff| ${rel.maxAbs.toExponential(2)}), top class ${rel.sameTop ? 'same' : 'DIFFERENT'}${extra ? `; ${extra}` : ''}; set up in ${(loadMs / 1000).toFixed(1)} s`;
       log(`    ${row.result}`);
-      notes.push(`VGG16 ${name}: ${peer.description}`);
-      peerMs[name] = row.medianMs;
+      notes.push(`${label} ${peerName}: ${peer.description}`);
+      peerMs[peerName] = row.medianMs;
     } catch (e) {
       const why = (typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e)).split('\n')[0];
-      notes.push(`VGG16 ${name} could not run VGG16 (${why})`);
+      notes.push(`${label} ${peerName} could not run ${label} (${why})`);
       log(`  ${notes[notes.length - 1]}`);
     } finally {
       await peer?.dispose();
     }
   }
-  if (peerMs['tfjs-wasm'] !== undefined) ratios['vgg16 forward, one thread: ours / tfjs-wasm time (goal <= 0.65x)'] = vggForward.medianMs / peerMs['tfjs-wasm'];
-  if (peerMs['ort-web'] !== undefined) ratios['vgg16 forward, one thread: ours / ort-web time'] = vggForward.medianMs / peerMs['ort-web'];
-  if (peerMs['ort-node'] !== undefined) ratios['vgg16 forward, one thread: ours / ort-node time'] = vggForward.medianMs / peerMs['ort-node'];
-  if (peerMs['ort-node x2'] !== undefined && twoMs !== undefined) ratios['vgg16 forward, two threads: ours (simd-2t) / ort-node x2 time (goal <= 2x)'] = twoMs / peerMs['ort-node x2'];
+  return peerMs;
 }
 
 /** Max over classes of |peer - ours| / |ours|, max |peer - ours|, and whether the top class agrees. */
@@ -409,6 +430,81 @@ function relativeDiff(peer: ArrayLike<number>, ours: ArrayLike<number>): { maxRe
     if (ours[i] > ours[topOurs]) topOurs = i;
   }
   return { maxRel, maxAbs, sameTop: topPeer === topOurs };
+}
+
+/**
+ * MobileNetV2 (keras.applications, 224x224x3, random weights; bench/mobilenetv2-h5.ts): forward
+ * on one and two threads, through the peers built from the same .h5 (bench/peers/mobilenetv2.ts;
+ * tfjs-wasm's out_relu map checked against ours too), DeconvNet from out_relu (the last conv
+ * node's activation, as block5_conv3 for VGG16) back to pixels, and Grad-CAM on the default
+ * layer. While convscope cannot load the file, the peers run alone and say so.
+ */
+async function mobilenetRows(): Promise<void> {
+  const path = join(cacheDir, 'mobilenetv2.h5');
+  const made = await ensureMobilenetV2(path);
+  notes.push(`MobileNetV2: ${path.slice(root.length + 1)} (${(statSync(path).size / 1e6).toFixed(0)} MB, ${fmtInt(made.params)} parameters, random weights) ${made.created ? `written in ${made.seconds.toFixed(1)} s with h5wasm` : 'reused from an earlier run'}`);
+  log(`  ${notes[notes.length - 1]}`);
+  const opts = quick ? { budgetMs: 500, minRuns: 3, maxRuns: 5 } : { budgetMs: 5000, minRuns: 7, maxRuns: 40 };
+  let net: Model | undefined;
+  const loadStart = performance.now();
+  try {
+    net = await loadModel(path);
+  } catch (e) {
+    if (!(e instanceof ConvscopeError)) throw e;
+    notes.push(`MobileNetV2: convscope cannot load it (${e.message.replace(`${path}: `, '')}); its peers run alone`);
+    log(`  ${notes[notes.length - 1]}`);
+  }
+  let ours: { ms?: number; scores: Float32Array; of?: string } | undefined;
+  let twoMs: number | undefined;
+  let outRelu: Float32Array | undefined;
+  if (net) {
+    const model = net;
+    add('mobilenetv2', 'load the .h5 (read, convert to channels-first)', [performance.now() - loadStart]);
+    const forward = add('mobilenetv2', 'forward, 1 image 224x224x3', time(() => model.predict(image), opts));
+    forward.result = `${(2 * forwardMacs(model) / forward.medianMs / 1e6).toFixed(1)} GFLOP/s (${(forwardMacs(model) / 1e9).toFixed(2)} GMAC)`;
+    ours = { ms: forward.medianMs, scores: model.predict(image).data };
+    outRelu = model.forward(image, 'out_relu').output.data;
+    if (KERNEL_SET_NAMES.includes('simd-2t')) {
+      const two = add('mobilenetv2', 'forward, 1 image, two threads (simd-2t)', time(() => withKernels('simd-2t', () => model.predict(image)), opts));
+      two.result = `${(forward.medianMs / two.medianMs).toFixed(2)}x one thread; scores vs one thread: ${describeAgreement(agreement(withKernels('simd-2t', () => model.predict(image)).data, ours.scores))}`;
+      twoMs = two.medianMs;
+    }
+  }
+  if (installPeers(log)) {
+    const graph = await readKerasGraph(path);
+    let onnx: Uint8Array | undefined;
+    const onnxBytes = () => (onnx ??= onnxGraph(graph));
+    let tfjsNodes: GraphRun | undefined;
+    const candidates: [string, () => Promise<NetworkRun>][] = [
+      ['tfjs-wasm', async () => (tfjsNodes = await tfjsGraph(graph, image, false))],
+      ['tfjs-wasm folded', () => tfjsGraph(graph, image, true)],
+      ['ort-web', () => ortNetwork('web', 1, onnxBytes(), [3, 224, 224], image, ONNX_OPS)],
+      ['ort-node', () => ortNetwork('node', 1, onnxBytes(), [3, 224, 224], image, ONNX_OPS)],
+      ['ort-node x2', () => ortNetwork('node', 2, onnxBytes(), [3, 224, 224], image, ONNX_OPS)],
+    ];
+    if (!ours) {
+      // without convscope's scores, the peers are checked against the first one's
+      const [first, load] = candidates[0];
+      const peer = await load();
+      ours = { scores: await peer.run(), of: first };
+      await peer.dispose();
+    }
+    const check = async (peer: NetworkRun) => (peer === tfjsNodes && outRelu ? `out_relu map vs ours: ${describeAgreement(agreement(await tfjsNodes.node('out_relu'), outRelu))}` : '');
+    const peerMs = await peerRows('mobilenetv2', 'MobileNetV2', candidates, ours, opts, check);
+    const oursMs = ours.ms;
+    if (oursMs !== undefined) {
+      for (const peer of ['tfjs-wasm', 'tfjs-wasm folded', 'ort-web', 'ort-node']) {
+        if (peerMs[peer] !== undefined) ratios[`mobilenetv2 forward, one thread: ours / ${peer} time`] = oursMs / peerMs[peer];
+      }
+      if (peerMs['ort-node x2'] !== undefined && twoMs !== undefined) ratios['mobilenetv2 forward, two threads: ours (simd-2t) / ort-node x2 time'] = twoMs / peerMs['ort-node x2'];
+    }
+  } else {
+    notes.push('MobileNetV2 peers not run: the peers package could not be installed');
+  }
+  if (net && ours?.ms !== undefined) {
+    backwardRows('mobilenetv2', net, image, 'out_relu', quick ? ['deconvnet'] : ['deconvnet', 'salinet', 'desalinet'], ours.ms, opts);
+    gradCamRow('mobilenetv2', net, image, defaultGradCamLayer(net), ours.ms, opts);
+  }
 }
 
 /**

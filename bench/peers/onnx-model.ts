@@ -5,12 +5,15 @@
 
 const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
+const WIRE_FIXED32 = 5;
 
 /** TensorProto.DataType */
 export const ONNX_FLOAT = 1;
 export const ONNX_INT64 = 7;
 
 // AttributeProto.AttributeType
+const ATTR_FLOAT = 1;
+const ATTR_INT = 2;
 const ATTR_INTS = 7;
 
 function varint(value: number): number[] {
@@ -37,6 +40,7 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 
 const intField = (field: number, value: number) => Uint8Array.from([...varint((field << 3) | WIRE_VARINT), ...varint(value)]);
 const bytesField = (field: number, bytes: Uint8Array) => concat([Uint8Array.from([...varint((field << 3) | WIRE_BYTES), ...varint(bytes.length)]), bytes]);
+const floatField = (field: number, value: number) => concat([Uint8Array.from(varint((field << 3) | WIRE_FIXED32)), new Uint8Array(Float32Array.of(value).buffer)]);
 const stringField = (field: number, s: string) => bytesField(field, new TextEncoder().encode(s));
 const messageField = (field: number, ...parts: Uint8Array[]) => bytesField(field, concat(parts));
 
@@ -48,16 +52,22 @@ export interface OnnxValue {
 
 export interface OnnxInitializer {
   name: string;
+  /** [] for a scalar (Clip's bounds). */
   shape: readonly number[];
-  data: Float32Array;
+  /** float32, or int64 (Pad's pads). */
+  data: Float32Array | BigInt64Array;
 }
 
 export interface OnnxNode {
   opType: string;
   inputs: readonly string[];
   outputs: readonly string[];
-  /** INTS attributes only: every attribute these models use (pads, strides, kernel_shape, ...) is one. */
+  /** INTS attributes (pads, strides, kernel_shape, ...). */
   ints?: Record<string, readonly number[]>;
+  /** INT attributes (Conv's group). */
+  int?: Record<string, number>;
+  /** FLOAT attributes (BatchNormalization's epsilon). */
+  float?: Record<string, number>;
 }
 
 // ValueInfoProto { name = 1; type = 2 } ; TypeProto { tensor_type = 1 } ; TypeProto.Tensor { elem_type = 1; shape = 2 }
@@ -70,13 +80,18 @@ function valueInfo(field: number, v: OnnxValue): Uint8Array {
 // TensorProto { dims = 1; data_type = 2; name = 8; raw_data = 9 }, raw_data little-endian
 function initializer(t: OnnxInitializer): Uint8Array {
   const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  return messageField(5, ...t.shape.map((d) => intField(1, d)), intField(2, ONNX_FLOAT), stringField(8, t.name), bytesField(9, raw));
+  const type = t.data instanceof BigInt64Array ? ONNX_INT64 : ONNX_FLOAT;
+  return messageField(5, ...t.shape.map((d) => intField(1, d)), intField(2, type), stringField(8, t.name), bytesField(9, raw));
 }
 
-// NodeProto { input = 1; output = 2; op_type = 4; attribute = 5 } ; AttributeProto { name = 1; ints = 8; type = 20 }
+// NodeProto { input = 1; output = 2; op_type = 4; attribute = 5 } ; AttributeProto { name = 1; f = 2; i = 3; ints = 8; type = 20 }
 function node(n: OnnxNode): Uint8Array {
-  const attributes = Object.entries(n.ints ?? {}).map(([name, ints]) =>
-    messageField(5, stringField(1, name), ...ints.map((i) => intField(8, i)), intField(20, ATTR_INTS)));
+  const attributes = [
+    ...Object.entries(n.ints ?? {}).map(([name, ints]) =>
+      messageField(5, stringField(1, name), ...ints.map((i) => intField(8, i)), intField(20, ATTR_INTS))),
+    ...Object.entries(n.int ?? {}).map(([name, i]) => messageField(5, stringField(1, name), intField(3, i), intField(20, ATTR_INT))),
+    ...Object.entries(n.float ?? {}).map(([name, f]) => messageField(5, stringField(1, name), floatField(2, f), intField(20, ATTR_FLOAT))),
+  ];
   return messageField(1, ...n.inputs.map((s) => stringField(1, s)), ...n.outputs.map((s) => stringField(2, s)), stringField(4, n.opType), ...attributes);
 }
 

@@ -1,9 +1,8 @@
 // tfjs-backend-wasm (XNNPACK inside) as a peer. tfjs is channels-last: inputs are NHWC and
 // filters (KH,KW,Cin,Cout), converted once before timing; outputs are converted back for the check.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { Output, Workload } from '../workloads.ts';
-import { chwToHwc, hwcToChw, importPeer, oihwToHwio, type Peer, type PeerRun } from './peer.ts';
+import { chwToHwc, hwcToChw, oihwToHwio, type Peer, type PeerRun } from './peer.ts';
+import { SIMD_BUILD, startTfjsWasm } from './tfjs-start.ts';
 
 interface TfTensor {
   dataSync(): Float32Array | Int32Array;
@@ -13,10 +12,6 @@ interface TfTensor {
 type Pad = 'same' | 'valid';
 
 interface TfCore {
-  version_core: string;
-  env(): { getAsync(flag: string): Promise<unknown> };
-  setBackend(name: string): Promise<boolean>;
-  getBackend(): string;
   tensor(values: Float32Array, shape: number[]): TfTensor;
   matMul(a: TfTensor, b: TfTensor): TfTensor;
   fused: {
@@ -27,30 +22,11 @@ interface TfCore {
   maxPoolWithArgmax(x: TfTensor, filterSize: number, strides: number, pad: Pad, includeBatchInIndex: boolean): { result: TfTensor; indexes: TfTensor };
 }
 
-interface TfBackendWasm {
-  version_wasm: string;
-  setWasmPaths(files: Record<string, string>): void;
-  setThreadsCount(n: number): void;
-  getThreadsCount(): number;
-}
-
-const SIMD_BUILD = 'tfjs-backend-wasm-simd.wasm';
-
 export async function loadTfjsWasm(): Promise<Peer> {
-  const tf = await importPeer<TfCore>('@tensorflow/tfjs-core');
-  const backend = await importPeer<TfBackendWasm>('@tensorflow/tfjs-backend-wasm');
-  // tfjs picks its build from feature tests; pointing the other two builds at a missing file
-  // makes "SIMD build, one thread" something the load proves rather than assumes.
-  const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
-  const missing = join(dist, 'not-the-simd-build.wasm');
-  backend.setWasmPaths({ 'tfjs-backend-wasm.wasm': missing, 'tfjs-backend-wasm-threaded-simd.wasm': missing, [SIMD_BUILD]: join(dist, SIMD_BUILD) });
-  backend.setThreadsCount(1);
-  if (!(await tf.setBackend('wasm')) || tf.getBackend() !== 'wasm') throw new Error('tf.setBackend("wasm") failed');
-  if (backend.getThreadsCount() !== 1) throw new Error(`tfjs-backend-wasm runs ${backend.getThreadsCount()} threads, not 1`);
-
+  const { tf, version } = await startTfjsWasm<TfCore>();
   return {
     name: 'tfjs-wasm',
-    description: `tfjs-backend-wasm ${backend.version_wasm} (tfjs-core ${tf.version_core}): ${SIMD_BUILD} (XNNPACK), one thread; its threaded build does not start in Node`,
+    description: `${version}: ${SIMD_BUILD} (XNNPACK), one thread; its threaded build does not start in Node`,
     notes: [
       'tfjs-wasm runs channels-last (NHWC inputs, (KH,KW,Cin,Cout) filters) as it requires; converted once, before timing',
       'tfjs-wasm: conv2d is tf.fused.conv2d with the bias, depthwise is tf.fused.depthwiseConv2d with the bias, backward data is tf.conv2dTranspose, max-pool is tf.maxPoolWithArgmax (values and indexes read back)',

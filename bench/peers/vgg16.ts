@@ -3,17 +3,18 @@
 // model (read from the engine's layers, so the .h5 is read once), the same input.
 // - tfjs-backend-wasm: composed tfjs-core ops in NHWC (tf.fused.conv2d 'same' with bias and relu,
 //   tf.maxPool 2x2, reshape, tf.fused.matMul with bias and relu, softmax) under tf.tidy; the
-//   first Dense kernel's rows are permuted from the engine's (C,H,W) flatten order to (H,W,C).
+//   first Dense kernel's rows are put in tfjs's (H,W,C) flatten order.
 // - onnxruntime-web / -node: one hand-encoded ONNX graph (Conv, Relu, MaxPool, Flatten, Gemm,
-//   Softmax) in NCHW with every weight an initializer.
+//   Softmax) in NCHW with every weight an initializer; the first Dense kernel's rows are put in
+//   ONNX's (C,H,W) flatten order.
 // A timed run is the forward of one image plus the read-back of the class scores.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { Model } from '../../src/model/model.ts';
 import type { Tensor } from '../../src/tensor.ts';
 import type { Conv2DLayer } from '../../src/layers/conv2d.ts';
 import type { MaxPooling2DLayer } from '../../src/layers/pooling.ts';
+import type { FlattenLayer } from '../../src/layers/shape-layers.ts';
 import { chwToHwc, importPeer, oihwToHwio } from './peer.ts';
+import { SIMD_BUILD, startTfjsWasm } from './tfjs-start.ts';
 import { ONNX_FLOAT, graphModel, type OnnxInitializer, type OnnxNode } from './onnx-model.ts';
 
 export interface NetworkRun {
@@ -27,12 +28,12 @@ export interface NetworkRun {
 type Step =
   | { kind: 'conv'; name: string; kernel: Tensor; bias: Tensor; relu: boolean }
   | { kind: 'pool'; name: string; size: number }
-  | { kind: 'flatten'; name: string; c: number; h: number; w: number }
+  | { kind: 'flatten'; name: string; c: number; h: number; w: number; order: 'chw' | 'hwc' }
   | { kind: 'dense'; name: string; kernel: Tensor; bias: Tensor; activation: 'relu' | 'softmax' | 'linear' };
 
-/** The model as steps the peers can build; throws on a layer outside VGG16's kinds. */
+/** The model as steps the peers can build (the InputLayer node is none); throws on a layer outside VGG16's kinds. */
 function steps(model: Model): Step[] {
-  return model.layers.map((l): Step => {
+  return model.layers.filter((l) => l.type !== 'InputLayer').map((l): Step => {
     const w = l.weights;
     switch (l.type) {
       case 'Conv2D': {
@@ -47,7 +48,7 @@ function steps(model: Model): Step[] {
       }
       case 'Flatten': {
         const [c, h, wd] = l.inputShape;
-        return { kind: 'flatten', name: l.name, c, h, w: wd };
+        return { kind: 'flatten', name: l.name, c, h, w: wd, order: (l as FlattenLayer).order };
       }
       case 'Dense': {
         if (!w.bias || !['relu', 'softmax', 'linear'].includes(l.activation)) throw new Error(`${l.name}: only Dense with a bias and relu, softmax or no activation`);
@@ -59,6 +60,21 @@ function steps(model: Model): Step[] {
   });
 }
 
+type Flattened = { c: number; h: number; w: number; order: 'chw' | 'hwc' };
+
+/** The rows of the Dense kernel after a Flatten (in the engine's `from.order`, Keras's own) in the flatten order `to` of a peer. */
+function rowsInOrder(kernel: Tensor, from: Flattened, to: 'chw' | 'hwc'): Float32Array {
+  if (from.order === to) return kernel.data;
+  const { c, h, w } = from;
+  const nout = kernel.shape[1];
+  const out = new Float32Array(kernel.size);
+  const row = (ci: number, i: number, order: 'chw' | 'hwc') => (order === 'chw' ? ci * h * w + i : i * c + ci);
+  for (let ci = 0; ci < c; ci++) {
+    for (let i = 0; i < h * w; i++) out.set(kernel.data.subarray(row(ci, i, from.order) * nout, (row(ci, i, from.order) + 1) * nout), row(ci, i, to) * nout);
+  }
+  return out;
+}
+
 // ---- tfjs-backend-wasm ----
 
 interface TfTensor {
@@ -67,9 +83,6 @@ interface TfTensor {
 }
 
 interface TfCore {
-  version_core: string;
-  setBackend(name: string): Promise<boolean>;
-  getBackend(): string;
   tensor(values: Float32Array, shape: number[]): TfTensor;
   tidy<T extends TfTensor>(fn: () => T): T;
   reshape(x: TfTensor, shape: number[]): TfTensor;
@@ -81,25 +94,8 @@ interface TfCore {
   };
 }
 
-interface TfBackendWasm {
-  version_wasm: string;
-  setWasmPaths(files: Record<string, string>): void;
-  setThreadsCount(n: number): void;
-  getThreadsCount(): number;
-}
-
 export async function tfjsNetwork(model: Model, image: Tensor): Promise<NetworkRun> {
-  const tf = await importPeer<TfCore>('@tensorflow/tfjs-core');
-  const backend = await importPeer<TfBackendWasm>('@tensorflow/tfjs-backend-wasm');
-  // the same load as bench/peers/tfjs-wasm.ts: the SIMD build, one thread, proven by the load
-  const simd = 'tfjs-backend-wasm-simd.wasm';
-  const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
-  const missing = join(dist, 'not-the-simd-build.wasm');
-  backend.setWasmPaths({ 'tfjs-backend-wasm.wasm': missing, 'tfjs-backend-wasm-threaded-simd.wasm': missing, [simd]: join(dist, simd) });
-  backend.setThreadsCount(1);
-  if (!(await tf.setBackend('wasm')) || tf.getBackend() !== 'wasm') throw new Error('tf.setBackend("wasm") failed');
-  if (backend.getThreadsCount() !== 1) throw new Error(`tfjs-backend-wasm runs ${backend.getThreadsCount()} threads, not 1`);
-
+  const { tf, version } = await startTfjsWasm<TfCore>();
   const held: TfTensor[] = [];
   const hold = (values: Float32Array, shape: number[]) => {
     const t = tf.tensor(values, shape);
@@ -108,7 +104,7 @@ export async function tfjsNetwork(model: Model, image: Tensor): Promise<NetworkR
   };
   const [c0, h0, w0] = model.inputShape;
   const x = hold(chwToHwc(image.data, c0, h0, w0), [1, h0, w0, c0]);
-  let flattened: { c: number; h: number; w: number } | null = null;
+  let flattened: Flattened | null = null;
   const layers: ((a: TfTensor) => TfTensor)[] = steps(model).map((s) => {
     switch (s.kind) {
       case 'conv': {
@@ -121,20 +117,12 @@ export async function tfjsNetwork(model: Model, image: Tensor): Promise<NetworkR
       case 'pool':
         return (a) => tf.maxPool(a, s.size, s.size, 'valid');
       case 'flatten':
-        flattened = { c: s.c, h: s.h, w: s.w };
+        flattened = s;
         return (a) => tf.reshape(a, [1, s.c * s.h * s.w]);
       case 'dense': {
         const [nin, nout] = s.kernel.shape;
-        let kernel = s.kernel.data;
-        if (flattened) {
-          // engine rows are in (C,H,W) flatten order; tfjs flattens (H,W,C)
-          const { c, h, w } = flattened;
-          kernel = new Float32Array(kernel.length);
-          for (let ci = 0; ci < c; ci++) {
-            for (let i = 0; i < h * w; i++) kernel.set(s.kernel.data.subarray((ci * h * w + i) * nout, (ci * h * w + i + 1) * nout), (i * c + ci) * nout);
-          }
-          flattened = null;
-        }
+        const kernel = flattened ? rowsInOrder(s.kernel, flattened, 'hwc') : s.kernel.data;
+        flattened = null;
         const b = hold(kernel, [nin, nout]);
         const bias = hold(s.bias.data, [nout]);
         if (s.activation === 'softmax') return (a) => tf.softmax(tf.fused.matMul({ a, b, bias }));
@@ -150,7 +138,7 @@ export async function tfjsNetwork(model: Model, image: Tensor): Promise<NetworkR
   };
   return {
     name: 'tfjs-wasm',
-    description: `tfjs-backend-wasm ${backend.version_wasm} (tfjs-core ${tf.version_core}), ${simd} (XNNPACK), one thread: tf.fused.conv2d 'same' + bias + relu, tf.maxPool, reshape, tf.fused.matMul + bias (+ relu), softmax; NHWC`,
+    description: `${version}, ${SIMD_BUILD} (XNNPACK), one thread: tf.fused.conv2d 'same' + bias + relu, tf.maxPool, reshape, tf.fused.matMul + bias (+ relu), softmax; NHWC`,
     run,
     dispose: () => held.forEach((t) => t.dispose()),
   };
@@ -168,6 +156,7 @@ export function onnxNetwork(model: Model): Uint8Array {
     a = name;
   };
   const all = steps(model);
+  let flattened: Flattened | null = null;
   all.forEach((s, i) => {
     const last = i === all.length - 1;
     switch (s.kind) {
@@ -183,10 +172,12 @@ export function onnxNetwork(model: Model): Uint8Array {
         next(s.name, { opType: 'MaxPool', inputs: [a], ints: { kernel_shape: [s.size, s.size], strides: [s.size, s.size] } });
         break;
       case 'flatten':
-        next(s.name, { opType: 'Flatten', inputs: [a] }); // axis 1: (N, C*H*W) in the engine's order
+        next(s.name, { opType: 'Flatten', inputs: [a] }); // axis 1: (N, C*H*W)
+        flattened = s;
         break;
       case 'dense':
-        initializers.push({ name: `${s.name}_w`, shape: s.kernel.shape, data: s.kernel.data }, { name: `${s.name}_b`, shape: s.bias.shape, data: s.bias.data });
+        initializers.push({ name: `${s.name}_w`, shape: s.kernel.shape, data: flattened ? rowsInOrder(s.kernel, flattened, 'chw') : s.kernel.data }, { name: `${s.name}_b`, shape: s.bias.shape, data: s.bias.data });
+        flattened = null;
         next(s.activation === 'linear' ? s.name : `${s.name}_z`, { opType: 'Gemm', inputs: [a, `${s.name}_w`, `${s.name}_b`] });
         if (s.activation !== 'linear') next(s.name, { opType: s.activation === 'relu' ? 'Relu' : 'Softmax', inputs: [a] });
         break;
@@ -207,8 +198,8 @@ interface Ort {
   InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<{ run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>; release(): Promise<void> }> };
 }
 
-/** onnxruntime-web (wasm SIMD, one thread: its thread count is fixed by its first session) or -node on `threads` threads. */
-export async function ortNetwork(flavour: 'web' | 'node', threads: number, onnx: Uint8Array, model: Model, image: Tensor): Promise<NetworkRun> {
+/** onnxruntime-web (wasm SIMD, one thread: its thread count is fixed by its first session) or -node on `threads` threads; `onnx` takes input `input` (1,C,H,W) and gives `scores`, `ops` are its operators. */
+export async function ortNetwork(flavour: 'web' | 'node', threads: number, onnx: Uint8Array, inputShape: readonly number[], image: Tensor, ops = 'Conv, Relu, MaxPool, Flatten, Gemm, Softmax'): Promise<NetworkRun> {
   const ort = await importPeer<Ort>(`onnxruntime-${flavour}`);
   ort.env.logLevel = 'error';
   if (flavour === 'web') ort.env.wasm.numThreads = threads;
@@ -220,11 +211,11 @@ export async function ortNetwork(flavour: 'web' | 'node', threads: number, onnx:
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
   });
-  const feeds = { input: new ort.Tensor('float32', image.data, [1, ...model.inputShape]) };
+  const feeds = { input: new ort.Tensor('float32', image.data, [1, ...inputShape]) };
   const version = ort.env.versions?.[flavour] ?? ort.env.versions?.common ?? '?';
   return {
     name: `ort-${flavour}${threads === 1 ? '' : ` x${threads}`}`,
-    description: `onnxruntime-${flavour} ${version}, ${flavour === 'web' ? 'wasm SIMD build' : 'native CPU execution provider'}, ${threads === 1 ? 'one thread' : `${threads} threads`}: one ONNX graph (Conv, Relu, MaxPool, Flatten, Gemm, Softmax; weights as initializers), NCHW`,
+    description: `onnxruntime-${flavour} ${version}, ${flavour === 'web' ? 'wasm SIMD build' : 'native CPU execution provider'}, ${threads === 1 ? 'one thread' : `${threads} threads`}: one ONNX graph (${ops}; weights as initializers), NCHW`,
     run: async () => (await session.run(feeds)).scores.data.slice(),
     dispose: () => session.release(),
   };
