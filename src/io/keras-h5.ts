@@ -11,6 +11,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { ConvscopeError, type ErrorCode } from '../errors.ts';
 import { parseModelConfig, type Fail } from './keras-graph.ts';
+import { kerasWeightNames } from './keras-weight-names.ts';
 import type { KerasGraph, KerasLayerFile, KerasModelFile } from './keras-model.ts';
 import { describe } from '../model/spec-schema.ts';
 import { MAGIC, startsWith } from './magic.ts';
@@ -137,75 +138,8 @@ function shortName(full: string): string {
   return (full.split('/').at(-1) ?? full).replace(/:\d+$/, '');
 }
 
-/** For the layers convscope knows, the weights their config calls for, in Keras's order. */
-function expectedWeights(layer: KerasLayerFile, fail: Fail): string[] | undefined {
-  const flag = (key: string): boolean => {
-    const v = layer.config[key];
-    if (v !== undefined && typeof v !== 'boolean') fail(`layer '${layer.name}' (${layer.className}): config.${key}: expected true or false, got ${describe(v)}`);
-    return v !== false;
-  };
-  switch (layer.className) {
-    case 'Conv2D':
-    case 'Dense':
-      return flag('use_bias') ? ['kernel', 'bias'] : ['kernel'];
-    case 'BatchNormalization':
-      return [...(flag('scale') ? ['gamma'] : []), ...(flag('center') ? ['beta'] : []), 'moving_mean', 'moving_variance'];
-    case 'LayerScale':
-      return ['gamma'];
-    case 'InputLayer':
-    case 'MaxPooling2D':
-    case 'AveragePooling2D':
-    case 'Flatten':
-    case 'Dropout':
-    case 'Activation':
-    case 'ZeroPadding2D':
-    case 'GlobalAveragePooling2D':
-    case 'GlobalMaxPooling2D':
-    case 'Reshape':
-      return [];
-    // --- conv family ---
-    case 'DepthwiseConv2D':
-    case 'SeparableConv2D': {
-      // Keras 3 calls DepthwiseConv2D's weight 'kernel'
-      const depthwise = layer.className === 'DepthwiseConv2D' && 'kernel' in layer.weights && !('depthwise_kernel' in layer.weights) ? 'kernel' : 'depthwise_kernel';
-      return [depthwise, ...(layer.className === 'SeparableConv2D' ? ['pointwise_kernel'] : []), ...(flag('use_bias') ? ['bias'] : [])];
-    }
-    case 'Conv2DTranspose':
-      return flag('use_bias') ? ['kernel', 'bias'] : ['kernel'];
-    // --- end conv family ---
-
-    // --- activation, normalization and shape layers ---
-    case 'ReLU':
-    case 'LeakyReLU':
-    case 'ELU':
-    case 'ThresholdedReLU':
-    case 'Softmax':
-      return [];
-    case 'PReLU':
-      return ['alpha'];
-    case 'LayerNormalization':
-      return [...(flag('scale') ? ['gamma'] : []), ...(flag('center') ? ['beta'] : [])];
-    case 'Normalization':
-      // Built with mean and variance in its config, the layer holds them as constants, not weights.
-      return layer.config.mean === undefined || layer.config.mean === null ? ['mean', 'variance', 'count'] : [];
-    case 'Rescaling':
-    case 'SpatialDropout2D':
-    case 'GaussianNoise':
-    case 'GaussianDropout':
-    case 'ActivityRegularization':
-    case 'UpSampling2D':
-    case 'Cropping2D':
-    case 'Permute':
-      return [];
-    // --- end activation, normalization and shape layers ---
-    default:
-      return undefined;
-  }
-}
-
-/** The weights a layer has in the file are those its config calls for (when convscope knows its class). */
 export function checkWeightNames(layer: KerasLayerFile, found: string[], fail: Fail): void {
-  const expected = expectedWeights(layer, fail);
+  const expected = kerasWeightNames(layer, fail);
   if (expected === undefined) return;
   const same = expected.length === found.length && expected.every((n) => found.includes(n));
   if (!same) {

@@ -16,7 +16,8 @@ import { parseModelConfig, type Fail } from './keras-graph.ts';
 import type { KerasGraph, KerasLayerFile, KerasModelFile } from './keras-model.ts';
 import { KerasH5Error, isDataset, isGroup, readWeight, stringAttr, withH5File, type WeightBudget } from './h5-file.ts';
 import { keras2FormOf } from './keras3-config.ts';
-import { containerPaths, keras3VariableNames } from './keras3-weights.ts';
+import { containerPaths } from './keras3-weights.ts';
+import { kerasWeightNames } from './keras-weight-names.ts';
 import { checkWeightNames } from './keras-h5.ts';
 
 const CONFIG = 'config.json';
@@ -118,7 +119,8 @@ function attachVariables(owner: Group, graph: KerasGraph, at: string, budget: We
 }
 
 function readLayerVariables(group: unknown, layer: KerasLayerFile, where: string, budget: WeightBudget, fail: Fail): void {
-  const names = keras3VariableNames(layer);
+  // a Keras 3 archive stores a layer's variables in the order Keras creates them
+  const names = kerasWeightNames(layer, fail);
   const vars = isGroup(group) ? group.get('vars') : undefined;
   if (!isGroup(vars)) {
     if (names && names.length > 0) fail(`${WEIGHTS} has no variables for layer '${layer.name}' (${layer.className}) at ${where}/vars; it should have ${names.join(', ')}`);

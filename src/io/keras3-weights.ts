@@ -1,42 +1,6 @@
-/**
- * Keras 3's names for a layer's variables, in the order its build() creates them; Keras 3
- * stores them in that order as `vars/0`, `vars/1`, ... in a `.keras` archive's model.weights.h5
- * (Layer.save_own_variables: trainable variables first, then the others, each in creation order).
- * Returned under the short names Keras 2 gives them, which the converters read: Keras 3 calls a
- * DepthwiseConv2D's kernel 'kernel' (Keras 2: 'depthwise_kernel').
- */
 import type { KerasLayerFile } from './keras-model.ts';
 
-/** The Keras 2 short names of a layer's `vars/<i>`, or undefined for a class whose variables convscope does not know. */
-export function keras3VariableNames(layer: Pick<KerasLayerFile, 'className' | 'config'>): string[] | undefined {
-  const c = layer.config;
-  const bias = c.use_bias === false ? [] : ['bias'];
-  switch (layer.className) {
-    case 'Conv1D':
-    case 'Conv2D':
-    case 'Conv3D':
-    case 'Dense':
-    case 'Conv2DTranspose':
-      return ['kernel', ...bias];
-    case 'DepthwiseConv2D':
-      return ['depthwise_kernel', ...bias];
-    case 'SeparableConv2D':
-      return ['depthwise_kernel', 'pointwise_kernel', ...bias];
-    case 'BatchNormalization':
-      return [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta']), 'moving_mean', 'moving_variance'];
-    case 'LayerNormalization':
-      return [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta'])];
-    case 'PReLU':
-      return ['alpha'];
-    case 'LayerScale':
-      return ['gamma'];
-    case 'Normalization':
-      // Given mean and variance in its config, the layer has no variables.
-      return c.mean === null || c.mean === undefined ? ['mean', 'variance', 'count'] : [];
-    default:
-      return undefined;
-  }
-}
+// Keras 3's weight layouts: how its variables are named, and where saving_lib stores each layer's.
 
 /** A Keras 3 variable's name in a legacy `.h5` ('conv/kernel', 'seq/dw/kernel') -> the Keras 2 short name. */
 export function keras3ShortName(className: string, name: string): string {

@@ -13,6 +13,7 @@ import { ConvscopeError, type ErrorCode } from '../errors.ts';
 import { describe, isRecord } from '../model/spec-schema.ts';
 import { parseModelConfig } from './keras-graph.ts';
 import { checkWeightNames } from './keras-h5.ts';
+import { kerasWeightNames } from './keras-weight-names.ts';
 import type { KerasGraph, KerasLayerFile, KerasModelFile, KerasWeight } from './keras-model.ts';
 import { parseJson } from './model-folder.ts';
 import { checkManifest, readManifestWeights, type Fail, type ShardReader } from './tfjs-weights.ts';
@@ -125,15 +126,7 @@ function attachWeights(graph: KerasGraph, weights: Map<string, KerasWeight>, fai
       const parent = layer.name.includes('/') ? layer.name.slice(0, layer.name.lastIndexOf('/')) : undefined;
       if (Object.keys(layer.weights).length === 0 && parent !== undefined && leaves.has(parent)) {
         // tensorflowjs_converter stops at an HDF5 group that has weights of its own, so it never reaches 'X/BatchNorm' inside 'X'.
-        const expectsWeights = (() => {
-          try {
-            checkWeightNames(layer, [], fail);
-            return false;
-          } catch {
-            return true;
-          }
-        })();
-        if (expectsWeights) {
+        if ((kerasWeightNames(layer, fail) ?? []).length > 0) {
           fail(`layer '${layer.name}' (${layer.className}) has no weights in the manifest: tensorflowjs_converter leaves out the weights of a layer whose name continues another layer's ('${parent}') after a '/', as in keras.applications' MobileNetV3; load the model's .h5 or .keras file instead`);
         }
       }
