@@ -7,13 +7,13 @@ import { GlobalAveragePooling2DLayer, GlobalMaxPooling2DLayer } from '../layers/
 import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
 import { LayerScaleLayer } from '../layers/layer-scale.ts';
 import { IdentityLayer, FlattenLayer, ReshapeLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
-import type { LayerSpec, LayerType } from './spec.ts';
+import { ACTIVATION_LAYER_TYPES, CONV_FAMILY_TYPES, MERGE_TYPES, NORM_SHAPE_TYPES, isOfFamily, type LayerSpec } from './spec.ts';
 import { buildMerge } from './build-merge.ts';
 import { buildConvFamily } from './build-conv-family.ts';
 import { buildActivationLayer } from './build-activation.ts';
 import { buildNormShape } from './build-norm-shape.ts';
 
-const MERGE_TYPES: readonly LayerType[] = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'];
+
 import { ConvscopeError, type ErrorCode } from '../errors.ts';
 
 /** Reads a layer spec's params and weights, with messages that name the layer. */
@@ -69,7 +69,7 @@ export class SpecReader {
  */
 export function buildLayer(spec: LayerSpec, inputShapes: readonly (readonly number[])[]): Layer {
   const reader = new SpecReader(spec, inputShapes);
-  const count = MERGE_TYPES.includes(spec.type) ? Math.max(inputShapes.length, 2) : 1;
+  const count = isOfFamily(spec.type, MERGE_TYPES) ? Math.max(inputShapes.length, 2) : 1;
   if (inputShapes.length !== count) {
     reader.fail(count === 1 ? `takes one input, not ${inputShapes.length}` : `merges two or more inputs, not ${inputShapes.length}`);
   }
@@ -83,7 +83,6 @@ export function buildLayer(spec: LayerSpec, inputShapes: readonly (readonly numb
 function buildChecked(s: SpecReader): Layer {
   const { spec, inputShape } = s;
   switch (spec.type) {
-    // --- core layers ---
     case 'InputLayer':
       return new IdentityLayer(spec.name, 'InputLayer', inputShape);
     case 'Model':
@@ -153,45 +152,11 @@ function buildChecked(s: SpecReader): Layer {
       const gather = Array.isArray(spec.params.gather) ? Int32Array.from(spec.params.gather) : null;
       return new ReshapeLayer(spec.name, inputShape, target, gather);
     }
-    // --- end core layers ---
 
-    // --- merge layers ---
-    case 'Add':
-    case 'Subtract':
-    case 'Multiply':
-    case 'Average':
-    case 'Maximum':
-    case 'Minimum':
-    case 'Concatenate':
-      return buildMerge(s);
-    // --- end merge layers ---
-
-    // --- conv family ---
-    case 'DepthwiseConv2D':
-    case 'SeparableConv2D':
-    case 'Conv2DTranspose':
-      return buildConvFamily(s);
-    // --- end conv family ---
-
-    // --- activation, normalization and shape layers ---
-    case 'ReLU':
-    case 'LeakyReLU':
-    case 'ELU':
-    case 'ThresholdedReLU':
-    case 'PReLU':
-    case 'Softmax':
-      return buildActivationLayer(s);
-    case 'LayerNormalization':
-    case 'Rescaling':
-    case 'Normalization':
-    case 'SpatialDropout2D':
-    case 'GaussianNoise':
-    case 'GaussianDropout':
-    case 'ActivityRegularization':
-    case 'UpSampling2D':
-    case 'Cropping2D':
-    case 'Permute':
-      return buildNormShape(s);
-    // --- end activation, normalization and shape layers ---
   }
+  if (isOfFamily(spec.type, MERGE_TYPES)) return buildMerge(s);
+  if (isOfFamily(spec.type, CONV_FAMILY_TYPES)) return buildConvFamily(s);
+  if (isOfFamily(spec.type, ACTIVATION_LAYER_TYPES)) return buildActivationLayer(s);
+  if (isOfFamily(spec.type, NORM_SHAPE_TYPES)) return buildNormShape(s);
+  return s.fail(`type '${spec.type}' has no builder`, 'E_UNSUPPORTED');
 }

@@ -2,7 +2,7 @@ import { formatShape, sizeOf } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import { describe } from './spec-schema.ts';
 import { KerasLayer, chwToHwcIndex, hwioToOihw, type DataFormat } from './keras-layer.ts';
-import type { LayerSpec } from './spec.ts';
+import { ACTIVATION_LAYER_TYPES, NORM_SHAPE_TYPES, isOfFamily, type LayerSpec } from './spec.ts';
 import * as convFamily from './keras-conv-family.ts';
 import { convertActivationLayer } from './keras-activation-converters.ts';
 import { convertNormShape } from './keras-norm-shape.ts';
@@ -11,12 +11,11 @@ import { convertNormShape } from './keras-norm-shape.ts';
  * Each supported Keras layer class to its engine spec. `inputShapes` are the engine's
  * (channels-first, per-sample) shapes of the tensors the layer is called on.
  *
- * Layer families each keep their block below, so that they can grow independently.
+ * The families with converters of their own (spec.ts lists their types) are routed after the switch.
  */
 export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly number[])[]): LayerSpec {
   const shape = inputShapes[0];
   switch (k.className) {
-    // --- core layers ---
     case 'Conv2D':
       return conv2d(k);
     case 'Dense':
@@ -55,9 +54,7 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
     }
     case 'Reshape':
       return reshape(k, shape);
-    // --- end core layers ---
 
-    // --- merge layers ---
     case 'Add':
     case 'Subtract':
     case 'Multiply':
@@ -70,38 +67,16 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
       spec.params = { axis: k.engineAxis('axis', shape.length, -1) };
       return spec;
     }
-    // --- end merge layers ---
 
-    // --- conv family: DepthwiseConv2D, SeparableConv2D, Conv2DTranspose ---
     case 'DepthwiseConv2D':
       return convFamily.depthwiseConv2d(k);
     case 'SeparableConv2D':
       return convFamily.separableConv2d(k);
     case 'Conv2DTranspose':
       return convFamily.conv2dTranspose(k);
-    // --- end conv family ---
-
-    // --- activation, normalization and shape layers ---
-    case 'ReLU':
-    case 'LeakyReLU':
-    case 'ELU':
-    case 'ThresholdedReLU':
-    case 'PReLU':
-    case 'Softmax':
-      return convertActivationLayer(k, shape);
-    case 'LayerNormalization':
-    case 'Rescaling':
-    case 'Normalization':
-    case 'SpatialDropout2D':
-    case 'GaussianNoise':
-    case 'GaussianDropout':
-    case 'ActivityRegularization':
-    case 'UpSampling2D':
-    case 'Cropping2D':
-    case 'Permute':
-      return convertNormShape(k, shape);
-    // --- end activation, normalization and shape layers ---
   }
+  if (isOfFamily(k.className, ACTIVATION_LAYER_TYPES)) return convertActivationLayer(k, shape);
+  if (isOfFamily(k.className, NORM_SHAPE_TYPES)) return convertNormShape(k, shape);
   throw new ConvscopeError('E_UNSUPPORTED', `layer '${k.layerName}' is a ${k.className}, which convscope does not support`);
 }
 

@@ -1,21 +1,28 @@
 import type { Tensor } from '../tensor.ts';
 import type { ActivationName } from '../layers/activation-fns.ts';
 
-export const LAYER_TYPES = [
-  // --- core layers ---
-  'InputLayer', 'Model', 'LayerScale',
-  'Conv2D', 'Dense', 'MaxPooling2D', 'AveragePooling2D', 'BatchNormalization', 'Flatten', 'Dropout',
-  'Activation', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Reshape',
-  // --- merge layers ---
-  'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate',
-  // --- conv family ---
-  'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose',
-  // --- activation, normalization and shape layers ---
-  'ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'PReLU', 'Softmax',
+// The layer types by family: each family has its own builder and Keras converter, which the
+// families' lists below route to (model/build.ts, model/keras-converters.ts).
+export const MERGE_TYPES = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'] as const;
+export const CONV_FAMILY_TYPES = ['DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose'] as const;
+export const ACTIVATION_LAYER_TYPES = ['ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'PReLU', 'Softmax'] as const;
+export const NORM_SHAPE_TYPES = [
   'LayerNormalization', 'Rescaling', 'Normalization', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout',
   'ActivityRegularization', 'UpSampling2D', 'Cropping2D', 'Permute',
 ] as const;
+
+export const LAYER_TYPES = [
+  'InputLayer', 'Model', 'LayerScale',
+  'Conv2D', 'Dense', 'MaxPooling2D', 'AveragePooling2D', 'BatchNormalization', 'Flatten', 'Dropout',
+  'Activation', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Reshape',
+  ...MERGE_TYPES, ...CONV_FAMILY_TYPES, ...ACTIVATION_LAYER_TYPES, ...NORM_SHAPE_TYPES,
+] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
+
+/** Whether `type` is one of a family's types. */
+export function isOfFamily<T extends string>(type: string, family: readonly T[]): type is T {
+  return (family as readonly string[]).includes(type);
+}
 
 /**
  * One layer, already in the engine's terms: channels-first, conv kernels (Cout, Cin, KH, KW),
