@@ -1,4 +1,5 @@
 import { Tensor } from '../tensor.ts';
+import { cropPlanes, padPlanes } from './plane-window.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 
 /** Where one output row (or column) reads: rows i0 and i1, weighted (1 - w) and w. */
@@ -113,29 +114,11 @@ export class Cropping2DLayer extends Layer {
   }
 
   forwardLinear(x: Tensor): LinearResult {
-    const [n, c, h, w] = x.shape;
-    const [, oh, ow] = this.outputShape;
-    const z = Tensor.zeros([n, c, oh, ow]);
-    for (let p = 0; p < n * c; p++) {
-      for (let y = 0; y < oh; y++) {
-        const src = (p * h + y + this.crop.top) * w + this.crop.left;
-        z.data.set(x.data.subarray(src, src + ow), (p * oh + y) * ow);
-      }
-    }
-    return { z };
+    return { z: cropPlanes(x, [x.shape[0], ...this.outputShape], this.crop.top, this.crop.left) };
   }
 
   backwardLinear(r: Tensor, record: LayerRecord): Tensor {
-    const [n, c, h, w] = record.input.shape;
-    const [, oh, ow] = this.outputShape;
-    const dx = Tensor.zeros(record.input.shape);
-    for (let p = 0; p < n * c; p++) {
-      for (let y = 0; y < oh; y++) {
-        const src = (p * oh + y) * ow;
-        dx.data.set(r.data.subarray(src, src + ow), (p * h + y + this.crop.top) * w + this.crop.left);
-      }
-    }
-    return dx;
+    return padPlanes(r, record.input.shape, this.crop.top, this.crop.left);
   }
 }
 

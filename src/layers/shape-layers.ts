@@ -1,4 +1,5 @@
 import { Tensor, sizeOf } from '../tensor.ts';
+import { cropPlanes, padPlanes } from './plane-window.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 import type { ActivationName } from './activation-fns.ts';
 
@@ -91,28 +92,10 @@ export class ZeroPadding2DLayer extends Layer {
   }
 
   forwardLinear(x: Tensor): LinearResult {
-    const [n, c, h, w] = x.shape;
-    const [, oh, ow] = this.outputShape;
-    const z = Tensor.zeros([n, c, oh, ow]);
-    for (let p = 0; p < n * c; p++) {
-      for (let y = 0; y < h; y++) {
-        const src = (p * h + y) * w;
-        z.data.set(x.data.subarray(src, src + w), (p * oh + y + this.pad.top) * ow + this.pad.left);
-      }
-    }
-    return { z };
+    return { z: padPlanes(x, [x.shape[0], ...this.outputShape], this.pad.top, this.pad.left) };
   }
 
   backwardLinear(r: Tensor, record: LayerRecord): Tensor {
-    const [n, c, h, w] = record.input.shape;
-    const [, oh, ow] = this.outputShape;
-    const dx = Tensor.zeros(record.input.shape);
-    for (let p = 0; p < n * c; p++) {
-      for (let y = 0; y < h; y++) {
-        const src = (p * oh + y + this.pad.top) * ow + this.pad.left;
-        dx.data.set(r.data.subarray(src, src + w), (p * h + y) * w);
-      }
-    }
-    return dx;
+    return cropPlanes(r, record.input.shape, this.pad.top, this.pad.left);
   }
 }
