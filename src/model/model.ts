@@ -55,6 +55,7 @@ export class Model {
   private readonly index: Map<string, number>;
   private readonly aliases: Map<string, string>;
   private readonly ancestorCache = new Map<number, number[]>();
+  private readonly consumerLists: number[][];
 
   /**
    * Builds the nodes after checking the spec: its schema and graph, each node's shapes against
@@ -78,6 +79,10 @@ export class Model {
     });
     this.layers = built.layers;
     this.sources = built.sources;
+    this.consumerLists = this.layers.map(() => []);
+    this.sources.forEach((from, j) => {
+      for (const i of new Set(from)) if (i >= 0) this.consumerLists[i].push(j);
+    });
     this.index = new Map(this.layers.map((l, i) => [l.name, i]));
     this.aliases = uniqueShortNames(this.layers.map((l) => l.name));
     this.outputNames = built.outputs;
@@ -150,11 +155,7 @@ export class Model {
 
   /** The nodes that take node i's output. */
   consumers(i: number): number[] {
-    const out: number[] = [];
-    this.sources.forEach((from, j) => {
-      if (from.includes(i)) out.push(j);
-    });
-    return out;
+    return this.consumerLists[i];
   }
 
   /** Brings one sample (C,H,W) or a batch (N,C,H,W) (for vector models (K) or (N,K)) to batched form. */
