@@ -18,6 +18,7 @@ import { buildLayer } from '../src/model/build.ts';
 import { deconvOutputLength } from '../src/layers/conv2d-transpose.ts';
 import { ConvscopeError } from '../src/errors.ts';
 import { editConfig } from './helpers/h5-edit.ts';
+import { goldenMismatch } from './helpers/tolerance.ts';
 
 const root = join(import.meta.dirname, '..');
 const goldenDir = join(root, 'test', 'golden', 'conv-family');
@@ -31,16 +32,6 @@ interface Manifest {
   projections: { layer: string; channel: number; unit: 'all' | 'max'; method: BackwardMethod; file: string }[];
 }
 
-function within(out: Tensor, ref: Tensor): string | null {
-  if (formatShape(out.shape) !== formatShape(ref.shape)) return `shape ${formatShape(out.shape)} vs ${formatShape(ref.shape)}`;
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < ref.size; i++) {
-    maxRef = Math.max(maxRef, Math.abs(ref.data[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(out.data[i] - ref.data[i]) || (Number.isNaN(out.data[i]) ? Infinity : 0));
-  }
-  return maxDiff <= 1e-4 * maxRef + 1e-6 ? null : `max|out-ref| ${maxDiff} > tolerance (max|ref| ${maxRef})`;
-}
 
 const unbatch = (t: Tensor): Tensor => new Tensor(t.shape.slice(1), t.data);
 
@@ -57,8 +48,8 @@ for (const name of MODELS) {
       for (const node of manifest.nodes) {
         const record = result.records.get(node.name);
         assert.ok(record, `node ${node.name} missing from the forward record`);
-        assert.is(within(unbatch(record.output), await ref(node.output)), null, `${node.name} output`);
-        if (node.preActivation) assert.is(within(unbatch(record.z), await ref(node.preActivation)), null, `${node.name} pre-activation`);
+        assert.is(goldenMismatch(unbatch(record.output), await ref(node.output)), null, `${node.name} output`);
+        if (node.preActivation) assert.is(goldenMismatch(unbatch(record.z), await ref(node.preActivation)), null, `${node.name} pre-activation`);
       }
       assert.is(manifest.nodes.length, model.layers.length);
       assert.is(model.predict(input).data.indexOf(Math.max(...model.predict(input).data)), manifest.classes[0]);
@@ -69,7 +60,7 @@ for (const name of MODELS) {
       const input = await ref(manifest.input);
       for (const p of manifest.projections) {
         const r = withKernels(set, () => backwardNet(model, input, { layer: p.layer, channel: p.channel, unit: p.unit, method: p.method }));
-        const problem = within(r, await ref(p.file));
+        const problem = goldenMismatch(r, await ref(p.file));
         assert.is(problem, null, `${p.method} from ${p.layer} channel ${p.channel} unit ${p.unit}: ${problem}`);
       }
     });
@@ -94,11 +85,11 @@ for (const name of MODELS) {
       const input = await readNpyTensor(join(dir, manifest.input));
       const result = model.forward(input);
       for (const node of manifest.nodes) {
-        assert.is(within(unbatch(result.records.get(node.name)!.output), await readNpyTensor(join(dir, node.output))), null, `${node.name} output`);
+        assert.is(goldenMismatch(unbatch(result.records.get(node.name)!.output), await readNpyTensor(join(dir, node.output))), null, `${node.name} output`);
       }
       for (const p of manifest.projections.filter((q) => q.unit === 'all')) {
         const r = backwardNet(model, input, { layer: p.layer, channel: p.channel, unit: p.unit, method: p.method });
-        assert.is(within(r, await readNpyTensor(join(dir, p.file))), null, `${p.method} from ${p.layer}`);
+        assert.is(goldenMismatch(r, await readNpyTensor(join(dir, p.file))), null, `${p.method} from ${p.layer}`);
       }
     });
   }

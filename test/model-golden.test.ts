@@ -7,6 +7,7 @@ import { readNpyTensor } from '../src/node/inputs.ts';
 import { Tensor, formatShape } from '../src/tensor.ts';
 import { withKernels } from '../src/runtime/backend.ts';
 import { KERNEL_SET_NAMES } from '../src/runtime/kernel-set.ts';
+import { goldenMismatch } from './helpers/tolerance.ts';
 
 // Every layer output (and pre-activation) of each model against PyTorch's, SEMANTICS.md tolerance.
 const root = join(import.meta.dirname, '..');
@@ -19,16 +20,6 @@ interface Manifest {
   layers: { name: string; className: string; output: string; preActivation?: string; shape: number[] }[];
 }
 
-function within(out: Tensor, ref: Tensor): string | null {
-  if (formatShape(out.shape) !== formatShape(ref.shape)) return `shape ${formatShape(out.shape)} vs ${formatShape(ref.shape)}`;
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < ref.size; i++) {
-    maxRef = Math.max(maxRef, Math.abs(ref.data[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(out.data[i] - ref.data[i]));
-  }
-  return maxDiff <= 1e-4 * maxRef + 1e-6 ? null : `max|out-ref| ${maxDiff} > tolerance (max|ref| ${maxRef})`;
-}
 
 function argmaxRows(t: Tensor): number[] {
   const k = t.shape[1];
@@ -58,10 +49,10 @@ for (const name of readdirSync(goldenDir).filter((d) => !d.includes('.'))) {
           continue;
         }
         // Vector outputs are in Keras's own element order (SEMANTICS.md), so they compare as they are.
-        const problem = within(record.output, await readNpyTensor(join(dir, l.output)));
+        const problem = goldenMismatch(record.output, await readNpyTensor(join(dir, l.output)));
         assert.is(problem, null, `${l.name} output: ${problem}`);
         if (l.preActivation) {
-          const p = within(record.z, await readNpyTensor(join(dir, l.preActivation)));
+          const p = goldenMismatch(record.z, await readNpyTensor(join(dir, l.preActivation)));
           assert.is(p, null, `${l.name} pre-activation: ${p}`);
         }
         checked++;

@@ -15,6 +15,7 @@ import { ConvscopeError } from '../src/errors.ts';
 import { Tensor, formatShape } from '../src/tensor.ts';
 import type { LayerSpec } from '../src/model/spec.ts';
 import type { Layer } from '../src/layers/layer.ts';
+import { goldenMismatch } from './helpers/tolerance.ts';
 
 // LayerNormalization, Rescaling, Normalization, the inference-time identities, UpSampling2D,
 // Cropping2D and Permute: every node's output and DeconvNet / SaliNet / DeSaliNet through them
@@ -30,16 +31,6 @@ interface Manifest {
   classes: number[];
 }
 
-function within(out: Tensor, ref: Tensor): string | null {
-  if (formatShape(out.shape) !== formatShape(ref.shape)) return `shape ${formatShape(out.shape)} vs ${formatShape(ref.shape)}`;
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < ref.size; i++) {
-    maxRef = Math.max(maxRef, Math.abs(ref.data[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(out.data[i] - ref.data[i]));
-  }
-  return maxDiff <= 1e-4 * maxRef + 1e-6 ? null : `max|out-ref| ${maxDiff} > tolerance (max|ref| ${maxRef})`;
-}
 
 const argmax = (t: Tensor): number[] => {
   const k = t.shape[1];
@@ -62,7 +53,7 @@ for (const name of readdirSync(goldenDir).filter((d) => !d.includes('.'))) {
       const record = result.records.get(node.name);
       assert.ok(record, `node ${node.name} missing from the forward record`);
       assert.is(model.layers[model.layerIndex(node.name)].type, node.className);
-      const problem = within(record.output, await readNpyTensor(join(dir, node.output)));
+      const problem = goldenMismatch(record.output, await readNpyTensor(join(dir, node.output)));
       assert.is(problem, null, `${node.name} output: ${problem}`);
     }
     assert.equal(argmax(result.output), manifest.classes);
@@ -73,7 +64,7 @@ for (const name of readdirSync(goldenDir).filter((d) => !d.includes('.'))) {
     const input = await readNpyTensor(join(dir, manifest.input));
     for (const b of manifest.backward) {
       const r = backwardNet(model, input, { layer: b.node, channel: b.channel, unit: b.unit, method: b.method });
-      const problem = within(r, await readNpyTensor(join(dir, b.file)));
+      const problem = goldenMismatch(r, await readNpyTensor(join(dir, b.file)));
       assert.is(problem, null, `${b.method} from ${b.node} channel ${b.channel} (${b.unit}): ${problem}`);
     }
   });
