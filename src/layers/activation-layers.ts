@@ -1,5 +1,6 @@
 import { Tensor, sizeOf } from '../tensor.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
+import { broadcastIndexOf } from './broadcast.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 import { IdentityLayer } from './shape-layers.ts';
 import { applyPointwise, pointwiseBackward, type Pointwise } from './pointwise.ts';
@@ -33,7 +34,7 @@ export class PReLULayer extends Layer {
 
   constructor(name: string, inputShape: readonly number[], readonly alpha: Tensor) {
     super(name, 'PReLU', inputShape, inputShape);
-    this.alphaIndex = broadcastIndex(inputShape, alpha.shape);
+    this.alphaIndex = broadcastIndexOf(inputShape, alpha.shape);
   }
 
   override get weights(): Record<string, Tensor> {
@@ -66,23 +67,6 @@ export class PReLULayer extends Layer {
   }
 }
 
-/** For each position of `shape`, the flat index into a tensor of `small`'s shape broadcast over it (small's axes are equal or 1). */
-function broadcastIndex(shape: readonly number[], small: readonly number[]): Int32Array {
-  const out = new Int32Array(sizeOf(shape));
-  for (let i = 0; i < out.length; i++) {
-    let rest = i;
-    let index = 0;
-    let stride = 1;
-    for (let axis = shape.length - 1; axis >= 0; axis--) {
-      const coord = rest % shape[axis];
-      rest = Math.floor(rest / shape[axis]);
-      if (small[axis] !== 1) index += coord * stride;
-      stride *= small[axis];
-    }
-    out[i] = index;
-  }
-  return out;
-}
 
 /**
  * Keras Softmax over one axis of a (C, H, W) map (axis 0: across channels at each pixel, what

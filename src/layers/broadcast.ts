@@ -21,6 +21,11 @@ export function broadcastIndex(shape: readonly number[], kept: readonly boolean[
   return out;
 }
 
+/** broadcastIndex for a tensor of shape `small` (each axis equal to `shape`'s or 1) broadcast over `shape`. */
+export function broadcastIndexOf(shape: readonly number[], small: readonly number[]): Int32Array {
+  return broadcastIndex(shape, small.map((d) => d !== 1));
+}
+
 /** The shape `shape` broadcasts a parameter over `kept` axes to: 1 on every other axis. */
 export function keptShape(shape: readonly number[], kept: readonly boolean[]): number[] {
   return shape.map((d, a) => (kept[a] ? d : 1));

@@ -1,4 +1,5 @@
 import { Tensor } from '../tensor.ts';
+import { affineBroadcast, broadcastIndex } from './broadcast.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 
 /**
@@ -6,8 +7,12 @@ import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
  * backward net multiplies the signal by the same gamma.
  */
 export class LayerScaleLayer extends Layer {
+  /** For each value of one sample, its channel. */
+  private readonly channelIndex: Int32Array;
+
   constructor(name: string, inputShape: readonly number[], readonly gamma: Tensor) {
     super(name, 'LayerScale', inputShape, inputShape);
+    this.channelIndex = broadcastIndex(inputShape, inputShape.map((_, a) => a === 0));
   }
 
   override get weights(): Record<string, Tensor> {
@@ -15,11 +20,7 @@ export class LayerScaleLayer extends Layer {
   }
 
   private scaled(x: Tensor): Tensor {
-    const out = Tensor.zeros(x.shape);
-    const c = this.gamma.size;
-    const plane = x.size / x.shape[0] / c;
-    for (let i = 0; i < x.size; i++) out.data[i] = x.data[i] * this.gamma.data[Math.floor(i / plane) % c];
-    return out;
+    return affineBroadcast(x, this.gamma.data, null, this.channelIndex);
   }
 
   forwardLinear(x: Tensor): LinearResult {

@@ -1,5 +1,6 @@
 import { Tensor, formatShape, sameShape, sizeOf } from '../tensor.ts';
 import { add } from '../ops/eltwise.ts';
+import { broadcastIndexOf } from './broadcast.ts';
 import { MergeLayer, type LayerRecord } from './layer.ts';
 
 export const ELEMENTWISE_MERGES = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum'] as const;
@@ -21,22 +22,9 @@ export function broadcastShape(shapes: readonly (readonly number[])[]): number[]
   return out;
 }
 
-/** For each output element of one sample, the index of the element of an input broadcast to it. */
+/** For each output element of one sample, the index of the input's element broadcast to it; null where the shapes are equal. */
 function broadcastIndex(from: readonly number[], to: readonly number[]): Int32Array | null {
-  if (sameShape(from, to)) return null;
-  const n = sizeOf(to);
-  const index = new Int32Array(n);
-  const strides = from.map((_, axis) => (from[axis] === 1 ? 0 : sizeOf(from.slice(axis + 1))));
-  for (let i = 0; i < n; i++) {
-    let rest = i;
-    let j = 0;
-    for (let axis = to.length - 1; axis >= 0; axis--) {
-      j += (rest % to[axis]) * strides[axis];
-      rest = Math.floor(rest / to[axis]);
-    }
-    index[i] = j;
-  }
-  return index;
+  return sameShape(from, to) ? null : broadcastIndexOf(to, from);
 }
 
 /**
