@@ -11,9 +11,8 @@
 // block_N_pad (ZeroPadding2D of imagenet_utils.correct_pad), block_N_depthwise/_BN/_relu,
 // block_N_project/_BN, block_N_add, Conv_1, Conv_1_bn, out_relu, global_average_pooling2d,
 // predictions.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import h5wasm from 'h5wasm';
+import { existsSync } from 'node:fs';
+import { writeH5 } from './h5-write.ts';
 
 const KERAS_VERSION = '2.12.0';
 
@@ -186,11 +185,8 @@ export async function ensureMobilenetV2(path: string, seed = 2): Promise<{ creat
   const params = [...g.weights.values()].flat().reduce((n, w) => n + sizeOf(w.shape), 0);
   if (existsSync(path)) return { created: false, seconds: 0, params };
   const start = performance.now();
-  const h5 = await h5wasm.ready;
-  const memPath = '/convscope-bench-mobilenetv2.h5';
-  const file = new h5wasm.File(memPath, 'w');
   const state = { s: seed };
-  try {
+  await writeH5(path, (file) => {
     file.create_attribute('keras_version', KERAS_VERSION);
     file.create_attribute('backend', 'tensorflow');
     const config = { name: 'mobilenetv2_1.00_224', layers: g.layers, input_layers: [['input_1', 0, 0]], output_layers: [['predictions', 0, 0]] };
@@ -213,13 +209,6 @@ export async function ensureMobilenetV2(path: string, seed = 2): Promise<{ creat
       const sub = group.create_group(name);
       for (const w of weights) sub.create_dataset({ name: `${w.short}:0`, data: uniform(sizeOf(w.shape), w.lo, w.hi, state), shape: w.shape });
     }
-  } finally {
-    file.close();
-  }
-  const bytes = h5.FS.readFile(memPath);
-  h5.FS.unlink(memPath);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tmp`, bytes);
-  renameSync(`${path}.tmp`, path);
+  });
   return { created: true, seconds: (performance.now() - start) / 1000, params };
 }

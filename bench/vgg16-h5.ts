@@ -5,9 +5,8 @@
 // backend, keras_version; one group per layer with attr weight_names and the datasets
 // <layer>/<layer>/kernel:0 and bias:0 (kernels HWIO). h5wasm builds the file in its in-memory
 // file system; the bytes are then written to disk.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import h5wasm from 'h5wasm';
+import { existsSync } from 'node:fs';
+import { writeH5 } from './h5-write.ts';
 
 interface KerasLayer {
   class_name: string;
@@ -96,11 +95,8 @@ export async function ensureVgg16(path: string, seed = 16): Promise<{ created: b
   const params = [...shapes.values()].reduce((n, [k, b]) => n + k.reduce((a, d) => a * d, 1) + b[0], 0);
   if (existsSync(path)) return { created: false, seconds: 0, params };
   const start = performance.now();
-  const h5 = await h5wasm.ready;
-  const memPath = '/convscope-bench-vgg16.h5';
-  const file = new h5wasm.File(memPath, 'w');
   const state = { s: seed };
-  try {
+  await writeH5(path, (file) => {
     file.create_attribute('keras_version', '2.2.4');
     file.create_attribute('backend', 'tensorflow');
     file.create_attribute('model_config', JSON.stringify(functionalConfig(layers)));
@@ -123,13 +119,6 @@ export async function ensureVgg16(path: string, seed = 16): Promise<{ created: b
       sub.create_dataset({ name: 'kernel:0', data: randomWeights(kernel.reduce((a, d) => a * d, 1), Math.sqrt(6 / fanIn), state), shape: kernel });
       sub.create_dataset({ name: 'bias:0', data: randomWeights(bias[0], 0.01, state), shape: bias });
     }
-  } finally {
-    file.close();
-  }
-  const bytes = h5.FS.readFile(memPath);
-  h5.FS.unlink(memPath);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.tmp`, bytes);
-  renameSync(`${path}.tmp`, path);
+  });
   return { created: true, seconds: (performance.now() - start) / 1000, params };
 }
