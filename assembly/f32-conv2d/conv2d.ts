@@ -1,6 +1,4 @@
-import { Conv, isPointwise } from './geometry';
-import { im2col } from './im2col';
-import { f32_gemm_nt } from '../f32-gemm/gemm-nt';
+import { Conv } from './geometry';
 import { gemm } from '../f32-gemm/gemm';
 import {
   winogradApplies, winogradScratch, ADJOINT_GEOMETRY_FLOATS,
@@ -116,52 +114,28 @@ export function f32_conv2d_backward_data(g: usize, dy: usize, w: usize, dx: usiz
   }
 }
 
-// The filter gradient's two ways. Through the offset tables (the default): B = col^T packed by
-// gathering 8 taps per output position, which pays off once the taps fill the GEMM's 8-column
-// strips (MNIST's conv2: 2.2x the dot products; a 14x14 3x3 256->256 conv at batch 8: 2.3x). With
-// fewer than 64 taps (a first conv over 1-3 channels: 1.6x the other way) or a pointwise conv (read in
-// place, no im2col), the column matrix is written and dw is dy * col^T as dot products along the
-// output positions (gemm_nt).
-function byTables(c: Conv): bool {
-  return !isPointwise(c) && c.cin * c.kh * c.kw >= 64;
-}
-
-/** Scratch floats f32_conv2d_backward_filter needs: the forward's offset tables and padded image, or a column matrix (none for a pointwise conv). */
+/** Scratch floats f32_conv2d_backward_filter needs: the forward's offset tables and padded image. */
 export function f32_conv2d_backward_filter_scratch(g: usize): i32 {
-  const c = changetype<Conv>(g);
-  if (byTables(c)) return implicitScratch(c);
-  return isPointwise(c) ? 0 : c.cin * c.kh * c.kw * c.oh * c.ow;
+  return implicitScratch(changetype<Conv>(g));
 }
 
 /**
  * f32_conv2d_backward_filter: dw (cout, cin, kh, kw) = sum_n dy_n * col_n^T and db (cout) = sum of dy
- * over the batch and positions, the images' products added up in dw one image after the other.
- * By tables (byTables), col_n^T is read through the forward's two offset tables with their roles
- * swapped (output positions along the GEMM's depth, taps along its columns) and never written.
- * Overwrites both.
+ * over the batch and positions. col_n^T is read through the forward's two offset tables with their
+ * roles swapped (output positions along the GEMM's depth, taps along its columns), so the column
+ * matrix is never written (packB_8 gathers four positions of a tap at a time), and the images'
+ * products add up in dw one image after the other. Overwrites both.
  */
 export function f32_conv2d_backward_filter(g: usize, x: usize, dy: usize, dw: usize, db: usize, scratch: usize): void {
   const c = changetype<Conv>(g);
   const k = c.cin * c.kh * c.kw;
   const ohw = c.oh * c.ow;
-  const xImage = (<usize>c.cin * <usize>c.h * <usize>c.w) << 2;
   const yImage = (<usize>c.cout * <usize>ohw) << 2;
-  const tables = byTables(c);
-  const pointwise = isPointwise(c);
   memory.fill(db, 0, <usize>c.cout << 2);
   for (let i = 0; i < c.n; i++) {
+    const src = f32_conv2d_prepare(g, x, i, scratch);
     const dyi = dy + <usize>i * yImage;
-    if (tables) {
-      const src = f32_conv2d_prepare(g, x, i, scratch);
-      gemm(c.cout, k, ohw, dyi, ohw, false, src, 0, columnTable(c, scratch), scratch, dw, k, 0, 0, 0, 0, i > 0 ? 1 : 0);
-    } else {
-      let col = x + <usize>i * xImage;
-      if (!pointwise) {
-        im2col(c, col, scratch);
-        col = scratch;
-      }
-      f32_gemm_nt(c.cout, k, ohw, dyi, ohw, col, ohw, dw, k, i > 0 ? 1 : 0);
-    }
+    gemm(c.cout, k, ohw, dyi, ohw, false, src, 0, columnTable(c, scratch), scratch, dw, k, 0, 0, 0, 0, i > 0 ? 1 : 0);
     for (let co = 0; co < c.cout; co++) {
       const p = db + (<usize>co << 2);
       store<f32>(p, load<f32>(p) + sum(dyi + ((<usize>co * <usize>ohw) << 2), ohw));

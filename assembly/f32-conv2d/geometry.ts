@@ -10,11 +10,6 @@ export class Conv {
   pt: i32; pl: i32; oh: i32; ow: i32;
 }
 
-/** 1x1, stride 1, no padding: the input plane already is the column matrix. */
-export function isPointwise(c: Conv): bool {
-  return c.kh == 1 && c.kw == 1 && c.sh == 1 && c.sw == 1 && c.pt == 0 && c.pl == 0 && c.oh == c.h && c.ow == c.w;
-}
-
 /** First and one-past-last output column whose input column ox*sw - pl + off lies in [0, w). */
 // @ts-ignore: decorator
 @inline

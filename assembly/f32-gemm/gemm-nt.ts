@@ -1,6 +1,5 @@
 // C[M,N] = A[M,K] * B[N,K]^T as dot products of rows, vectorised along K.
-// Used where the shared dimension is the long contiguous one: Dense backward-data
-// (dy * W^T) and conv backward-filter (dy * col^T).
+// Used where the shared dimension is the long contiguous one: Dense backward-data (dy * W^T).
 
 /** f32_gemm_nt: C = A * B^T (+ C when accumulate != 0). Rows of A and B are contiguous, lda/ldb/ldc in elements. */
 export function f32_gemm_nt(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {

@@ -145,39 +145,90 @@ export function packB_8(kc: i32, nc: i32, b: usize, taps: usize, cols: usize, on
   }
   if (runs == 0 && gathered == 0 && shortStrip < 0) return;
   const stride = packedStripBytes(kc);
-  for (let p = 0; p < kc; p++) {
-    const row = b + <usize>load<i32>(taps + (<usize>p << 2));
-    const dRow = dst + (<usize>p << 5);
-    for (let r = 0; r < runs; r++) {
-      const at = <usize>r << 2;
-      let src = row + <usize>load<i32>(runSource + at);
-      let d = dRow + <usize>load<i32>(runStart + at) * stride;
-      for (let count = load<i32>(runLength + at); count > 0; count--) {
-        if (ASC_FEATURE_SIMD) {
-          v128.store(d, v128.load(src));
-          v128.store(d, v128.load(src, 16), 16);
-        } else {
-          memory.copy(d, src, 32);
+  for (let p = 0; p < kc;) {
+    // four rows that follow one another in memory (a transposed B, as a conv's filter gradient
+    // reads its image) have their gathered strips read a vector per column and transposed
+    const rows = ASC_FEATURE_SIMD && gathered > 0 && p + 4 <= kc && rowsFollow(taps + (<usize>p << 2)) ? 4 : 1;
+    for (let q = p; q < p + rows; q++) {
+      const row = b + <usize>load<i32>(taps + (<usize>q << 2));
+      const dRow = dst + (<usize>q << 5);
+      for (let r = 0; r < runs; r++) {
+        const at = <usize>r << 2;
+        let src = row + <usize>load<i32>(runSource + at);
+        let d = dRow + <usize>load<i32>(runStart + at) * stride;
+        for (let count = load<i32>(runLength + at); count > 0; count--) {
+          if (ASC_FEATURE_SIMD) {
+            v128.store(d, v128.load(src));
+            v128.store(d, v128.load(src, 16), 16);
+          } else {
+            memory.copy(d, src, 32);
+          }
+          src += 32;
+          d += stride;
         }
-        src += 32;
-        d += stride;
       }
-    }
-    if (shortStrip >= 0) {
-      const src = row + <usize>shortSource;
-      const d = dRow + <usize>shortStrip * stride;
-      for (let c = 0; c < 8; c++) store<f32>(d + (<usize>c << 2), c < shortCount ? load<f32>(src + (<usize>c << 2)) : 0);
+      if (shortStrip >= 0) {
+        const src = row + <usize>shortSource;
+        const d = dRow + <usize>shortStrip * stride;
+        for (let c = 0; c < 8; c++) store<f32>(d + (<usize>c << 2), c < shortCount ? load<f32>(src + (<usize>c << 2)) : 0);
+      }
     }
     for (let g = 0; g < gathered; g++) {
       const s = load<i32>(gatheredStrips + (<usize>g << 2));
       const colsS = cols + (<usize>s << 5);
       const count = min(8, nc - (s << 3));
-      const d = dRow + <usize>s * stride;
-      for (let c = 0; c < 8; c++) {
-        store<f32>(d + (<usize>c << 2), c < count ? load<f32>(row + <usize>load<i32>(colsS + (<usize>c << 2))) : 0);
+      const d = dst + (<usize>p << 5) + <usize>s * stride;
+      if (ASC_FEATURE_SIMD && rows == 4 && count == 8) {
+        gather4x8(b + <usize>load<i32>(taps + (<usize>p << 2)), colsS, d);
+        continue;
+      }
+      for (let q = 0; q < rows; q++) {
+        const row = b + <usize>load<i32>(taps + (<usize>(p + q) << 2));
+        const dq = d + (<usize>q << 5);
+        for (let c = 0; c < 8; c++) {
+          store<f32>(dq + (<usize>c << 2), c < count ? load<f32>(row + <usize>load<i32>(colsS + (<usize>c << 2))) : 0);
+        }
       }
     }
+    p += rows;
   }
+}
+
+// Whether the four row offsets at t are consecutive floats.
+// @ts-ignore: decorator
+@inline
+function rowsFollow(t: usize): bool {
+  const t0 = load<i32>(t);
+  return load<i32>(t, 4) - t0 == 4 && load<i32>(t, 8) - t0 == 8 && load<i32>(t, 12) - t0 == 12;
+}
+
+// Four consecutive rows of one 8-column strip: the four values of column c are one vector at
+// row0 + cols[c]; 4x4 transposes turn the eight column vectors into the rows' two halves.
+// @ts-ignore: decorator
+@inline
+function gather4x8(row0: usize, cols: usize, d: usize): void {
+  transpose4(
+    v128.load(row0 + <usize>load<i32>(cols)), v128.load(row0 + <usize>load<i32>(cols, 4)),
+    v128.load(row0 + <usize>load<i32>(cols, 8)), v128.load(row0 + <usize>load<i32>(cols, 12)), d,
+  );
+  transpose4(
+    v128.load(row0 + <usize>load<i32>(cols, 16)), v128.load(row0 + <usize>load<i32>(cols, 20)),
+    v128.load(row0 + <usize>load<i32>(cols, 24)), v128.load(row0 + <usize>load<i32>(cols, 28)), d + 16,
+  );
+}
+
+// Stores the transpose of the 4x4 block whose columns are c0..c3 as four rows 32 bytes apart.
+// @ts-ignore: decorator
+@inline
+function transpose4(c0: v128, c1: v128, c2: v128, c3: v128, d: usize): void {
+  const t01lo = v128.shuffle<f32>(c0, c1, 0, 4, 1, 5);
+  const t23lo = v128.shuffle<f32>(c2, c3, 0, 4, 1, 5);
+  const t01hi = v128.shuffle<f32>(c0, c1, 2, 6, 3, 7);
+  const t23hi = v128.shuffle<f32>(c2, c3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(t01lo, t23lo, 0, 1, 4, 5));
+  v128.store(d, v128.shuffle<f32>(t01lo, t23lo, 2, 3, 6, 7), 32);
+  v128.store(d, v128.shuffle<f32>(t01hi, t23hi, 0, 1, 4, 5), 64);
+  v128.store(d, v128.shuffle<f32>(t01hi, t23hi, 2, 3, 6, 7), 96);
 }
 
 /** Whether strip s of the block packB_8 last packed is in dst (else, with onlyGathered, it is read in place). */
