@@ -24,3 +24,4 @@ export { f32_gelu, f32_gelu_backward, f32_gelu_tanh, f32_gelu_tanh_backward } fr
 export { f32_softmax } from './f32-eltwise/softmax';
 export { f32_channel_affine } from './f32-eltwise/affine';
 export { f32_add, f32_mul, f32_scale } from './f32-eltwise/arith';
+export { f32_adam } from './f32-optim/adam';

@@ -7,6 +7,7 @@ import { relu, reluBackward, sigmoid, tanh, sigmoidBackward, tanhBackward, add, 
 import { activation, activationBackward } from './activations.ts';
 import { softmax } from './softmax.ts';
 import { channelAffine } from './channel-affine.ts';
+import { adam } from './optim.ts';
 
 /** Plain loops straight from the definitions in kernel-set.ts, accumulating in float64: the set the wasm kernels are checked against. */
 export const referenceKernels: KernelSet = {
@@ -35,4 +36,5 @@ export const referenceKernels: KernelSet = {
   add,
   mul,
   scale,
+  adam,
 };

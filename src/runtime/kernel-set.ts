@@ -124,6 +124,12 @@ export interface KernelSet {
   add(a: Float32Array, b: Float32Array, out: Float32Array): void;
   mul(a: Float32Array, b: Float32Array, out: Float32Array): void;
   scale(a: Float32Array, s: number, out: Float32Array): void;
+  /**
+   * One Keras 2 Adam step on the weights w with gradient g, in place: m += (g - m) * (1 - beta1);
+   * v += (g^2 - v) * (1 - beta2); w -= alpha * m / (sqrt(v) + epsilon), alpha the step's rate
+   * lr * sqrt(1 - beta2^t) / (1 - beta1^t). w, m and v change; all four have the same length.
+   */
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, alpha: number, beta1: number, beta2: number, epsilon: number): void;
 }
 
 export type KernelSetName = 'reference' | 'scalar' | 'simd' | 'relaxed' | 'simd-2t';

@@ -60,4 +60,5 @@ export interface WasmExports {
   f32_add(count: number, a: number, b: number, out: number): void;
   f32_mul(count: number, a: number, b: number, out: number): void;
   f32_scale(count: number, a: number, s: number, out: number): void;
+  f32_adam(count: number, w: number, g: number, m: number, v: number, alpha: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number): void;
 }

@@ -321,6 +321,20 @@ export class WasmKernelSet implements KernelSet {
     this.unary(a, out, (count, ap, op) => this.wasm.f32_scale(count, ap, s, op));
   }
 
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, alpha: number, beta1: number, beta2: number, epsilon: number): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const wp = arena.putF32(w);
+      const gp = arena.putF32(g);
+      const mp = arena.putF32(m);
+      const vp = arena.putF32(v);
+      wasm.f32_adam(w.length, wp, gp, mp, vp, alpha, 1 - beta1, 1 - beta2, epsilon);
+      arena.getF32(wp, w);
+      arena.getF32(mp, m);
+      arena.getF32(vp, v);
+    });
+  }
+
   private unary(x: Float32Array, y: Float32Array, call: (count: number, xp: number, yp: number) => void): void {
     const { arena } = this;
     arena.scope(() => {
