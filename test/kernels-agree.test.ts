@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { windowOutputLength, kerasPadding2d, sizeOf, type Padding2d } from '../src/tensor.ts';
-import { kernelSet } from '../src/runtime/backend.ts';
+import { Tensor, windowOutputLength, kerasPadding2d, sizeOf, type Padding2d } from '../src/tensor.ts';
+import { kernelSet, withKernels } from '../src/runtime/backend.ts';
+import { maxUnpool2d } from '../src/ops/pool2d.ts';
+import { ConvscopeError } from '../src/errors.ts';
 import { KERNEL_ACTIVATIONS, KERNEL_SET_NAMES, RELU_RULES, type ConvGeometry, type KernelSet, type PoolGeometry } from '../src/runtime/kernel-set.ts';
 import { seededRandom, randomTensor } from './helpers/random.ts';
 
@@ -186,6 +188,22 @@ for (const c of POOL_CASES) {
       ks.avgPool2dBackward(g, r, avgBack);
       return { ...out, maxUnpool2d: dx, avgPool2d: avg, avgPool2dBackward: avgBack };
     });
+  });
+}
+
+// The kernels check the switches as they read them (the op's only check): the first one outside
+// the input plane, negative or past its end, is named, on every kernel set.
+for (const set of KERNEL_SET_NAMES) {
+  test(`maxUnpool2d names the first switch outside the input plane [${set}]`, () => {
+    const r = new Tensor([2, 1, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const [bad, at] of [[16, 5], [-1, 2], [2 ** 31 - 1, 7]]) {
+      const switches = Int32Array.from([0, 2, 8, 10, 0, 2, 8, 10]);
+      switches[at] = bad;
+      assert.throws(
+        () => withKernels(set, () => maxUnpool2d(r, switches, [2, 1, 4, 4], { kernel: [2, 2] })),
+        (e: unknown) => e instanceof ConvscopeError && e.message === `maxUnpool2d: switch ${at} is ${bad}, outside the 4x4 input plane`,
+      );
+    }
   });
 }
 

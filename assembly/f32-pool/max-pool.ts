@@ -85,8 +85,12 @@ function maxPool2x2Row(p: Pool, xp: usize, oy: i32, yp: usize, sp: usize): i32 {
   return ox;
 }
 
-/** f32_max_unpool2d: dx (planes, h, w) = 0, then dx[plane][switches[i]] += r[i]. */
-export function f32_max_unpool2d(g: usize, r: usize, switches: usize, dx: usize): void {
+/**
+ * f32_max_unpool2d: dx (planes, h, w) = 0, then dx[plane][switches[i]] += r[i]. Returns -1, or the
+ * index of the first switch outside [0, h*w) (dx is then unspecified): the op's check, in the loop
+ * that reads the switches anyway.
+ */
+export function f32_max_unpool2d(g: usize, r: usize, switches: usize, dx: usize): i32 {
   const p = changetype<Pool>(g);
   const planeIn = <usize>p.h * <usize>p.w;
   const planeOut = p.oh * p.ow;
@@ -96,8 +100,11 @@ export function f32_max_unpool2d(g: usize, r: usize, switches: usize, dx: usize)
     const base = <usize>plane * <usize>planeOut;
     for (let i = 0; i < planeOut; i++) {
       const o = (base + <usize>i) << 2;
-      const target = dxp + (<usize>load<i32>(switches + o) << 2);
+      const s = <usize>load<u32>(switches + o);
+      if (s >= planeIn) return <i32>(base + <usize>i);
+      const target = dxp + (s << 2);
       store<f32>(target, load<f32>(target) + load<f32>(r + o));
     }
   }
+  return -1;
 }

@@ -62,14 +62,10 @@ export function maxUnpool2d(r: Tensor, switches: Int32Array, inputShape: readonl
   const { h, w } = g;
   if (!(switches instanceof Int32Array)) throw new ConvscopeError('E_ARGUMENT', `${op}: switches must be the Int32Array maxPool2d returned`);
   if (switches.length !== r.size) throw new ConvscopeError('E_SHAPE', `${op}: ${switches.length} switches for a signal of ${r.size} values`);
-  const planeSize = h * w;
-  for (let i = 0; i < switches.length; i++) {
-    if (!(switches[i] >= 0 && switches[i] < planeSize)) {
-      throw new ConvscopeError('E_SHAPE', `${op}: switch ${i} is ${switches[i]}, outside the ${h}x${w} input plane`);
-    }
-  }
   const dx = Tensor.zeros(inputShape);
-  kernels().maxUnpool2d(g, r.data, switches, dx.data);
+  // the kernel checks the switches as it reads them
+  const bad = kernels().maxUnpool2d(g, r.data, switches, dx.data);
+  if (bad >= 0) throw new ConvscopeError('E_SHAPE', `${op}: switch ${bad} is ${switches[bad]}, outside the ${h}x${w} input plane`);
   return dx;
 }
 

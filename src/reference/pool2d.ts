@@ -32,15 +32,20 @@ export function maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, swi
   }
 }
 
-export function maxUnpool2d(g: PoolGeometry, r: Float32Array, switches: Int32Array, dx: Float32Array): void {
+export function maxUnpool2d(g: PoolGeometry, r: Float32Array, switches: Int32Array, dx: Float32Array): number {
   const inPlane = g.h * g.w;
   const outPlane = g.oh * g.ow;
   const acc = new Float64Array(inPlane);
   for (let p = 0; p < g.planes; p++) {
     acc.fill(0);
-    for (let o = 0; o < outPlane; o++) acc[switches[p * outPlane + o]] += r[p * outPlane + o];
+    for (let o = 0; o < outPlane; o++) {
+      const s = switches[p * outPlane + o];
+      if (!(s >= 0 && s < inPlane)) return p * outPlane + o;
+      acc[s] += r[p * outPlane + o];
+    }
     dx.set(acc, p * inPlane);
   }
+  return -1;
 }
 
 export function avgPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array): void {

@@ -79,8 +79,11 @@ export interface KernelSet {
 
   /** y = window max; switches = index (row * w + col) within the input plane of the first max in row-major order. */
   maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, switches: Int32Array): void;
-  /** dx (planes, h, w) = zeros, then dx[plane][switches[i]] += r[i]. Overwrites dx. */
-  maxUnpool2d(g: PoolGeometry, r: Float32Array, switches: Int32Array, dx: Float32Array): void;
+  /**
+   * dx (planes, h, w) = zeros, then dx[plane][switches[i]] += r[i]. Overwrites dx. Returns -1, or
+   * the index of the first switch outside [0, h*w) (dx is then unspecified).
+   */
+  maxUnpool2d(g: PoolGeometry, r: Float32Array, switches: Int32Array, dx: Float32Array): number;
   /** y = mean over the window's in-bounds positions. */
   avgPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array): void;
   /** dx = adjoint of avgPool2d applied to dy. Overwrites dx. */

@@ -36,7 +36,7 @@ export interface WasmExports {
   f32_dwconv2d_backward_data(geometry: number, dy: number, w: number, dx: number, scratch: number): void;
   f32_dwconv2d_backward_filter(geometry: number, x: number, dy: number, dw: number, db: number): void;
   f32_max_pool2d(geometry: number, x: number, y: number, switches: number): void;
-  f32_max_unpool2d(geometry: number, r: number, switches: number, dx: number): void;
+  f32_max_unpool2d(geometry: number, r: number, switches: number, dx: number): number;
   f32_avg_pool2d(geometry: number, x: number, y: number): void;
   f32_avg_pool2d_backward(geometry: number, dy: number, dx: number): void;
   f32_relu(count: number, x: number, y: number): void;

@@ -142,15 +142,16 @@ export class WasmKernelSet implements KernelSet {
     });
   }
 
-  maxUnpool2d(g: PoolGeometry, r: Float32Array, switches: Int32Array, dx: Float32Array): void {
+  maxUnpool2d(g: PoolGeometry, r: Float32Array, switches: Int32Array, dx: Float32Array): number {
     const { arena, wasm } = this;
-    arena.scope(() => {
+    return arena.scope(() => {
       const gp = arena.putI32(poolRecord(g));
       const rp = arena.putF32(r);
       const sp = arena.putI32(switches);
       const dxp = arena.alloc(dx.length * 4);
-      wasm.f32_max_unpool2d(gp, rp, sp, dxp);
-      arena.getF32(dxp, dx);
+      const bad = wasm.f32_max_unpool2d(gp, rp, sp, dxp);
+      if (bad < 0) arena.getF32(dxp, dx);
+      return bad;
     });
   }
 
