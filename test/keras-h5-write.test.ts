@@ -8,6 +8,10 @@ import { readKerasZip } from '../src/io/keras-zip.ts';
 import { readTfjsLayers } from '../src/io/tfjs-layers.ts';
 import type { KerasGraph, KerasModelFile, KerasWeight } from '../src/io/keras-model.ts';
 import { kerasWeights } from '../src/model/keras-weights.ts';
+import { writeKerasH5 } from '../src/io/keras-h5-write.ts';
+import { loadModel as loadModelBytes } from '../src/model/load.ts';
+import { withH5File, stringListAttr, isGroup } from '../src/io/h5-file.ts';
+import { seededRandom } from './helpers/random.ts';
 import { specFromKeras } from '../src/model/from-keras.ts';
 import { Model } from '../src/model/model.ts';
 import { Tensor } from '../src/tensor.ts';
@@ -107,6 +111,107 @@ test('kerasWeights: a model without a Keras description (a converted folder) is 
   const { keras: _keras, ...folder } = model.spec;
   const message = await refused(() => kerasWeights({ spec: folder }), 'E_UNSUPPORTED');
   assert.match(message, 'no Keras description');
+});
+
+// --- writeKerasH5 ---
+
+/** A seeded batch of 3 for the model's input. */
+function batchFor(model: Model): Tensor {
+  const random = seededRandom(7);
+  const shape = [3, ...model.inputShape];
+  return new Tensor(shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random()));
+}
+
+/** Every output of the model read back from its written file equals the model's, bit for bit. */
+async function roundTrip(model: Model, name: string): Promise<Model> {
+  const bytes = await writeKerasH5(model);
+  const back = await loadModelBytes(bytes, { name });
+  assert.equal(back.layerNames(), model.layerNames());
+  assert.equal(back.outputNames, model.outputNames);
+  const x = batchFor(model);
+  for (const output of model.outputNames) {
+    const a = model.predict(x, output);
+    const b = back.predict(x, output);
+    assert.equal(b.shape, a.shape);
+    const bad = a.data.findIndex((v, i) => !Object.is(v, b.data[i]));
+    assert.is(bad, -1, `${name} output '${output}' element ${bad}: ${a.data[bad]} vs ${b.data[bad]}`);
+  }
+  return back;
+}
+
+// Chains (Sequential and functional), graphs with merges, nested models, a shared layer, several
+// outputs, channels_first, layer names with '/' (mobilenet_v3_tiny), Keras 2.2 files, tfjs models.
+const WRITTEN = [
+  'mnist_model.h5', 'channels_last_model.h5', 'channels_first_flatten_model.h5', 'functional_chain_model.h5', 'branching_model.h5',
+  'conv_family_channels_last.h5', 'conv_family_channels_first.h5', 'activations_channels_last.h5', 'norm_shape_last.h5', 'norm_shape_legacy.h5',
+  'graphs/resnet_tiny.h5', 'graphs/resnet_tiny_channels_first.h5', 'graphs/mobilenet_v2_tiny.h5', 'graphs/mobilenet_v3_tiny.h5',
+  'graphs/merges_separable.h5', 'graphs/unet_tiny.h5', 'graphs/convnext_tiny.h5', 'graphs/inception_tiny.h5', 'graphs/activations.h5',
+  'graphs/shared_layer.h5', 'graphs/transfer_functional.h5', 'graphs/transfer_sequential.h5', 'graphs/multi_output.h5', 'graphs/preprocessing.h5',
+  'tfjs/channels_last_model', 'tfjs/mnist_model_uint8', 'graphs/tfjs/shared_layer', 'graphs/tfjs/transfer_functional',
+];
+
+for (const name of WRITTEN) {
+  test(`writeKerasH5(${name}): read back, the same predictions bit for bit`, async () => {
+    await roundTrip(await loadModel(join(MODELS, name)), name);
+  });
+}
+
+test('writeKerasH5: the weights written are the engine\'s current ones, each in Keras\'s layout', async () => {
+  const name = 'graphs/transfer_functional.h5';
+  const model = await loadModel(join(MODELS, name));
+  const original = fileWeights(await readIr(join(MODELS, name)));
+  for (const l of model.spec.layers) for (const t of Object.values(l.weights)) t.data.forEach((v, i) => (t.data[i] = 2 * v + 1));
+  const written = fileWeights(await readKerasH5(await writeKerasH5(model)));
+  let compared = 0;
+  for (const [path, weights] of original) {
+    for (const [key, w] of Object.entries(weights)) {
+      const got = written.get(path)?.[key];
+      assert.ok(got, `${path}/${key}`);
+      assert.equal(got!.shape, w.shape);
+      assert.ok(got!.data.every((v, i) => v === Math.fround(2 * w.data[i] + 1)), `${path}/${key}`);
+      compared++;
+    }
+  }
+  assert.ok(compared >= 19);
+});
+
+test('writeKerasH5: Keras 2\'s layout: attributes, layer_names, weight_names trainable first, datasets at their names', async () => {
+  const bytes = await writeKerasH5(await loadModel(join(GRAPHS, 'transfer_functional.h5')));
+  const fail = (m: string): never => assert.unreachable(m) as never;
+  await withH5File(bytes, fail, (file) => {
+    assert.is(file.attrs.keras_version.value, '2.12.0');
+    assert.is(file.attrs.backend.value, 'tensorflow');
+    const config = JSON.parse(String(file.attrs.model_config.value));
+    assert.is(config.class_name, 'Functional');
+    assert.equal(config.config.input_layers, [['image', 0, 0]]);
+    assert.equal(config.config.layers[1].inbound_nodes, [[['image', 0, 0, {}]]]);
+    assert.is(config.config.layers[1].class_name, 'Functional');
+    const root = file.get('model_weights');
+    assert.ok(isGroup(root));
+    assert.equal(stringListAttr(root as never, 'layer_names'), ['image', 'feature_extractor', 'global_average_pooling2d', 'dense']);
+    const names = stringListAttr(file.get('model_weights/feature_extractor') as never, 'weight_names')!;
+    assert.equal(names.slice(0, 3), ['Conv1/kernel:0', 'bn_Conv1/gamma:0', 'bn_Conv1/beta:0']);
+    assert.equal(names.slice(-2), ['expanded_conv_project_BN/moving_mean:0', 'expanded_conv_project_BN/moving_variance:0']);
+    assert.equal(stringListAttr(file.get('model_weights/image') as never, 'weight_names'), []);
+    for (const n of names) assert.ok(file.get(`model_weights/feature_extractor/${n}`), n);
+  });
+});
+
+test('writeKerasH5: a model read from a Keras 3 file is refused in one line', async () => {
+  const model = await loadModel(join(MODELS, 'keras3', 'nested_shared.keras'));
+  assert.match(await refused(() => writeKerasH5(model), 'E_UNSUPPORTED'), "Keras 3 file, whose config is Keras 3's");
+});
+
+test('writeKerasH5: a TensorFlow.js model with a bilinear UpSampling2D (no half-pixel centres) is refused, naming the layer', async () => {
+  const model = await loadModel(join(GRAPHS, 'tfjs', 'unet_tiny'));
+  const message = await refused(() => writeKerasH5(model), 'E_UNSUPPORTED');
+  assert.match(message, "layer 'up_sampling2d_1' (UpSampling2D, bilinear)");
+});
+
+test('writeKerasH5: a model without a Keras description is refused in one line', async () => {
+  const model = await loadModel(join(GRAPHS, 'resnet_tiny.h5'));
+  const { keras: _keras, ...folder } = model.spec;
+  assert.match(await refused(() => writeKerasH5({ spec: folder }), 'E_UNSUPPORTED'), 'no Keras description');
 });
 
 test.run();
