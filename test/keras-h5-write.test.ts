@@ -12,6 +12,7 @@ import { writeKerasH5 } from '../src/io/keras-h5-write.ts';
 import { loadModel as loadModelBytes } from '../src/model/load.ts';
 import { withH5File, stringListAttr, isGroup } from '../src/io/h5-file.ts';
 import { seededRandom } from './helpers/random.ts';
+import { kerasLayerOrder } from '../src/io/keras-layer-order.ts';
 import { specFromKeras } from '../src/model/from-keras.ts';
 import { Model } from '../src/model/model.ts';
 import { Tensor } from '../src/tensor.ts';
@@ -196,6 +197,37 @@ test('writeKerasH5: Keras 2\'s layout: attributes, layer_names, weight_names tra
     for (const n of names) assert.ok(file.get(`model_weights/feature_extractor/${n}`), n);
   });
 });
+
+// Keras 3.15.1's model.layers for these graphs, loaded from the files writeKerasH5 wrote of them
+// (scripts/check-h5-keras.py loads them); its .h5 loader hands out the weights in this order.
+const KERAS_ORDER: Record<string, string[]> = {
+  'graphs/resnet_tiny.h5': [
+    'input_1', 'conv1_pad', 'conv1_conv', 'conv1_bn', 'conv1_relu', 'pool1_pad', 'pool1_pool', 'conv2_block1_1_conv', 'conv2_block1_1_bn',
+    'conv2_block1_1_relu', 'conv2_block1_2_conv', 'conv2_block1_2_bn', 'conv2_block1_2_relu', 'conv2_block1_0_conv', 'conv2_block1_3_conv',
+    'conv2_block1_0_bn', 'conv2_block1_3_bn', 'conv2_block1_add', 'conv2_block1_out', 'conv2_block2_1_conv', 'conv2_block2_1_bn',
+    'conv2_block2_1_relu', 'conv2_block2_2_conv', 'conv2_block2_2_bn', 'conv2_block2_2_relu', 'conv2_block2_3_conv', 'conv2_block2_3_bn',
+    'conv2_block2_add', 'conv2_block2_out', 'conv3_block1_1_conv', 'conv3_block1_1_bn', 'conv3_block1_1_relu', 'conv3_block1_2_conv',
+    'conv3_block1_2_bn', 'conv3_block1_2_relu', 'conv3_block1_0_conv', 'conv3_block1_3_conv', 'conv3_block1_0_bn', 'conv3_block1_3_bn',
+    'conv3_block1_add', 'conv3_block1_out', 'avg_pool', 'predictions',
+  ],
+  'graphs/inception_tiny.h5': [
+    'input_1', 'conv2d', 'batch_normalization', 'activation', 'conv2d_4', 'batch_normalization_4', 'activation_4', 'conv2d_2', 'conv2d_5',
+    'batch_normalization_2', 'batch_normalization_5', 'activation_2', 'activation_5', 'average_pooling2d', 'conv2d_1', 'conv2d_3', 'conv2d_6',
+    'conv2d_7', 'batch_normalization_1', 'batch_normalization_3', 'batch_normalization_6', 'batch_normalization_7', 'activation_1',
+    'activation_3', 'activation_6', 'activation_7', 'mixed0', 'conv2d_9', 'batch_normalization_9', 'activation_9', 'conv2d_10',
+    'batch_normalization_10', 'activation_10', 'conv2d_8', 'conv2d_11', 'batch_normalization_8', 'batch_normalization_11', 'activation_8',
+    'activation_11', 'max_pooling2d', 'mixed3', 'avg_pool', 'predictions',
+  ],
+};
+
+for (const [name, expected] of Object.entries(KERAS_ORDER)) {
+  test(`writeKerasH5(${name}): layer_names in the order Keras lists the layers (its loader's, positional)`, async () => {
+    assert.equal(kerasLayerOrder(await readIr(join(MODELS, name))).map((l) => l.name), expected);
+    await withH5File(await writeKerasH5(await loadModel(join(MODELS, name))), (m: string): never => assert.unreachable(m) as never, (file) => {
+      assert.equal(stringListAttr(file.get('model_weights') as never, 'layer_names'), expected);
+    });
+  });
+}
 
 test('writeKerasH5: a model read from a Keras 3 file is refused in one line', async () => {
   const model = await loadModel(join(MODELS, 'keras3', 'nested_shared.keras'));

@@ -14,6 +14,7 @@ import type { ModelSpec } from '../model/spec.ts';
 import { buildH5File, isGroup } from './h5-file.ts';
 import { halfPixelResize, type KerasGraph, type KerasLayerFile, type KerasModelFile, type KerasTensorRef, type KerasWeight } from './keras-model.ts';
 import { kerasWeightNames } from './keras-weight-names.ts';
+import { kerasLayerOrder } from './keras-layer-order.ts';
 
 /** What a file names as its Keras when the model's source names no Keras 2 (sequential, a tfjs-layers model). */
 const KERAS_VERSION = '2.15.0';
@@ -44,7 +45,7 @@ export async function writeKerasH5(model: { spec: ModelSpec }): Promise<Uint8Arr
   const version = /^2\./.test(keras.kerasVersion) ? keras.kerasVersion : KERAS_VERSION;
   checkResizeKept(keras, version);
   const config = JSON.stringify({ class_name: keras.kind, config: graphConfig(keras) });
-  const listed = keras.layers.filter((l) => !(keras.kind === 'Sequential' && l.className === 'InputLayer'));
+  const listed = kerasLayerOrder(keras).filter((l) => !(keras.kind === 'Sequential' && l.className === 'InputLayer'));
   return buildH5File((h5) => {
     h5.create_attribute('keras_version', version);
     h5.create_attribute('backend', 'tensorflow');
@@ -84,10 +85,23 @@ function checkResizeKept(file: KerasModelFile, version: string): void {
   }
 }
 
-/** A Sequential or Functional config as Keras 2 writes it, nested models included. */
+/**
+ * A Sequential or Functional config as tf.keras 2 writes it, nested models included, the layers
+ * in the source's order (convscope's node order follows it); a Sequential's InputLayer first
+ * (Keras 2.2 put the input shape on the first layer, which Keras 3 misreads).
+ */
 function graphConfig(graph: KerasGraph): Record<string, unknown> {
   const ref = (r: KerasTensorRef) => [r.layer, r.node, r.tensor];
-  if (graph.kind === 'Sequential') return { name: graph.name, layers: graph.layers.map((l) => ({ class_name: className(l), config: layerConfig(l) })) };
+  if (graph.kind === 'Sequential') {
+    const layers = graph.layers.map((l) => ({ class_name: className(l), config: layerConfig(l) }));
+    const first = layers[0]?.config;
+    if (first && layers[0].class_name !== 'InputLayer' && first.batch_input_shape !== undefined && !graph.layers[0].model) {
+      const { batch_input_shape: shape, ...rest } = first;
+      const name = `${String(first.name)}_input`;
+      layers.splice(0, 1, { class_name: 'InputLayer', config: { batch_input_shape: shape, dtype: first.dtype ?? 'float32', sparse: false, ragged: false, name } }, { class_name: layers[0].class_name, config: rest });
+    }
+    return { name: graph.name, layers };
+  }
   return {
     name: graph.name,
     layers: graph.layers.map((l) => ({
@@ -103,8 +117,24 @@ function className(layer: KerasLayerFile): string {
   return layer.model ? layer.model.kind : layer.className;
 }
 
+/**
+ * Config keys that tf.keras 2 writes at their defaults and Keras 3's loader refuses (its
+ * constructors take no such argument): left out, which both read as the default.
+ */
+const ANY = Symbol('any value');
+const KERAS3_REFUSES: Record<string, [key: string, value: unknown][]> = {
+  DepthwiseConv2D: [['groups', 1]],
+  // tf.keras 2 writes the Conv base's kernel_* keys, which a SeparableConv2D does not use.
+  SeparableConv2D: [['groups', 1], ['kernel_initializer', ANY], ['kernel_regularizer', null], ['kernel_constraint', null]],
+  Conv2DTranspose: [['groups', 1]],
+  SpatialDropout2D: [['trainable', true], ['noise_shape', null]],
+};
+
 function layerConfig(layer: KerasLayerFile): Record<string, unknown> {
-  return layer.model ? { ...graphConfig(layer.model), ...(layer.config.trainable === false ? { trainable: false } : {}) } : layer.config;
+  if (layer.model) return { ...graphConfig(layer.model), ...(layer.config.trainable === false ? { trainable: false } : {}) };
+  const config = { ...layer.config };
+  for (const [key, value] of KERAS3_REFUSES[layer.className] ?? []) if (value === ANY || config[key] === value) delete config[key];
+  return config;
 }
 
 /**
@@ -145,7 +175,7 @@ function weightEntries(layer: KerasLayerFile, trainable: boolean, seen = new Set
   if (seen.has(layer)) return [];
   seen.add(layer);
   const on = trainable && layer.config.trainable !== false;
-  if (layer.model) return layer.model.layers.flatMap((l) => weightEntries(l, on, seen));
+  if (layer.model) return kerasLayerOrder(layer.model).flatMap((l) => weightEntries(l, on, seen));
   const fail = (message: string): never => {
     throw new ConvscopeError('E_FORMAT', message);
   };
