@@ -13,7 +13,8 @@ Needs keras, jax and h5py; for Keras 3.15.1 with JAX from the local wheels:
     /tmp/k3venv/bin/pip install --no-index --find-links /opt/pypi/files keras jax jaxlib h5py numpy
     /tmp/k3venv/bin/python scripts/check-h5-keras.py [--out DIR] [MODEL ...]
 
-MODEL: a fixture path (a Keras 2 .h5 or a tfjs model folder); default: the list below. Exit
+MODEL: a fixture path (a Keras 2 .h5 or a tfjs model folder), with `#freeze=LAYER` to write that
+layer as trainable: false (its weights then go in creation order); default: the list below. Exit
 status 1 if any check fails. Keras 3 computes hard_sigmoid by its own definition, not Keras 2's,
 so a model using it is compared with that told, not failed.
 """
@@ -37,6 +38,7 @@ DEFAULT = [
     "graphs/mobilenet_v3_tiny.h5", "graphs/merges_separable.h5", "graphs/unet_tiny.h5", "graphs/convnext_tiny.h5",
     "graphs/inception_tiny.h5", "graphs/activations.h5", "graphs/shared_layer.h5", "graphs/transfer_functional.h5",
     "graphs/transfer_sequential.h5", "graphs/multi_output.h5", "tfjs/channels_last_model", "graphs/tfjs/shared_layer",
+    "graphs/transfer_functional.h5#freeze=feature_extractor", "graphs/resnet_tiny.h5#freeze=conv1_bn",
 ]
 
 
@@ -125,7 +127,7 @@ def main():
     for id_ in node.stdout.split():
         with open(os.path.join(out, f"{id_}.json")) as f:
             description = json.load(f)
-        label = os.path.relpath(description["source"], MODELS)
+        label = os.path.relpath(description["source"], MODELS) + (f" (frozen {description['frozen']})" if description["frozen"] else "")
         meant, from_source, problems = check_weights(out, id_, description)
         line = f"{label}: h5py: {meant} weights as meant" + (f", {from_source} equal to the source file's" if from_source else "")
         if problems:

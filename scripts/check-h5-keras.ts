@@ -6,7 +6,8 @@
 //
 //   node --import tsx scripts/check-h5-keras.ts OUT_DIR MODEL...
 //
-// A MODEL is a fixture path: a Keras .h5, a tfjs model folder.
+// A MODEL is a fixture path (a Keras .h5, a tfjs model folder), with `#freeze=LAYER` to write
+// that top-level layer as trainable: false (Keras then takes its weights in creation order).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadModel } from '../src/node/load-model.ts';
@@ -28,9 +29,15 @@ function uniform(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-for (const [m, source] of models.entries()) {
+for (const [m, arg] of models.entries()) {
+  const [source, freeze] = arg.split('#freeze=');
   const model = await loadModel(source);
-  const id = `${m}-${basename(source).replace(/\.h5$/, '')}`;
+  if (freeze) {
+    const layer = model.spec.keras?.layers.find((l) => l.name === freeze);
+    if (!layer) throw new Error(`${source} has no top-level layer '${freeze}'`);
+    layer.config.trainable = false;
+  }
+  const id = `${m}-${basename(source).replace(/\.h5$/, '')}${freeze ? '-frozen' : ''}`;
   writeFileSync(join(out, `${id}.h5`), await writeKerasH5(model));
   const x = new Tensor([4, ...model.inputShape], uniform(4 * model.inputShape.reduce((a, b) => a * b, 1), 7 + m));
   writeFileSync(join(out, `${id}.input.npy`), toNpy(x.shape, x.data));
@@ -47,7 +54,7 @@ for (const [m, source] of models.entries()) {
       weights[`${path}/${key}`] = file;
     }
   }
-  const description = { source, dataFormat: model.spec.dataFormat, outputs: model.outputNames, weights };
+  const description = { source, frozen: freeze ?? null, dataFormat: model.spec.dataFormat, outputs: model.outputNames, weights };
   writeFileSync(join(out, `${id}.json`), JSON.stringify(description, null, 1));
   console.log(id);
 }

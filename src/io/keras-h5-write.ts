@@ -36,12 +36,12 @@ const NON_TRAINABLE: Record<string, string[]> = {
  */
 export async function writeKerasH5(model: { spec: ModelSpec }): Promise<Uint8Array> {
   const spec = model.spec;
-  const file = spec.keras;
-  if (file && (file.format === 'keras3-h5' || file.format === 'keras3-zip')) {
+  if (spec.keras?.format === 'keras3-h5' || spec.keras?.format === 'keras3-zip') {
     throw new ConvscopeError('E_UNSUPPORTED', `model '${spec.name}' was read from a Keras 3 file, whose config is Keras 3's, not Keras 2's; convscope writes Keras 2 .h5 files of models read from Keras 2 .h5 files or TensorFlow.js models, or built with sequential`);
   }
+  // kerasLayerWeights refuses a spec without a Keras description, and a layer it cannot map back.
   const weights = new Map(kerasLayerWeights(spec).map((l) => [l.layer, l.weights]));
-  const keras = file!;
+  const keras = spec.keras!;
   const version = /^2\./.test(keras.kerasVersion) ? keras.kerasVersion : KERAS_VERSION;
   checkResizeKept(keras, version);
   const config = JSON.stringify({ class_name: keras.kind, config: graphConfig(keras) });
@@ -144,7 +144,7 @@ function layerConfig(layer: KerasLayerFile): Record<string, unknown> {
  */
 function writeLayer(layerGroup: Group, layer: KerasLayerFile, weights: Map<KerasLayerFile, Record<string, KerasWeight>>): void {
   const entries = weightEntries(layer, true);
-  const ordered = layer.config.trainable === false ? entries : [...entries.filter((e) => e.trainable), ...entries.filter((e) => !e.trainable)];
+  const ordered = [...entries.filter((e) => e.trainable), ...entries.filter((e) => !e.trainable)];
   if (ordered.length === 0) {
     layerGroup.create_attribute('weight_names', new Float64Array(0), [0]);
     return;
