@@ -107,6 +107,13 @@ test('kerasWeights: a layer whose engine weights are not a rearrangement of its 
   assert.match(message, 'cannot be written as Keras');
 });
 
+test('kerasWeights: a substitute of another shape than its engine tensor is refused in one line, naming the weight', async () => {
+  const model = await loadModel(join(GRAPHS, 'resnet_tiny.h5'));
+  const kernel = model.spec.layers.find((l) => l.name === 'conv1_conv')!.weights.kernel;
+  const message = await refused(() => kerasWeights(model, new Map([[kernel, Tensor.zeros([3])]])), 'E_ARGUMENT');
+  assert.match(message, 'conv1_conv/kernel has shape [3]');
+});
+
 test('kerasWeights: a model without a Keras description (a converted folder) is refused in one line', async () => {
   const model = await loadModel(join(GRAPHS, 'resnet_tiny.h5'));
   const { keras: _keras, ...folder } = model.spec;
