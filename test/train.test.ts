@@ -96,6 +96,24 @@ test('a cosine schedule decays the learning rate to 0 over its steps', () => {
   assert.ok(Math.abs(rates[0] - 0.1) < 1e-12 && Math.abs(rates[2] - 0.05) < 1e-12 && Math.abs(rates[4]) < 1e-12, String(rates));
 });
 
+test('layers Keras marks trainable: false keep their weights, and a frozen BatchNormalization its statistics', () => {
+  const model = sequential([
+    { type: 'Conv2D', filters: 4, kernel_size: 3, activation: 'relu', trainable: false },
+    { type: 'BatchNormalization', trainable: false },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 2, activation: 'softmax' },
+  ], { inputShape: [8, 8, 1] });
+  const before = model.layers.map((l) => Object.fromEntries(Object.entries(l.weights).map(([k, t]) => [k, Array.from(t.data)])));
+  const { x, y } = halves(8, 3);
+  const trainer = new Trainer(model, { optimizer: 'sgd', learningRate: 0.1 });
+  assert.equal(trainableWeights(model).map((w) => `${w.layer}/${w.name}`), ['dense/kernel', 'dense/bias']);
+  trainer.step(x, y);
+  const after = model.layers.map((l) => Object.fromEntries(Object.entries(l.weights).map(([k, t]) => [k, Array.from(t.data)])));
+  assert.equal(after[0], before[0]);
+  assert.equal(after[1], before[1]);
+  assert.not.equal(after[3].kernel, before[3].kernel);
+});
+
 test('bad data gets one clear line each', async () => {
   const model = small();
   const { x, y } = halves(10, 1);
