@@ -1,4 +1,5 @@
 import type { Tensor } from '../tensor.ts';
+import { kernels } from '../runtime/backend.ts';
 
 export type OptimizerName = 'sgd' | 'adam';
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'adam'];
@@ -33,7 +34,9 @@ export const SCHEDULES: readonly LearningRateSchedule[] = ['constant', 'cosine']
 
 /**
  * Keras 2's optimisers, on float32 weights changed in place, their state (SGD's momentum, Adam's
- * moments) kept per weight tensor. Each element is updated in float64 and stored in float32.
+ * moments) kept per weight tensor. SGD updates each element in float64 and stores it in float32;
+ * Adam runs as a kernel (kernel-set.ts: adam; float32 in wasm, as Keras keeps its variables, and
+ * float64 in the reference set).
  *
  *   SGD:  m = momentum * m - lr * g;  w += m  (nesterov: w += momentum * m - lr * g)
  *   Adam: t = step + 1; alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t);
@@ -109,11 +112,6 @@ export class Optimizer {
     const t = this.iterations + 1;
     const alpha = (this.currentRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
     const [m, v] = this.slots(weight, 2);
-    const w = weight.data;
-    for (let i = 0; i < w.length; i++) {
-      m[i] += (g[i] - m[i]) * (1 - beta1);
-      v[i] += (g[i] * g[i] - v[i]) * (1 - beta2);
-      w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
-    }
+    kernels().adam(weight.data, g, m, v, alpha, beta1, beta2, epsilon);
   }
 }
