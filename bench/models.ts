@@ -1,6 +1,8 @@
 // npm run bench:models [-- --quick] [-- --json]: the models end to end, one thread. The MNIST
 // CNN (weights/mnist-cnn): forward at batch 64 against PyTorch in the same run (Debian's
-// python3-torch, when /usr/bin/python3 has it), each backward net, Grad-CAM, and occlusion
+// python3-torch, when /usr/bin/python3 has it), one training step of its architecture (Adam,
+// dropout, batch 64) against PyTorch's in alternating rounds, with where the step's time goes
+// kernel by kernel, each backward net, Grad-CAM, and occlusion
 // naive vs batched vs incremental with the maps compared. VGG16 at 224x224x3 with random weights,
 // from a Keras .h5 the bench writes once into bench/.cache/: forward, DeconvNet from block5_conv3
 // back to pixels, the other backward nets and Grad-CAM, and a 16x16 occluder at stride 8 (729
@@ -36,6 +38,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { KERNEL_SET_NAMES } from '../src/runtime/kernel-set.ts';
 import { withKernels } from '../src/runtime/backend.ts';
+import { Trainer } from '../src/train/trainer.ts';
+import { mnistCnn } from '../src/train/sequential.ts';
+import { writeModelFolder } from '../src/node/model-folder-files.ts';
+import { PytorchTrainPeer, type PytorchTrainReady } from './pytorch-train.ts';
+import { profileKernels } from './kernel-profile.ts';
 
 const FLAGS = ['--quick', '--json'];
 const args = process.argv.slice(2);
@@ -256,19 +263,25 @@ const oursIps = 64000 / mnistForward.medianMs;
 mnistForward.result = `${fmtInt(oursIps)} images/s, ${(2 * forwardMacs(mnist) * 64 / mnistForward.medianMs / 1e6).toFixed(1)} GFLOP/s`;
 const oneForward = add('mnist', 'forward, 1 image', time(() => mnist.predict(digit), small));
 pytorchBaseline(mnist.predict(batch), oursIps);
+await trainStepRows();
 backwardRows('mnist', mnist, digit, 'conv2', ['deconvnet', 'salinet', 'desalinet'], oneForward.medianMs, small);
 gradCamRow('mnist', mnist, digit, 'conv2', oneForward.medianMs, small);
 occlusionRows('mnist', mnist, digit, 7, 2, {});
 occlusionRows('mnist', mnist, digit, 3, 1, {});
 
-function pytorchBaseline(ours: Tensor, oursImagesPerSecond: number): void {
+/** Debian's python3 when it has torch, else null (and a note saying why `what` was not run). */
+function torchPython(what: string): string | null {
   const python = '/usr/bin/python3';
   const probe = existsSync(python) ? spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }) : null;
-  if (!probe || probe.status !== 0) {
-    notes.push(`PyTorch baseline not run: ${existsSync(python) ? `${python} has no torch (apt install python3-torch)` : `no ${python}`}`);
-    log(`  ${notes[notes.length - 1]}`);
-    return;
-  }
+  if (probe && probe.status === 0) return python;
+  notes.push(`${what} not run: ${existsSync(python) ? `${python} has no torch (apt install python3-torch)` : `no ${python}`}`);
+  log(`  ${notes[notes.length - 1]}`);
+  return null;
+}
+
+function pytorchBaseline(ours: Tensor, oursImagesPerSecond: number): void {
+  const python = torchPython('PyTorch baseline');
+  if (!python) return;
   const inputPath = join(cacheDir, 'mnist-batch64.npy');
   const oursPath = join(cacheDir, 'mnist-batch64-convscope.npy');
   writeFileSync(inputPath, toNpy(batch.shape, batch.data));
@@ -284,6 +297,75 @@ function pytorchBaseline(ours: Tensor, oursImagesPerSecond: number): void {
   const row = add('mnist', `PyTorch ${t.torch} forward, batch 64, ${t.threads} thread`, [ms], `${fmtInt(t.imagesPerSecond)} images/s; max|torch - ours| ${Number(t.maxAbsDiff).toExponential(1)}`);
   Object.assign(row, { minMs: t.minMs, maxMs: t.maxMs, runs: t.runs });
   ratios['mnist forward batch 64 ours / PyTorch (images/s)'] = oursImagesPerSecond / t.imagesPerSecond;
+}
+
+/**
+ * One training step of the MNIST CNN's architecture (mnistCnn(1): fresh weights; Adam, dropout
+ * on, batch 64 of real digits scaled to 0..1) against PyTorch's (bench/pytorch_mnist_train.py,
+ * one thread, same architecture and initial weights) in alternating rounds, medians of each
+ * side's steps; the peer first checks it computes the same step (dropout off: loss, weights
+ * after one Adam step). Then the step kernel by kernel; "other" is everything outside the
+ * kernels (layers' own loops, dropout masks, the optimiser, copies into wasm memory).
+ */
+async function trainStepRows(): Promise<void> {
+  const n = 64;
+  const x = mnistBatch(n);
+  for (let i = 0; i < x.size; i++) x.data[i] /= 255;
+  const y = Int32Array.from({ length: n }, (_, b) => b % 10);
+  const trainer = new Trainer(mnistCnn(1), { optimizer: 'adam', dropout: true });
+  for (let i = 0; i < 5; i++) trainer.step(x, y);
+  const rounds = quick ? 2 : 5;
+  const steps = quick ? 10 : 30;
+  const peer = await startTrainPeer(x, y);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    ours.push(...time(() => trainer.step(x, y), { budgetMs: 0, minRuns: steps, maxRuns: steps, warmup: false }));
+    if (peer) theirs.push(...(await peer.process.time(steps)));
+  }
+  peer?.process.close();
+  const row = add('mnist', `train step (Adam, dropout), batch ${n}: ours`, ours);
+  const oursIps = (n * 1000) / row.medianMs;
+  row.result = `${fmtInt(oursIps)} images/s`;
+  if (peer) {
+    const { ready } = peer;
+    const torchRow = add('mnist', `train step (Adam, dropout), batch ${n}: PyTorch ${ready.torch}, ${ready.threads} thread`, theirs);
+    const torchIps = (n * 1000) / torchRow.medianMs;
+    const tolerance = 1e-4 * ready.weightsMaxAbs + 1e-6;
+    torchRow.result = `${fmtInt(torchIps)} images/s; same step (dropout off): loss ${ready.loss.toFixed(6)} vs ours ${peer.loss.toFixed(6)}, weights after one Adam step max|torch - ours| ${ready.weightsMaxAbsDiff.toExponential(1)}${ready.weightsMaxAbsDiff <= tolerance ? '' : ' OUTSIDE tolerance'}`;
+    row.result += `, ${(oursIps / torchIps).toFixed(2)}x PyTorch`;
+    ratios['mnist train step batch 64 ours / PyTorch (images/s, goal >= 1x)'] = oursIps / torchIps;
+  }
+  const profile = profileKernels(() => trainer.step(x, y), quick ? 5 : 20);
+  const kernelMs = profile.kernels.reduce((s, k) => s + k.ms, 0);
+  const parts = profile.kernels.filter((k) => k.ms >= 0.05).map((k) => `${k.kernel} ${fmtMs(k.ms)}${k.calls > 1 ? ` (x${k.calls})` : ''}`);
+  const breakdown: Row = { model: 'mnist', workload: 'train step, where the time goes (ms per step)', medianMs: profile.meanMs, minMs: NaN, maxMs: NaN, runs: quick ? 5 : 20, result: `${parts.join(', ')}; other ${fmtMs(profile.meanMs - kernelMs)}` };
+  rows.push(breakdown);
+  log(`  mnist train step by kernel: ${breakdown.result}`);
+}
+
+/** The PyTorch peer, from the same initial weights as mnistCnn(1), checked against our first step; null (with a note) without torch. */
+async function startTrainPeer(x: Tensor, y: Int32Array): Promise<{ process: PytorchTrainPeer; ready: PytorchTrainReady; loss: number } | null> {
+  const python = torchPython('PyTorch training step');
+  if (!python) return null;
+  const initial = join(cacheDir, 'mnist-train-initial');
+  const after = join(cacheDir, 'mnist-train-after-one-step');
+  writeModelFolder(mnistCnn(1).spec, initial);
+  const model = mnistCnn(1);
+  const { loss } = new Trainer(model, { optimizer: 'adam', dropout: false }).step(x, y);
+  writeModelFolder(model.spec, after);
+  const xPath = join(cacheDir, 'mnist-train-x.npy');
+  const yPath = join(cacheDir, 'mnist-train-y.npy');
+  writeFileSync(xPath, toNpy(x.shape, x.data));
+  writeFileSync(yPath, toNpy([y.length], y));
+  try {
+    const { peer, ready } = await PytorchTrainPeer.start(python, root, initial, after, xPath, yPath);
+    return { process: peer, ready, loss };
+  } catch (e) {
+    notes.push(`PyTorch training step failed: ${e instanceof Error ? e.message : String(e)}`);
+    log(`  ${notes[notes.length - 1]}`);
+    return null;
+  }
 }
 
 // ---- VGG16 ----
