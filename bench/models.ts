@@ -318,8 +318,8 @@ async function trainStepRows(): Promise<void> {
   const y = Int32Array.from({ length: n }, (_, b) => b % 10);
   const trainer = new Trainer(mnistCnn(1, TRAIN_DROPOUT), { optimizer: 'adam', dropout: true });
   for (let i = 0; i < 5; i++) trainer.step(x, y);
-  const rounds = quick ? 2 : 5;
-  const steps = quick ? 10 : 30;
+  const rounds = quick ? 4 : 15;
+  const steps = quick ? 5 : 10;
   const peer = await startTrainPeer(x, y);
   const ours: number[] = [];
   const theirs: number[] = [];
