@@ -13,7 +13,8 @@ the batch's mean and biased variance. On a fixed batch (N = 4, seeded; MNIST: re
   loss        softmax cross-entropy on the output's logits (a softmax output trained through
               its logits), mean over the batch; for a map output (the U-Net) sum(S * output)
               with a fixed S, written as `signal` (dL/d output).
-  gradients   dL/dW of every trainable weight, keyed 'layer/weight' (Keras's names).
+  gradients   dL/dW of every trainable weight, keyed 'layer/weight' (Keras's names; a nested
+              model's layers 'outer/inner/weight'; a shared layer's weights once).
   runs        two steps on the same batch of an optimiser in Keras 2's form, written by hand:
                 SGD   v = momentum v - lr g; w += v (nesterov: w += momentum v - lr g)
                       (torch.optim.SGD computes the same for a constant lr)
@@ -64,23 +65,16 @@ FIXTURES = {
     "convnext_layer_scale": ("training/convnext_layer_scale.h5", [SGD, ADAM]),
     "activations": ("graphs/activations.h5", [SGD, ADAM]),
     "shared_layer": ("graphs/shared_layer.h5", [SGD, ADAM]),
+    "transfer_sequential": ("graphs/transfer_sequential.h5", [SGD, ADAM]),
+    "transfer_functional": ("graphs/transfer_functional.h5", [SGD, ADAM]),
     "unet_tiny": ("graphs/unet_tiny.h5", []),  # a map output: gradients of sum(S * output) only
 }
 
 
-def keras_layer(graph, node_name):
-    """The Keras layer a node calls: 'outer/inner:1' -> 'inner' where 'outer' is a nested model
-    (a layer's own name may hold '/': MobileNetV3's 'expanded_conv/squeeze_excite/Conv')."""
-    name = node_name.split(":")[0]
-    nested = sorted((n.name for n in graph.nodes if n.cls == "Model"), key=len, reverse=True)
-    stripped = True
-    while stripped:
-        stripped = False
-        for m in nested:
-            if name.startswith(m + "/"):
-                name, stripped = name[len(m) + 1:], True
-                break
-    return name
+def keras_layer(node_name):
+    """The Keras layer a node calls, by kerasWeights's name: 'outer/inner:1' -> 'outer/inner'
+    (after the nested models' names; a layer's own name may hold '/', as MobileNetV3's)."""
+    return node_name.split(":")[0]
 
 
 class TrainingRunner(gg.Runner):
@@ -167,7 +161,7 @@ def channel_shape(x):
 def batch_norm(r, n, c, w, x):
     axes = c["axis"] if isinstance(c["axis"], list) else [c["axis"]]
     assert [r.keras_axis_to_nchw(a, x.dim()) for a in axes] == [1], axes
-    layer = keras_layer(r.g, n.name)
+    layer = keras_layer(n.name)
     assert layer not in r.batch_stats, f"{layer}: a BatchNormalization called twice"
     dims = (0, 2, 3) if x.dim() == 4 else (0,)
     mean = x.mean(dim=dims)
@@ -218,7 +212,7 @@ class Weights:
             for short, a in n.weights.items():
                 if id(a) in self.key:
                     continue
-                k = f"{keras_layer(graph, n.name)}/{short}"
+                k = f"{keras_layer(n.name)}/{short}"
                 assert k not in self.initial, f"two weights named {k}"
                 self.key[id(a)] = k
                 self.initial[k] = a
