@@ -1,0 +1,124 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../src/node/load-model.ts';
+import { readNpyTensor } from '../src/node/inputs.ts';
+import { Tensor } from '../src/tensor.ts';
+import { Trainer, type TrainerOptions } from '../src/train/trainer.ts';
+import { kerasWeights } from '../src/model/keras-weights.ts';
+import { goldenMismatch } from './helpers/tolerance.ts';
+
+// One training step of the engine against PyTorch autograd (test/golden/training/generate.py):
+// on a fixed batch, dropout off, BatchNormalization on the batch's statistics, the loss, every
+// trainable weight's gradient in Keras's layout (through kerasWeights), every weight after two
+// optimiser steps on the same batch, and BN's moving statistics after the first, within
+// SEMANTICS.md's tolerance. TRAINING_GOLDEN_REPORT=1 prints how much of the tolerance each
+// fixture uses.
+const root = join(import.meta.dirname, '..');
+const goldenDir = join(root, 'test', 'golden', 'training');
+
+interface Run extends TrainerOptions {
+  optimizer: 'sgd' | 'adam';
+  steps: number;
+  /** Every weight after `steps` steps, 'layer/weight' -> file (Keras layout). */
+  weights: Record<string, string>;
+  movingAfterStep1: Record<string, string>;
+}
+
+interface Fixture {
+  model: string;
+  input: string;
+  /** The classes of the batch; null for a map output, trained on sum(signal * output). */
+  labels: number[] | null;
+  signal: string | null;
+  loss: number;
+  gradients: Record<string, string>;
+  runs: Run[];
+}
+
+const manifest: { fixtures: Record<string, Fixture> } = JSON.parse(readFileSync(join(goldenDir, 'manifest.json'), 'utf8'));
+const reference = (file: string): Promise<Tensor> => readNpyTensor(join(goldenDir, file));
+const report = process.env.TRAINING_GOLDEN_REPORT === '1';
+
+/** Keras's weights of the model, by 'layer/weight', from its tensors or their substitutes. */
+function kerasByKey(model: Parameters<typeof kerasWeights>[0], substitute?: Map<Tensor, Tensor>): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [layer, weights] of kerasWeights(model, substitute)) {
+    for (const [name, w] of Object.entries(weights)) out.set(`${layer}/${name}`, new Tensor(w.shape, w.data));
+  }
+  return out;
+}
+
+interface Worst {
+  /** The largest share of the tolerance any tensor used, and that tensor's numbers. */
+  used: number;
+  key: string;
+  maxDiff: number;
+  maxRef: number;
+}
+
+/** Compares each reference file with the engine's tensor of the same key. */
+async function compareAll(what: string, actual: Map<string, Tensor>, files: Record<string, string>): Promise<Worst> {
+  let worst: Worst = { used: 0, key: '', maxDiff: 0, maxRef: 0 };
+  for (const [key, file] of Object.entries(files)) {
+    const out = actual.get(key);
+    assert.ok(out, `${what}: the engine has no weight ${key} (it has ${[...actual.keys()].join(', ')})`);
+    const ref = await reference(file);
+    const problem = goldenMismatch(out, ref);
+    assert.is(problem, null, `${what} ${key}: ${problem}`);
+    let maxRef = 0;
+    let maxDiff = 0;
+    for (let i = 0; i < ref.size; i++) {
+      maxRef = Math.max(maxRef, Math.abs(ref.data[i]));
+      maxDiff = Math.max(maxDiff, Math.abs(out.data[i] - ref.data[i]));
+    }
+    const used = maxDiff / (1e-4 * maxRef + 1e-6);
+    if (used >= worst.used) worst = { used, key, maxDiff, maxRef };
+  }
+  return worst;
+}
+
+function describe(w: Worst): string {
+  if (!w.key) return 'none';
+  return `${(w.used * 100).toFixed(1)}% of the tolerance (${w.key}: max|out-ref| ${w.maxDiff.toExponential(2)}, max|ref| ${w.maxRef.toExponential(2)})`;
+}
+
+function trainerOptions(run: Run): TrainerOptions {
+  const { weights: _w, movingAfterStep1: _m, steps: _s, ...options } = run;
+  return { ...options, dropout: false };
+}
+
+for (const [name, fx] of Object.entries(manifest.fixtures)) {
+  test(`${name}: loss and every weight gradient equal PyTorch autograd's`, async () => {
+    const model = await loadModel(join(root, fx.model));
+    const x = await reference(fx.input);
+    let loss: number;
+    let gradients: Map<Tensor, Tensor>;
+    if (fx.labels) {
+      ({ loss, gradients } = new Trainer(model, { optimizer: 'sgd', learningRate: 0.05, dropout: false }).lossAndGradients(x, Int32Array.from(fx.labels)));
+    } else {
+      ({ loss, gradients } = mapOutputGradients(model, x, await reference(fx.signal!)));
+    }
+    assert.ok(Math.abs(loss - fx.loss) <= 1e-4 * Math.abs(fx.loss) + 1e-6, `loss ${loss} vs PyTorch ${fx.loss}`);
+    const used = await compareAll('gradient', kerasByKey(model, gradients), fx.gradients);
+    if (report) console.log(`${name}: loss ${loss} (PyTorch ${fx.loss}); gradients ${describe(used)}`);
+  });
+
+  fx.runs.forEach((run, i) => {
+    const label = run.optimizer === 'adam' ? 'Adam' : run.nesterov ? 'SGD nesterov' : 'SGD momentum';
+    test(`${name}: two ${label} steps give PyTorch's weights, BN moving statistics after one`, async () => {
+      const model = await loadModel(join(root, fx.model));
+      const x = await reference(fx.input);
+      const y = Int32Array.from(fx.labels!);
+      const trainer = new Trainer(model, trainerOptions(run));
+      trainer.step(x, y);
+      const moving = await compareAll(`${label} step 1`, kerasByKey(model), run.movingAfterStep1);
+      for (let s = 1; s < run.steps; s++) trainer.step(x, y);
+      const weights = await compareAll(`${label} step ${run.steps}`, kerasByKey(model), run.weights);
+      if (report) console.log(`${name} run ${i} (${label}): weights ${describe(weights)}; moving statistics ${describe(moving)}`);
+    });
+  });
+}
+
+test.run();
