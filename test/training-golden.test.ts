@@ -6,6 +6,8 @@ import { loadModel } from '../src/node/load-model.ts';
 import { readNpyTensor } from '../src/node/inputs.ts';
 import { Tensor } from '../src/tensor.ts';
 import { Trainer, type TrainerOptions } from '../src/train/trainer.ts';
+import { backpropagate } from '../src/train/backprop.ts';
+import type { Model } from '../src/model/model.ts';
 import { kerasWeights } from '../src/model/keras-weights.ts';
 import { goldenMismatch } from './helpers/tolerance.ts';
 
@@ -42,7 +44,7 @@ const reference = (file: string): Promise<Tensor> => readNpyTensor(join(goldenDi
 const report = process.env.TRAINING_GOLDEN_REPORT === '1';
 
 /** Keras's weights of the model, by 'layer/weight', from its tensors or their substitutes. */
-function kerasByKey(model: Parameters<typeof kerasWeights>[0], substitute?: Map<Tensor, Tensor>): Map<string, Tensor> {
+function kerasByKey(model: Model, substitute?: Map<Tensor, Tensor>): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const [layer, weights] of kerasWeights(model, substitute)) {
     for (const [name, w] of Object.entries(weights)) out.set(`${layer}/${name}`, new Tensor(w.shape, w.data));
@@ -84,6 +86,18 @@ function describe(w: Worst): string {
   return `${(w.used * 100).toFixed(1)}% of the tolerance (${w.key}: max|out-ref| ${w.maxDiff.toExponential(2)}, max|ref| ${w.maxRef.toExponential(2)})`;
 }
 
+/**
+ * A map output (the U-Net), which Trainer refuses: the loss sum(signal * output) of a training
+ * forward pass (dropout off) and its gradients by the same backward walk Trainer uses.
+ */
+function mapOutputGradients(model: Model, x: Tensor, signal: Tensor): { loss: number; gradients: Map<Tensor, Tensor> } {
+  const forward = model.run(x, model.outputIndex, true, { random: Math.random, dropout: false });
+  const output = forward.records.get(model.output)!.output;
+  let loss = 0;
+  for (let i = 0; i < output.size; i++) loss += signal.data[i] * output.data[i];
+  return { loss, gradients: backpropagate(model, forward, signal) };
+}
+
 function trainerOptions(run: Run): TrainerOptions {
   const { weights: _w, movingAfterStep1: _m, steps: _s, ...options } = run;
   return { ...options, dropout: false };
@@ -106,7 +120,7 @@ for (const [name, fx] of Object.entries(manifest.fixtures)) {
   });
 
   fx.runs.forEach((run, i) => {
-    const label = run.optimizer === 'adam' ? 'Adam' : run.nesterov ? 'SGD nesterov' : 'SGD momentum';
+    const label = run.optimizer === 'adam' ? `Adam (epsilon ${run.epsilon})` : run.nesterov ? 'SGD nesterov' : 'SGD momentum';
     test(`${name}: two ${label} steps give PyTorch's weights, BN moving statistics after one`, async () => {
       const model = await loadModel(join(root, fx.model));
       const x = await reference(fx.input);
