@@ -75,6 +75,7 @@ FIXTURES = {
     "shared_layer": ("graphs/shared_layer.h5", [SGD, ADAM]),
     "transfer_sequential": ("graphs/transfer_sequential.h5", [SGD, ADAM_BN]),
     "transfer_functional": ("graphs/transfer_functional.h5", [SGD, ADAM_BN]),
+    "bn_vector": ("training/bn_vector.h5", [SGD, ADAM_BN]),
     "unet_tiny": ("graphs/unet_tiny.h5", []),  # a map output: gradients of sum(S * output) only
 }
 
