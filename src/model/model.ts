@@ -1,7 +1,7 @@
 import { Tensor, formatShape, sameShape, sizeOf } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
-import type { Layer, LayerRecord } from '../layers/layer.ts';
+import type { Layer, LayerRecord, TrainMode } from '../layers/layer.ts';
 import { buildLayer } from './build.ts';
 import { checkSpecSchema, checkWeightValues } from './check-spec.ts';
 import { withSource } from './with-source.ts';
@@ -181,13 +181,18 @@ export class Model {
     return result;
   }
 
-  /** forward without the checks, for methods that check their own input and result: the nodes node `last` needs. */
-  run(batch: Tensor, last: number, batched: boolean): ForwardResult {
+  /**
+   * forward without the checks, for methods that check their own input and result: the nodes node
+   * `last` needs. With `training`, each node runs as while training (dropout, batch statistics).
+   */
+  run(batch: Tensor, last: number, batched: boolean, training?: TrainMode): ForwardResult {
     const records = new Map<string, LayerRecord>();
     const outputs: Tensor[] = [];
     for (const i of this.ancestors(last)) {
-      const record = this.layers[i].forwardAll(this.sources[i].map((j) => (j < 0 ? batch : outputs[j])));
-      records.set(this.layers[i].name, record);
+      const inputs = this.sources[i].map((j) => (j < 0 ? batch : outputs[j]));
+      const layer = this.layers[i];
+      const record = training && !training.inference?.has(layer.name) ? layer.forwardTrain(inputs, training) : layer.forwardAll(inputs);
+      records.set(layer.name, record);
       outputs[i] = record.output;
     }
     return { input: batch, records, output: outputs[last], batched };
