@@ -7,6 +7,7 @@ import { readNpyTensor } from '../src/node/inputs.ts';
 import { Tensor } from '../src/tensor.ts';
 import { Trainer, type TrainerOptions } from '../src/train/trainer.ts';
 import { backpropagate } from '../src/train/backprop.ts';
+import { mnistCnn } from '../src/train/sequential.ts';
 import type { Model } from '../src/model/model.ts';
 import { kerasWeights } from '../src/model/keras-weights.ts';
 import { goldenMismatch } from './helpers/tolerance.ts';
@@ -91,7 +92,7 @@ function describe(w: Worst): string {
  * forward pass (dropout off) and its gradients by the same backward walk Trainer uses.
  */
 function mapOutputGradients(model: Model, x: Tensor, signal: Tensor): { loss: number; gradients: Map<Tensor, Tensor> } {
-  const forward = model.run(x, model.outputIndex, true, { random: Math.random, dropout: false });
+  const forward = model.run(x, model.outputIndex, true, { random: () => 0, dropout: false }); // no dropout: random unused
   const output = forward.records.get(model.output)!.output;
   let loss = 0;
   for (let i = 0; i < output.size; i++) loss += signal.data[i] * output.data[i];
@@ -102,6 +103,12 @@ function trainerOptions(run: Run): TrainerOptions {
   const { weights: _w, movingAfterStep1: _m, steps: _s, ...options } = run;
   return { ...options, dropout: false };
 }
+
+test('the mnist_cnn fixture is the network mnistCnn() trains: the same layers, shapes and weight shapes', async () => {
+  const describeLayers = (m: Model) => m.layers.map((l) => [l.name, l.type, l.activation, l.outputShape.join('x'),
+    Object.entries(l.weights).map(([k, t]) => `${k}:${t.shape.join('x')}`).join(' ')].join(' '));
+  assert.equal(describeLayers(await loadModel(join(root, manifest.fixtures.mnist_cnn.model))), describeLayers(mnistCnn(1)));
+});
 
 for (const [name, fx] of Object.entries(manifest.fixtures)) {
   test(`${name}: loss and every weight gradient equal PyTorch autograd's`, async () => {
