@@ -76,6 +76,7 @@ FIXTURES = {
     "transfer_sequential": ("graphs/transfer_sequential.h5", [SGD, ADAM_BN]),
     "transfer_functional": ("graphs/transfer_functional.h5", [SGD, ADAM_BN]),
     "bn_vector": ("training/bn_vector.h5", [SGD, ADAM_BN]),
+    "conv_variants": ("training/conv_variants.h5", [SGD, ADAM]),
     "unet_tiny": ("graphs/unet_tiny.h5", []),  # a map output: gradients of sum(S * output) only
 }
 
