@@ -122,7 +122,10 @@ for (const [name, fx] of Object.entries(manifest.fixtures)) {
       ({ loss, gradients } = mapOutputGradients(model, x, await reference(fx.signal!)));
     }
     assert.ok(Math.abs(loss - fx.loss) <= 1e-4 * Math.abs(fx.loss) + 1e-6, `loss ${loss} vs PyTorch ${fx.loss}`);
-    const used = await compareAll('gradient', kerasByKey(model, gradients), fx.gradients);
+    const keras = kerasByKey(model, gradients);
+    // exactly Keras's trainable weights: none of a frozen layer's, no moving statistics
+    assert.equal([...keras.keys()].sort(), Object.keys(fx.gradients).sort());
+    const used = await compareAll('gradient', keras, fx.gradients);
     if (report) console.log(`${name}: loss ${loss} (PyTorch ${fx.loss}); gradients ${describe(used)}`);
   });
 

@@ -8,7 +8,8 @@ Each model is read and run as test/golden/graphs/generate.py does (its Graph and
 NCHW), in training mode: every trainable weight is a torch leaf in Keras's own layout (HWIO
 kernels, Dense (in, out), depthwise (kh, kw, cin, mult), Conv2DTranspose (kh, kw, out, in)), so
 autograd's gradients come out in that layout; dropout is off; BatchNormalization normalises by
-the batch's mean and biased variance. On a fixed batch (N = 4, seeded; MNIST: real digits):
+the batch's mean and biased variance; a layer whose config says trainable: false keeps its
+weights, and a frozen BatchNormalization runs as at inference (Keras 2's fine-tuning rule). On a fixed batch (N = 4, seeded; MNIST: real digits):
 
   loss        softmax cross-entropy on the output's logits (a softmax output trained through
               its logits), mean over the batch; for a map output (the U-Net) sum(S * output)
@@ -76,6 +77,7 @@ FIXTURES = {
     "transfer_sequential": ("graphs/transfer_sequential.h5", [SGD, ADAM_BN]),
     "transfer_functional": ("graphs/transfer_functional.h5", [SGD, ADAM_BN]),
     "bn_vector": ("training/bn_vector.h5", [SGD, ADAM_BN]),
+    "transfer_frozen": ("training/transfer_frozen.h5", [SGD, ADAM]),
     "conv_variants": ("training/conv_variants.h5", [SGD, ADAM]),
     "unet_tiny": ("graphs/unet_tiny.h5", []),  # a map output: gradients of sum(S * output) only
 }
@@ -96,14 +98,19 @@ class TrainingRunner(gg.Runner):
         self.batch_stats = {}  # BN layer -> (batch mean, variance for the moving update)
 
     def node(self, n, xs, rule):
-        if n.cls not in WEIGHTED:
-            return super().node(n, xs, rule)
+        if n.cls not in WEIGHTED or (n.cls == "BatchNormalization" and frozen(n)):
+            return super().node(n, xs, rule)  # a frozen BN runs as at inference (Keras 2)
         w = {k: self.params[id(v)] for k, v in n.weights.items()}
         c, x = n.config, xs[0]
         z = WEIGHTED[n.cls](self, n, c, w, x)
         if n.cls in ("BatchNormalization", "LayerNormalization", "LayerScale", "PReLU"):
             return (x, z) if n.cls == "PReLU" else (z, z)
         return z, gg.activate(c["activation"], z, None, self.g.keras_major)
+
+
+def frozen(n):
+    """Keras's trainable: false (what `base.trainable = False` writes into each of its layers)."""
+    return n.config.get("trainable", True) is False
 
 
 def oihw(kernel):
@@ -226,7 +233,7 @@ class Weights:
                 assert k not in self.initial, f"two weights named {k}"
                 self.key[id(a)] = k
                 self.initial[k] = a
-                if short in TRAINABLE.get(n.cls, ()):
+                if short in TRAINABLE.get(n.cls, ()) and not frozen(n):
                     self.trainable.append(k)
         self.ids = {k: i for i, k in self.key.items()}
 
