@@ -4,7 +4,7 @@ import type { Command } from '../command.ts';
 import { parse, intOption, numberOption, numberList } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { checkOutputs } from '../outputs.ts';
-import { inputOptionSpecs, inputOptionsHelp, loadModelFor } from '../input-options.ts';
+import { inputOptionSpecs, inputOptionsHelp, loadModelFor, type InputOptionValues } from '../input-options.ts';
 import { readSingleInput } from '../single-input.ts';
 import { trainingProgress } from '../training-progress.ts';
 import { ConvscopeError } from '../../errors.ts';
@@ -90,7 +90,7 @@ export const trainCommand: Command = {
     const layers = values.layers === undefined ? defaultEvolutionLayers(model) : checkEvolutionLayers(model, values.layers.split(',').map((l) => l.trim()));
     let splits = data === 'mnist' ? mnistFor(model, values) : npySplits(model, data, labels[0], classes);
     if (limit !== undefined) splits = limitSplits(splits, limit);
-    const base = values.watch === undefined ? firstSample(splits) : { image: await readSingleInput(values.watch, model, values), text: basename(values.watch) };
+    const base = values.watch === undefined ? firstSample(splits) : { image: await readWatchImage(values.watch, model, values), text: basename(values.watch) };
 
     const snapshots: EvolutionSnapshot[] = [];
     const progress = trainingProgress(options.epochs!, splits.train.y.length, options.batchSize!);
@@ -160,6 +160,16 @@ function npySplits(model: Model, x: string, y: string, classes: number): TrainSp
   const data = readNpyTrainData(x, y, model.inputShape, classes);
   const n = data.y.length;
   return splitAt(data.x, data.y, n - Math.floor(n * 0.2));
+}
+
+/** The --watch image, its shape checked against the model's input with the option named. */
+async function readWatchImage(path: string, model: Model, values: InputOptionValues): Promise<Tensor> {
+  try {
+    return await readSingleInput(path, model, values);
+  } catch (e) {
+    if (e instanceof ConvscopeError && e.code === 'E_SHAPE') throw new ConvscopeError('E_SHAPE', `--watch ${path}: ${e.message.replace(/^the input /, 'the image ')}`);
+    throw e;
+  }
 }
 
 function firstSample(splits: TrainSplits): { image: Tensor; text: string } {
