@@ -10,6 +10,10 @@ import { sequential } from '../src/train/sequential.ts';
 import { writeModelFolder } from '../src/node/model-folder-files.ts';
 import { readMnistSplits } from '../src/node/training-data.ts';
 import { MNIST_HELD_OUT, mnistOrder } from '../src/train/data.ts';
+import { evolutionGrid } from '../src/io/evolution-render.ts';
+import { evolutionFiles } from '../src/io/evolution-html.ts';
+import { Tensor } from '../src/tensor.ts';
+import type { EvolutionSnapshot } from '../src/train/evolution.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'convscope-train-'));
 const path = (name: string) => join(dir, name);
@@ -53,6 +57,23 @@ test('mnistOrder spreads each class evenly: the held-out fifth is the last fifth
   assert.is(order.length, 18);
   const tail = order.slice(-4).map(([d, j]) => `${d}:${j}`).sort();
   assert.equal(tail, ['0:4', '1:8', '1:9', '2:2']);
+});
+
+test('the evolution grid: a row per epoch, a column per channel; a layer name becomes a safe file name', () => {
+  const snapshot = (epoch: number): EvolutionSnapshot => ({
+    epoch, method: 'deconvnet', unit: 'all',
+    layers: [{ layer: 'block/conv', channels: [0, 1, 2], featureMaps: [0, 1, 2].map((c) => new Tensor([4, 4], new Float32Array(16).fill(c))), reconstructions: [0, 1, 2].map(() => new Tensor([1, 8, 8])) }],
+  });
+  const snapshots = [0, 1].map(snapshot);
+  const maps = evolutionGrid(snapshots, 'block/conv', 'featureMaps')!;
+  const tile = 56; // 4x4 maps upscaled x14
+  assert.ok(maps.width > 3 * tile && maps.width < 3 * (tile + 2) + 120, String(maps.width));
+  assert.ok(maps.height > 2 * tile && maps.height < 2 * (tile + 2) + 30, String(maps.height));
+  assert.is(evolutionGrid(snapshots, 'block/conv', 'filters'), undefined);
+  const history = [0, 1].map((epoch) => ({ epoch, loss: epoch ? 0.5 : NaN, accuracy: epoch ? 0.8 : NaN, heldOutLoss: 2 - epoch, heldOutAccuracy: 0.1 + 0.7 * epoch, seconds: epoch }));
+  const files = evolutionFiles({ modelName: 'm', dataText: 'd', settingsText: 's', baseImage: new Tensor([1, 8, 8]), baseText: 'b', history, snapshots });
+  assert.equal([...files.keys()].sort(), ['evolution-block_conv.png', 'evolution.html']);
+  assert.match(new TextDecoder().decode(files.get('evolution.html')), /held-out accuracy 80\.00%/);
 });
 
 test('a tiny run: progress, a line per epoch, evolution.html, strips and a model folder that loads', () => {
