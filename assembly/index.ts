@@ -13,6 +13,7 @@ export {
   f32_winograd_input, f32_winograd_products, f32_winograd_output,
 } from './f32-conv2d/winograd';
 export { f32_dwconv2d, f32_dwconv2d_scratch, f32_dwconv2d_backward_data, f32_dwconv2d_backward_data_scratch } from './f32-dwconv2d/dwconv2d';
+export { f32_dwconv2d_backward_filter } from './f32-dwconv2d/backward-filter';
 export { f32_max_pool2d, f32_max_unpool2d } from './f32-pool/max-pool';
 export { f32_avg_pool2d, f32_avg_pool2d_backward } from './f32-pool/avg-pool';
 export { f32_relu, f32_relu_backward } from './f32-eltwise/relu';

@@ -240,7 +240,8 @@ export function padImage(channels: i32, h: i32, w: i32, src: usize, hp: i32, wp:
   }
 }
 
-function sum(p: usize, count: i32): f32 {
+/** The sum of count floats at p: four lanes, then the lanes added. */
+export function sum(p: usize, count: i32): f32 {
   let s: f32 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {

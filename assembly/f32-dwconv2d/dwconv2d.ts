@@ -15,7 +15,7 @@ import { padImage } from '../f32-conv2d/conv2d';
 
 // @ts-ignore: decorator
 @inline
-function madd(a: v128, b: v128, c: v128): v128 {
+export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
@@ -362,7 +362,7 @@ function dw3x3Row(
 // q[0], q[2], q[4], q[6]: the second load starts at q[3] so as not to read past q[6]
 // @ts-ignore: decorator
 @inline
-function even(q: usize): v128 {
+export function even(q: usize): v128 {
   return v128.shuffle<f32>(v128.load(q), v128.load(q, 12), 0, 2, 5, 7);
 }
 

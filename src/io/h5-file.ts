@@ -70,6 +70,29 @@ export async function withH5File<T>(bytes: Uint8Array, fail: Fail, read: (file: 
   }
 }
 
+/**
+ * An HDF5 file built in memory by `fill`, as bytes (the writers' counterpart of withH5File);
+ * `what` names it in the message of an HDF5 failure.
+ */
+export async function buildH5File(fill: (file: Group) => void, what: string): Promise<Uint8Array> {
+  const FS = await loadH5wasm();
+  const memPath = `/convscope-${++openCount}.h5`;
+  try {
+    const file = new h5wasm.File(memPath, 'w');
+    try {
+      fill(file);
+    } finally {
+      file.close();
+    }
+    return FS.readFile(memPath);
+  } catch (err) {
+    if (err instanceof ConvscopeError) throw err;
+    throw new ConvscopeError('E_IO', `${what}: cannot write its HDF5 data (${hdf5Reason(err)})`);
+  } finally {
+    if (FS.analyzePath(memPath).exists) FS.unlink(memPath);
+  }
+}
+
 function openFailure(reason: string): string {
   const truncated = /eof = (\d+).*stored_eof = (\d+)/.exec(reason);
   if (truncated) return `truncated HDF5 file: it has ${truncated[1]} bytes but its header says ${truncated[2]}`;

@@ -42,7 +42,8 @@ export function modelFolderFiles(spec: ModelSpec, source?: string): ModelFolderF
   const view = new DataView(bin.buffer);
   let at = 0;
   for (const c of chunks) for (let i = 0; i < c.length; i++, at += 4) view.setFloat32(at, c[i], true);
-  const json = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...spec, layers };
+  const { keras: _keras, ...header } = spec; // the Keras description stays with the Keras file
+  const json = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...header, layers };
   return { 'model.json': new TextEncoder().encode(compactJson(json) + '\n'), 'weights.bin': bin };
 }
 

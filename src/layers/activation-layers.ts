@@ -1,7 +1,7 @@
 import { Tensor, sizeOf } from '../tensor.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
 import { broadcastIndexOf } from './broadcast.ts';
-import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
+import { Layer, type GradientOptions, type Gradients, type LayerRecord, type LinearResult } from './layer.ts';
 import { IdentityLayer } from './shape-layers.ts';
 import { applyPointwise, pointwiseBackward, type Pointwise } from './pointwise.ts';
 
@@ -55,6 +55,18 @@ export class PReLULayer extends Layer {
 
   override backward(r: Tensor, record: LayerRecord, rule: ReluRule): Tensor {
     return rule === 'deconvnet' ? r : this.map(r, record.z);
+  }
+
+  /** alpha's gradient: the sum of dy * x over the values where x <= 0 that share each alpha. */
+  override gradients(dy: Tensor, record: LayerRecord, options: GradientOptions): Gradients {
+    const alpha = new Float64Array(this.alpha.size);
+    const per = this.alphaIndex.length;
+    const x = record.z.data;
+    for (let i = 0; i < dy.size; i++) if (!(x[i] > 0)) alpha[this.alphaIndex[i % per]] += dy.data[i] * x[i];
+    return {
+      inputs: options.inputs ? [this.map(dy, record.z)] : [],
+      weights: { alpha: new Tensor(this.alpha.shape, Float32Array.from(alpha)) },
+    };
   }
 
   /** v where z > 0, alpha * v elsewhere (forward: v = z; backward: v = the signal). */

@@ -21,6 +21,11 @@ export class AffineLayer extends Layer {
     return this.own;
   }
 
+  /** Normalization's mean and variance are statistics, not trained (Keras: non-trainable). */
+  override get trainableWeights(): Record<string, Tensor> {
+    return {};
+  }
+
   forwardLinear(x: Tensor): LinearResult {
     return { z: affineBroadcast(x, this.scale.data, this.shift.data, this.index) };
   }

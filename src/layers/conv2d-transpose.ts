@@ -1,5 +1,6 @@
 import { Tensor, dilatedExtent, kerasPadding2d, windowOutputLength, type Padding2d } from '../tensor.ts';
-import { conv2d, conv2dBackwardData } from '../ops/conv2d.ts';
+import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from '../ops/conv2d.ts';
+import { channelSums } from './channel-sums.ts';
 import { channelAffine } from '../ops/channel-affine.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 import type { ActivationName } from './activation-fns.ts';
@@ -76,5 +77,12 @@ export class Conv2DTransposeLayer extends Layer {
 
   backwardLinear(r: Tensor, _record: LayerRecord): Tensor {
     return conv2d(r, this.config.kernel, null, this.options);
+  }
+
+  /** z is the adjoint of the conv of dz-sized maps with the kernel, so the kernel's gradient is that conv's filter gradient with the roles swapped. */
+  protected override weightGradients(dz: Tensor, record: LayerRecord): Record<string, Tensor> {
+    const [, , kh, kw] = this.config.kernel.shape;
+    const kernel = conv2dBackwardFilter(dz, record.input, [kh, kw], this.options).dw;
+    return this.config.bias ? { kernel, bias: channelSums(dz) } : { kernel };
   }
 }

@@ -1,5 +1,5 @@
 import { Tensor, kerasPadding2d, windowOutputLength, type Padding2d } from '../tensor.ts';
-import { conv2d, conv2dBackwardData } from '../ops/conv2d.ts';
+import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from '../ops/conv2d.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 import type { ActivationName } from './activation-fns.ts';
 
@@ -40,5 +40,11 @@ export class Conv2DLayer extends Layer {
 
   backwardLinear(r: Tensor, _record: LayerRecord): Tensor {
     return conv2dBackwardData(r, this.config.kernel, [this.inputShape[1], this.inputShape[2]], this.options);
+  }
+
+  protected override weightGradients(dz: Tensor, record: LayerRecord): Record<string, Tensor> {
+    const [, , kh, kw] = this.config.kernel.shape;
+    const { dw, db } = conv2dBackwardFilter(record.input, dz, [kh, kw], this.options);
+    return this.config.bias ? { kernel: dw, bias: db } : { kernel: dw };
   }
 }

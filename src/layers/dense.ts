@@ -1,6 +1,7 @@
 import { Tensor } from '../tensor.ts';
 import { matmul } from '../ops/matmul.ts';
-import { conv2d, conv2dBackwardData } from '../ops/conv2d.ts';
+import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from '../ops/conv2d.ts';
+import { channelSums } from './channel-sums.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 import type { ActivationName } from './activation-fns.ts';
 
@@ -21,6 +22,11 @@ export class DenseLayer extends Layer {
   backwardLinear(r: Tensor, _record: LayerRecord): Tensor {
     return matmul(r, this.kernel, { transB: true });
   }
+
+  protected override weightGradients(dz: Tensor, record: LayerRecord): Record<string, Tensor> {
+    const kernel = matmul(record.input, dz, { transA: true });
+    return this.bias ? { kernel, bias: channelSums(dz) } : { kernel };
+  }
 }
 
 /**
@@ -34,7 +40,12 @@ export class ChannelDenseLayer extends Layer {
     super(name, 'Dense', inputShape, [kernel.shape[1], inputShape[1], inputShape[2]], activation);
     const [cin, cout] = kernel.shape;
     this.pointwise = Tensor.zeros([cout, cin, 1, 1]);
-    for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) this.pointwise.data[o * cin + i] = kernel.data[i * cout + o];
+    this.weightsChanged();
+  }
+
+  override weightsChanged(): void {
+    const [cin, cout] = this.kernel.shape;
+    for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) this.pointwise.data[o * cin + i] = this.kernel.data[i * cout + o];
   }
 
   override get weights(): Record<string, Tensor> {
@@ -47,5 +58,13 @@ export class ChannelDenseLayer extends Layer {
 
   backwardLinear(r: Tensor, _record: LayerRecord): Tensor {
     return conv2dBackwardData(r, this.pointwise, [this.inputShape[1], this.inputShape[2]]);
+  }
+
+  protected override weightGradients(dz: Tensor, record: LayerRecord): Record<string, Tensor> {
+    const { dw, db } = conv2dBackwardFilter(record.input, dz, [1, 1]);
+    const [cin, cout] = this.kernel.shape;
+    const kernel = Tensor.zeros([cin, cout]);
+    for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) kernel.data[i * cout + o] = dw.data[o * cin + i];
+    return this.bias ? { kernel, bias: db } : { kernel };
   }
 }

@@ -1,5 +1,5 @@
 import { Tensor, kerasPadding2d, windowOutputLength, type Padding2d } from '../tensor.ts';
-import { depthwiseConv2d, depthwiseConv2dBackwardData } from '../ops/depthwise-conv2d.ts';
+import { depthwiseConv2d, depthwiseConv2dBackwardData, depthwiseConv2dBackwardFilter } from '../ops/depthwise-conv2d.ts';
 import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
 import type { ActivationName } from './activation-fns.ts';
 
@@ -41,6 +41,11 @@ export class DepthwiseStep {
     const [c, h, w] = this.inputShape;
     return depthwiseConv2dBackwardData(r, this.config.kernel, c, [h, w], this.options);
   }
+
+  /** The gradients of the kernel and of a bias for dz, the gradient on the step's output. */
+  filterGradients(x: Tensor, dz: Tensor): { dw: Tensor; db: Tensor } {
+    return depthwiseConv2dBackwardFilter(x, dz, this.config.kernel.shape, this.options);
+  }
 }
 
 /** Keras DepthwiseConv2D: each input channel correlated with depth_multiplier filters of its own, fused bias and activation. */
@@ -63,5 +68,10 @@ export class DepthwiseConv2DLayer extends Layer {
 
   backwardLinear(r: Tensor, _record: LayerRecord): Tensor {
     return this.step.adjoint(r);
+  }
+
+  protected override weightGradients(dz: Tensor, record: LayerRecord): Record<string, Tensor> {
+    const { dw, db } = this.step.filterGradients(record.input, dz);
+    return this.bias ? { kernel: dw, bias: db } : { kernel: dw };
   }
 }

@@ -100,4 +100,26 @@ export class LayerNormalizationLayer extends Layer {
     }
     return dx;
   }
+
+  /** gamma's gradient sums dz * xhat, beta's dz, over the values that share each parameter. */
+  protected override weightGradients(dz: Tensor, record: LayerRecord): Record<string, Tensor> {
+    const { gamma, beta } = this.options;
+    const x = record.input;
+    const dGamma = new Float64Array(gamma ? gamma.size : 0);
+    const dBeta = new Float64Array(beta ? beta.size : 0);
+    const per = this.group.length;
+    for (let base = 0; base < x.size; base += per) {
+      const { mean, rstd } = this.moments(x.data, base);
+      for (let i = 0; i < per; i++) {
+        const g = this.group[i];
+        const p = this.param[i];
+        if (gamma) dGamma[p] += dz.data[base + i] * (x.data[base + i] - mean[g]) * rstd[g];
+        if (beta) dBeta[p] += dz.data[base + i];
+      }
+    }
+    const weights: Record<string, Tensor> = {};
+    if (gamma) weights.gamma = new Tensor(gamma.shape, Float32Array.from(dGamma));
+    if (beta) weights.beta = new Tensor(beta.shape, Float32Array.from(dBeta));
+    return weights;
+  }
 }

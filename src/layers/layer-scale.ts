@@ -30,4 +30,11 @@ export class LayerScaleLayer extends Layer {
   backwardLinear(r: Tensor, _record: LayerRecord): Tensor {
     return this.scaled(r);
   }
+
+  protected override weightGradients(dz: Tensor, record: LayerRecord): Record<string, Tensor> {
+    const gamma = new Float64Array(this.gamma.size);
+    const per = this.channelIndex.length;
+    for (let i = 0; i < dz.size; i++) gamma[this.channelIndex[i % per]] += dz.data[i] * record.input.data[i];
+    return { gamma: new Tensor(this.gamma.shape, Float32Array.from(gamma)) };
+  }
 }

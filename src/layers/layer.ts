@@ -2,6 +2,27 @@ import { Tensor, sizeOf } from '../tensor.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
 import { applyActivation, activationBackward, type ActivationName } from './activation-fns.ts';
 
+/** What a training step's forward pass gives every node: the seeded generator its noise (dropout masks) comes from. */
+export interface TrainMode {
+  /** Uniform in [0, 1), seeded: the same seed gives the same masks. */
+  random: () => number;
+  /** false runs Dropout and the noise layers as the identity (the golden tests' fixed batch). */
+  dropout: boolean;
+}
+
+/** What a node's training gradients are: one signal per input and one gradient per trainable weight. */
+export interface Gradients {
+  inputs: Tensor[];
+  weights: Record<string, Tensor>;
+}
+
+export interface GradientOptions {
+  /** Whether the signals on the inputs are needed (false for a node that only the model's input feeds). */
+  inputs: boolean;
+  /** Whether dy is already the gradient on z, the pre-activation (the fused softmax cross-entropy). */
+  onLogits: boolean;
+}
+
 /** What one layer's forward pass keeps for the backward nets. All tensors are batched (N, ...). */
 export interface LayerRecord {
   /** The tensors the node took, in order (one but for merge layers). */
@@ -13,6 +34,8 @@ export interface LayerRecord {
   output: Tensor;
   /** Max pooling's switches (indices within each input plane), when the layer has them. */
   switches: Int32Array | null;
+  /** What a training forward keeps for its gradients (batch norm's batch statistics, a dropout mask). */
+  saved?: Record<string, Tensor>;
 }
 
 export interface LinearResult {
@@ -48,6 +71,11 @@ export abstract class Layer {
     return Object.values(this.weights).reduce((n, t) => n + t.size, 0);
   }
 
+  /** The weights a training step changes (Keras's trainable weights); by default all of them. */
+  get trainableWeights(): Record<string, Tensor> {
+    return this.weights;
+  }
+
   /** The layer's linear (or pooling) part: x (N, ...inputShape) to z (N, ...outputShape). */
   abstract forwardLinear(x: Tensor): LinearResult;
 
@@ -76,6 +104,32 @@ export abstract class Layer {
   backwardAll(r: Tensor, record: LayerRecord, rule: ReluRule, skipActivation = false): Tensor[] {
     return [skipActivation ? this.backwardLinear(r, record) : this.backward(r, record, rule)];
   }
+
+  /** forwardAll in training mode: the same but for layers that act differently while training (dropout, batch norm). */
+  forwardTrain(xs: readonly Tensor[], _mode: TrainMode): LayerRecord {
+    return this.forwardAll(xs);
+  }
+
+  /**
+   * The exact gradients for dy, the gradient of the loss on the node's output (on its
+   * pre-activation with `onLogits`): on each input, and on each trainable weight.
+   */
+  gradients(dy: Tensor, record: LayerRecord, options: GradientOptions): Gradients {
+    // SaliNet's rule is the gradient; a layer without weights may map it in its own way (an activation layer).
+    if (Object.keys(this.trainableWeights).length === 0) {
+      return { inputs: options.inputs ? this.backwardAll(dy, record, 'salinet', options.onLogits) : [], weights: {} };
+    }
+    const dz = options.onLogits ? dy : activationBackward(this.activation, 'salinet', dy, record.z, record.output);
+    return { inputs: options.inputs ? [this.backwardLinear(dz, record)] : [], weights: this.weightGradients(dz, record) };
+  }
+
+  /** The gradients of the trainable weights for dz, the gradient on z. */
+  protected weightGradients(_dz: Tensor, _record: LayerRecord): Record<string, Tensor> {
+    return {};
+  }
+
+  /** Called after a training step changed the weights in place: refreshes what was derived from them. */
+  weightsChanged(): void {}
 
   protected batchShape(n: number, shape: readonly number[]): number[] {
     return [n, ...shape];
@@ -110,6 +164,10 @@ export abstract class MergeLayer extends Layer {
 
   override backwardAll(r: Tensor, record: LayerRecord): Tensor[] {
     return this.split(r, record);
+  }
+
+  override gradients(dy: Tensor, record: LayerRecord, options: GradientOptions): Gradients {
+    return { inputs: options.inputs ? this.split(dy, record) : [], weights: {} };
   }
 
   forwardLinear(x: Tensor): LinearResult {

@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.ts';
-import { conv2d, conv2dBackwardData } from '../ops/conv2d.ts';
-import { Layer, type LayerRecord, type LinearResult } from './layer.ts';
+import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from '../ops/conv2d.ts';
+import { activationBackward } from './activation-fns.ts';
+import { Layer, type GradientOptions, type Gradients, type LayerRecord, type LinearResult } from './layer.ts';
 import { DepthwiseStep, type DepthwiseConfig } from './depthwise-conv2d.ts';
 import type { ActivationName } from './activation-fns.ts';
 
@@ -32,5 +33,19 @@ export class SeparableConv2DLayer extends Layer {
   backwardLinear(r: Tensor, _record: LayerRecord): Tensor {
     const [, oh, ow] = this.depthwise.outputShape;
     return this.depthwise.adjoint(conv2dBackwardData(r, this.pointwise, [oh, ow]));
+  }
+
+  /** The depthwise step's output is computed again (the forward does not keep it), and its gradient once for both uses. */
+  override gradients(dy: Tensor, record: LayerRecord, options: GradientOptions): Gradients {
+    const dz = options.onLogits ? dy : activationBackward(this.activation, 'salinet', dy, record.z, record.output);
+    const [, oh, ow] = this.depthwise.outputShape;
+    const pointwise = conv2dBackwardFilter(this.depthwise.forward(record.input, null), dz, [1, 1]);
+    const dDepthwise = conv2dBackwardData(dz, this.pointwise, [oh, ow]);
+    const weights: Record<string, Tensor> = {
+      depthwise_kernel: this.depthwise.filterGradients(record.input, dDepthwise).dw,
+      pointwise_kernel: pointwise.dw,
+    };
+    if (this.bias) weights.bias = pointwise.db;
+    return { inputs: options.inputs ? [this.depthwise.adjoint(dDepthwise)] : [], weights };
   }
 }

@@ -1,6 +1,7 @@
 import { Tensor, formatShape } from '../tensor.ts';
 import type { Layer } from '../layers/layer.ts';
 import { IdentityLayer } from '../layers/shape-layers.ts';
+import { NoiseLayer, type NoiseKind } from '../layers/noise.ts';
 import { AffineLayer } from '../layers/affine.ts';
 import { LayerNormalizationLayer } from '../layers/layer-norm.ts';
 import { Cropping2DLayer, PermuteLayer, UpSampling2DLayer } from '../layers/resample.ts';
@@ -38,6 +39,7 @@ export function buildNormShape(s: SpecReader): Layer {
     case 'SpatialDropout2D':
     case 'GaussianNoise':
     case 'GaussianDropout':
+      return noiseLayer(s);
     case 'ActivityRegularization':
       return new IdentityLayer(spec.name, spec.type, inputShape);
     case 'UpSampling2D':
@@ -94,4 +96,12 @@ function rescaling(s: SpecReader): Layer {
     return new Tensor(shape, Array.from({ length: inputShape[axis] }, (_, i) => values[values.length === 1 ? 0 : i]));
   };
   return new AffineLayer(spec.name, 'Rescaling', inputShape, along('scale'), along('offset'));
+}
+
+/** Dropout and the layers that add noise while training (the identity at inference). */
+export function noiseLayer(s: SpecReader): NoiseLayer {
+  const { spec, inputShape } = s;
+  const amount = spec.type === 'GaussianNoise' ? spec.params.stddev : spec.params.rate;
+  if (spec.type === 'SpatialDropout2D') s.requireRank(3);
+  return new NoiseLayer(spec.name, spec.type as NoiseKind, inputShape, typeof amount === 'number' ? amount : 0);
 }

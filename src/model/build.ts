@@ -11,7 +11,7 @@ import { ACTIVATION_LAYER_TYPES, CONV_FAMILY_TYPES, MERGE_TYPES, NORM_SHAPE_TYPE
 import { buildMerge } from './build-merge.ts';
 import { buildConvFamily } from './build-conv-family.ts';
 import { buildActivationLayer } from './build-activation.ts';
-import { buildNormShape } from './build-norm-shape.ts';
+import { buildNormShape, noiseLayer } from './build-norm-shape.ts';
 
 
 import { ConvscopeError, type ErrorCode } from '../errors.ts';
@@ -126,12 +126,13 @@ function buildChecked(s: SpecReader): Layer {
       return new BatchNormalizationLayer(spec.name, inputShape, {
         gamma: s.optionalWeight('gamma', c), beta: s.optionalWeight('beta', c),
         movingMean: s.weight('moving_mean', c), movingVariance: s.weight('moving_variance', c), epsilon,
+        momentum: typeof spec.params.momentum === 'number' ? spec.params.momentum : 0.99,
       });
     }
     case 'Flatten':
       return new FlattenLayer(spec.name, inputShape, spec.params.kerasOrder === 'hwc' ? 'hwc' : 'chw');
     case 'Dropout':
-      return new IdentityLayer(spec.name, 'Dropout', inputShape);
+      return noiseLayer(s);
     case 'Activation':
       return new IdentityLayer(spec.name, 'Activation', inputShape, spec.activation);
     case 'ZeroPadding2D': {
@@ -160,3 +161,4 @@ function buildChecked(s: SpecReader): Layer {
   if (isOfFamily(spec.type, NORM_SHAPE_TYPES)) return buildNormShape(s);
   return s.fail(`type '${spec.type}' has no builder`, 'E_UNSUPPORTED');
 }
+

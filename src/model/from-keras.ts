@@ -1,7 +1,7 @@
 import { formatShape, sameShape, sizeOf } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
-import { halfPixelResize, kerasMajor, type KerasGraph, type KerasLayerFile, type KerasModelFile, type KerasTensorRef } from '../io/keras-model.ts';
+import { halfPixelResize, kerasMajor, type KerasGraph, type KerasLayerFile, type KerasModelFile, type KerasTensorRef, type KerasWeight } from '../io/keras-model.ts';
 import { buildLayer } from './build.ts';
 import { KerasConfig } from './keras-config.ts';
 import { IDENTITY_CLASSES, KerasLayer, type DataFormat } from './keras-layer.ts';
@@ -25,6 +25,24 @@ export function specFromKeras(file: KerasModelFile): ModelSpec {
   return withSource(file.provenance.source, () => new GraphBuilder(file).spec());
 }
 
+/** One call of a Keras layer as specFromKeras converts it. */
+export interface KerasCall {
+  /** The spec node the call became. */
+  node: string;
+  layer: KerasLayerFile;
+  /** The call's conversion again, with `weights` (each the shape of the layer's own) in place of the layer's. */
+  convert(weights: Record<string, KerasWeight>): LayerSpec;
+}
+
+/** Every layer call of a Keras model, in the order specFromKeras converts them. */
+export function kerasCalls(file: KerasModelFile): KerasCall[] {
+  return withSource(file.provenance.source, () => {
+    const builder = new GraphBuilder(file);
+    builder.spec();
+    return builder.calls;
+  });
+}
+
 /** A spec node and the per-sample shape of its output. */
 interface Built {
   name: string;
@@ -38,6 +56,7 @@ class GraphBuilder {
   readonly major: 2 | 3;
   /** The first call's spec of each layer, so that later calls share its weights. */
   readonly firstCall = new Map<KerasLayerFile, { spec: LayerSpec; inputShapes: (readonly number[])[] }>();
+  readonly calls: KerasCall[] = [];
 
   constructor(readonly file: KerasModelFile) {
     // Keras 1/2 stored Theano kernels flipped; Keras 3 keeps one layout whatever the backend.
@@ -73,13 +92,18 @@ class GraphBuilder {
       layers: this.nodes,
       ...(sameList(outputs, [last]) ? {} : { outputs: [...new Set(outputs)] }),
       provenance: { source: file.provenance.source, sha256: file.provenance.sha256, kerasVersion: file.kerasVersion, backend: file.backend },
+      keras: file,
     };
   }
 
   /** Adds one call of a layer on the given nodes (none: the model's input) and returns its node. */
   call(layer: KerasLayerFile, name: string, inputs: Built[] | null): Built {
     const inputShapes = inputs ? inputs.map((b) => b.shape) : [this.shapes.get('') ?? []];
-    const spec = convertKerasLayer(new KerasLayer(layer, this.dataFormat, this.major, name, halfPixelResize(this.file)), inputShapes);
+    const convert = (weights: Record<string, KerasWeight>) => {
+      return convertKerasLayer(new KerasLayer({ ...layer, weights }, this.dataFormat, this.major, name, halfPixelResize(this.file)), inputShapes);
+    };
+    const spec = convert(layer.weights);
+    this.calls.push({ node: name, layer, convert });
     const first = this.firstCall.get(layer);
     if (first && first.inputShapes.every((s, i) => inputShapes[i] && sameShape(s, inputShapes[i]))) spec.weights = first.spec.weights;
     else if (!first) this.firstCall.set(layer, { spec, inputShapes });

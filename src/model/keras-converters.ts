@@ -33,8 +33,11 @@ export function convertKerasLayer(k: KerasLayer, inputShapes: readonly (readonly
       spec.params = { kerasOrder: shape.length === 3 && flattensHwc(k) ? 'hwc' : 'chw' };
       return spec;
     }
-    case 'Dropout':
-      return k.plain();
+    case 'Dropout': {
+      const spec = k.plain();
+      spec.params = { rate: k.number('rate', 0.5, 0) };
+      return spec;
+    }
     case 'GlobalAveragePooling2D':
     case 'GlobalMaxPooling2D': {
       const spec = k.plain();
@@ -140,7 +143,7 @@ function batchNorm(k: KerasLayer, shape: readonly number[]): LayerSpec {
   if (k.flag('scale', true)) keys.push('gamma');
   if (k.flag('center', true)) keys.push('beta');
   for (const key of keys) spec.weights[key] = k.weight(key);
-  spec.params = { epsilon: k.number('epsilon', 1e-3, 0) };
+  spec.params = { epsilon: k.number('epsilon', 1e-3, 0), momentum: k.number('momentum', 0.99, 0) };
   return spec;
 }
 

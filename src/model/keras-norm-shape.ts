@@ -22,6 +22,17 @@ export function convertNormShape(k: KerasLayer, shape: readonly number[]): Layer
       return cropping(k);
     case 'Permute':
       return permute(k, shape);
+    case 'SpatialDropout2D':
+    case 'GaussianDropout': {
+      const spec = k.plain();
+      spec.params = { rate: k.number('rate', 0.5, 0) };
+      return spec;
+    }
+    case 'GaussianNoise': {
+      const spec = k.plain();
+      spec.params = { stddev: k.number('stddev', 0, 0) };
+      return spec;
+    }
     default:
       return k.plain();
   }

@@ -1,7 +1,7 @@
 import { Tensor, formatShape, sameShape, sizeOf } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import { checkMemory } from '../limits.ts';
-import type { Layer, LayerRecord } from '../layers/layer.ts';
+import type { Layer, LayerRecord, TrainMode } from '../layers/layer.ts';
 import { buildLayer } from './build.ts';
 import { checkSpecSchema, checkWeightValues } from './check-spec.ts';
 import { withSource } from './with-source.ts';
@@ -181,12 +181,16 @@ export class Model {
     return result;
   }
 
-  /** forward without the checks, for methods that check their own input and result: the nodes node `last` needs. */
-  run(batch: Tensor, last: number, batched: boolean): ForwardResult {
+  /**
+   * forward without the checks, for methods that check their own input and result: the nodes node
+   * `last` needs. With `training`, each node runs as while training (dropout, batch statistics).
+   */
+  run(batch: Tensor, last: number, batched: boolean, training?: TrainMode): ForwardResult {
     const records = new Map<string, LayerRecord>();
     const outputs: Tensor[] = [];
     for (const i of this.ancestors(last)) {
-      const record = this.layers[i].forwardAll(this.sources[i].map((j) => (j < 0 ? batch : outputs[j])));
+      const inputs = this.sources[i].map((j) => (j < 0 ? batch : outputs[j]));
+      const record = training ? this.layers[i].forwardTrain(inputs, training) : this.layers[i].forwardAll(inputs);
       records.set(this.layers[i].name, record);
       outputs[i] = record.output;
     }

@@ -57,6 +57,8 @@ interface ParamRule {
 
 const FINITE: ParamRule = { expected: 'a finite number', ok: (v) => typeof v === 'number' && Number.isFinite(v) };
 const PAIR: ParamRule = { expected: 'two positive integers', ok: isPair };
+/** A dropout rate or a moving-average momentum: in [0, 1]. */
+const RATE: ParamRule = { expected: 'a number in [0, 1]', ok: (v) => typeof v === 'number' && v >= 0 && v <= 1 };
 const WINDOW_PADDING: ParamRule = { expected: "'valid' or 'same'", ok: (v) => v === 'valid' || v === 'same' };
 
 interface LayerRule {
@@ -88,11 +90,14 @@ const RULES: Record<LayerType, LayerRule> = {
   MaxPooling2D: { params: { pool: PAIR, strides: PAIR, padding: WINDOW_PADDING }, weights: NO_WEIGHTS },
   AveragePooling2D: { params: { pool: PAIR, strides: PAIR, padding: WINDOW_PADDING }, weights: NO_WEIGHTS },
   BatchNormalization: {
-    params: { epsilon: { expected: 'a non-negative number', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 } },
+    params: {
+      epsilon: { expected: 'a non-negative number', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 },
+      momentum: { ...RATE, optional: true },
+    },
     weights: { required: ['moving_mean', 'moving_variance'], optional: ['gamma', 'beta'], layout: 'four (C) vectors' },
   },
   Flatten: { params: { kerasOrder: { expected: "'chw' or 'hwc'", ok: (v) => v === 'chw' || v === 'hwc', optional: true } }, weights: NO_WEIGHTS },
-  Dropout: { params: {}, weights: NO_WEIGHTS },
+  Dropout: { params: { rate: { ...RATE, optional: true } }, weights: NO_WEIGHTS },
   Activation: { params: {}, weights: NO_WEIGHTS, activates: true },
   ZeroPadding2D: {
     params: { padding: { expected: 'four non-negative integers [top, bottom, left, right]', ok: (v) => Array.isArray(v) && v.length === 4 && v.every(isCount) } },
@@ -160,9 +165,9 @@ const RULES: Record<LayerType, LayerRule> = {
     params: { invert: { expected: 'true or false', ok: (v) => typeof v === 'boolean' }, epsilon: nonNegative() },
     weights: { required: ['mean', 'variance'], optional: [], layout: "the input's rank, each axis its size where kept, else 1" },
   },
-  SpatialDropout2D: { params: {}, weights: NO_WEIGHTS },
-  GaussianNoise: { params: {}, weights: NO_WEIGHTS },
-  GaussianDropout: { params: {}, weights: NO_WEIGHTS },
+  SpatialDropout2D: { params: { rate: { ...RATE, optional: true } }, weights: NO_WEIGHTS },
+  GaussianNoise: { params: { stddev: { expected: 'a non-negative number', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, optional: true } }, weights: NO_WEIGHTS },
+  GaussianDropout: { params: { rate: { ...RATE, optional: true } }, weights: NO_WEIGHTS },
   ActivityRegularization: { params: {}, weights: NO_WEIGHTS },
   UpSampling2D: {
     params: {

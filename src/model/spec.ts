@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor.ts';
 import type { ActivationName } from '../layers/activation-fns.ts';
+import type { KerasModelFile } from '../io/keras-model.ts';
 
 // The layer types by family: each family has its own builder and Keras converter, which the
 // families' lists below route to (model/build.ts, model/keras-converters.ts).
@@ -63,4 +64,12 @@ export interface ModelSpec {
   /** The model's outputs, by node name; absent: the last layer. The first is the default output. */
   outputs?: string[];
   provenance: ModelProvenance;
+  /**
+   * The Keras description the spec was converted from (a Keras file, a TensorFlow.js model, or
+   * `sequential`), kept so that the model can be written as Keras again: its configs and graph
+   * are the source's. Its weight values are the loaded ones, some sharing their arrays with the
+   * engine's tensors that training changes in place: read the current ones with kerasWeights
+   * (model/keras-weights.ts). Absent for a converted model folder; never written into one.
+   */
+  keras?: KerasModelFile;
 }

@@ -6,9 +6,9 @@ import { convGeometry, type Conv2dOptions } from './conv2d.ts';
 import { asBatch, batchShape, requireShape, requireTensor, requirePair } from './shape-checks.ts';
 
 /** The geometry of a depthwise conv of cin channels with a (cin*M, 1, KH, KW) weight. */
-function depthwiseGeometry(op: string, n: number, cin: number, h: number, w: number, weight: Tensor, opts: Conv2dOptions | undefined): ConvGeometry {
-  const [cout, one, kh, kw] = weight.shape;
-  if (weight.rank !== 4 || one !== 1) throw new ConvscopeError('E_SHAPE', `${op}: weight must be (Cin*M, 1, KH, KW) but has shape ${formatShape(weight.shape)}`);
+function depthwiseGeometry(op: string, n: number, cin: number, h: number, w: number, weightShape: readonly number[], opts: Conv2dOptions | undefined): ConvGeometry {
+  const [cout, one, kh, kw] = weightShape;
+  if (weightShape.length !== 4 || one !== 1) throw new ConvscopeError('E_SHAPE', `${op}: weight must be (Cin*M, 1, KH, KW) but has shape ${formatShape(weightShape)}`);
   if (cin === 0 || cout % cin !== 0) throw new ConvscopeError('E_SHAPE', `${op}: input has ${cin} channels but the weight has ${cout} filters, not a multiple of them`);
   return convGeometry(op, n, cin, h, w, [cout, cin, kh, kw], opts);
 }
@@ -23,7 +23,7 @@ export function depthwiseConv2d(x: Tensor, weight: Tensor, bias: Tensor | null, 
   requireTensor(op, 'input', x);
   requireTensor(op, 'weight', weight);
   const { n, c, h, w, batched } = asBatch(op, 'input', x.shape);
-  const g = depthwiseGeometry(op, n, c, h, w, weight, opts);
+  const g = depthwiseGeometry(op, n, c, h, w, weight.shape, opts);
   if (bias) requireShape(op, 'bias', bias, [g.cout]);
   const y = Tensor.zeros(batchShape(batched, n, g.cout, g.oh, g.ow));
   kernels().depthwiseConv2d(g, x.data, weight.data, bias ? bias.data : null, y.data);
@@ -37,11 +37,34 @@ export function depthwiseConv2dBackwardData(dy: Tensor, weight: Tensor, cin: num
   requireTensor(op, 'weight', weight);
   requirePair(op, 'inputHW', inputHW, null, 1);
   const { n, c, h, w, batched } = asBatch(op, 'dy', dy.shape);
-  const g = depthwiseGeometry(op, n, cin, inputHW[0], inputHW[1], weight, opts);
+  const g = depthwiseGeometry(op, n, cin, inputHW[0], inputHW[1], weight.shape, opts);
   if (c !== g.cout || h !== g.oh || w !== g.ow) {
     throw new ConvscopeError('E_SHAPE', `${op}: dy has shape ${formatShape(dy.shape)} but the depthwise conv of a ${inputHW[0]}x${inputHW[1]} input gives ${formatShape(batchShape(batched, n, g.cout, g.oh, g.ow))}`);
   }
   const dx = Tensor.zeros(batchShape(batched, n, cin, g.h, g.w));
   kernels().depthwiseConv2dBackwardData(g, dy.data, weight.data, dx.data);
   return dx;
+}
+
+/**
+ * Filter and bias gradients of sum(dy * depthwiseConv2d(x, weight)) for a weight of shape
+ * kernelShape (Cin*M, 1, KH, KW), summed over the batch: dw has kernelShape, db (Cin*M).
+ * x is (N,Cin,H,W) or (Cin,H,W); dy (N,Cin*M,OH,OW) or (Cin*M,OH,OW).
+ */
+export function depthwiseConv2dBackwardFilter(x: Tensor, dy: Tensor, kernelShape: readonly number[], opts?: Conv2dOptions): { dw: Tensor; db: Tensor } {
+  const op = 'depthwiseConv2dBackwardFilter';
+  requireTensor(op, 'input', x);
+  requireTensor(op, 'dy', dy);
+  if (!Array.isArray(kernelShape)) throw new ConvscopeError('E_ARGUMENT', `${op}: kernelShape must be the weight's shape (Cin*M, 1, KH, KW) but is ${String(kernelShape)}`);
+  const xs = asBatch(op, 'input', x.shape);
+  const ds = asBatch(op, 'dy', dy.shape);
+  if (xs.n !== ds.n) throw new ConvscopeError('E_SHAPE', `${op}: input has batch ${xs.n} but dy has batch ${ds.n}`);
+  const g = depthwiseGeometry(op, xs.n, xs.c, xs.h, xs.w, kernelShape, opts);
+  if (ds.c !== g.cout || ds.h !== g.oh || ds.w !== g.ow) {
+    throw new ConvscopeError('E_SHAPE', `${op}: dy has shape ${formatShape(dy.shape)} but the depthwise conv gives ${formatShape(batchShape(ds.batched, ds.n, g.cout, g.oh, g.ow))}`);
+  }
+  const dw = Tensor.zeros(kernelShape);
+  const db = Tensor.zeros([g.cout]);
+  kernels().depthwiseConv2dBackwardFilter(g, x.data, dy.data, dw.data, db.data);
+  return { dw, db };
 }

@@ -53,3 +53,34 @@ export function depthwiseConv2dBackwardData(g: ConvGeometry, dy: Float32Array, w
   }
   dx.set(acc);
 }
+
+/** dw[co, 0, ky, kx] = sum over batch and output positions of dy[co] * the input (channel co / M) that tap read; db[co] = sum of dy[co]. */
+export function depthwiseConv2dBackwardFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array): void {
+  const { n, cin, h, w: width, cout, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, oh, ow } = g;
+  const mult = cout / cin;
+  for (let co = 0; co < cout; co++) {
+    let bsum = 0;
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < oh * ow; i++) bsum += dy[(b * cout + co) * oh * ow + i];
+    }
+    db[co] = bsum;
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        let acc = 0;
+        for (let b = 0; b < n; b++) {
+          const plane = (b * cin + Math.floor(co / mult)) * h * width;
+          for (let oy = 0; oy < oh; oy++) {
+            const iy = oy * strideH - padTop + ky * dilationH;
+            if (iy < 0 || iy >= h) continue;
+            for (let ox = 0; ox < ow; ox++) {
+              const ix = ox * strideW - padLeft + kx * dilationW;
+              if (ix < 0 || ix >= width) continue;
+              acc += dy[((b * cout + co) * oh + oy) * ow + ox] * x[plane + iy * width + ix];
+            }
+          }
+        }
+        dw[(co * kh + ky) * kw + kx] = acc;
+      }
+    }
+  }
+}

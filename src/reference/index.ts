@@ -1,6 +1,6 @@
 import type { KernelSet } from '../runtime/kernel-set.ts';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter } from './conv2d.ts';
-import { depthwiseConv2d, depthwiseConv2dBackwardData } from './depthwise-conv2d.ts';
+import { depthwiseConv2d, depthwiseConv2dBackwardData, depthwiseConv2dBackwardFilter } from './depthwise-conv2d.ts';
 import { maxPool2d, maxUnpool2d, avgPool2d, avgPool2dBackward } from './pool2d.ts';
 import { matmul } from './matmul.ts';
 import { relu, reluBackward, sigmoid, tanh, sigmoidBackward, tanhBackward, add, mul, scale } from './eltwise.ts';
@@ -16,6 +16,7 @@ export const referenceKernels: KernelSet = {
   conv2dBackwardFilter,
   depthwiseConv2d,
   depthwiseConv2dBackwardData,
+  depthwiseConv2dBackwardFilter,
   maxPool2d,
   maxUnpool2d,
   avgPool2d,

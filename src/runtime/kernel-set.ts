@@ -74,6 +74,8 @@ export interface KernelSet {
   depthwiseConv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
   /** dx[n, cin, h, w] = the adjoint of depthwiseConv2d (no bias) applied to dy[n, cout, oh, ow]. Overwrites dx. */
   depthwiseConv2dBackwardData(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  /** dw[co, 0, kh, kw] and db[co]: gradients of sum(dy * depthwiseConv2d(x)) summed over the batch. Overwrites both. */
+  depthwiseConv2dBackwardFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array): void;
 
   /** y = window max; switches = index (row * w + col) within the input plane of the first max in row-major order. */
   maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, switches: Int32Array): void;

@@ -34,6 +34,7 @@ export interface WasmExports {
   f32_dwconv2d(geometry: number, x: number, w: number, bias: number, y: number, scratch: number): void;
   f32_dwconv2d_backward_data_scratch(geometry: number): number;
   f32_dwconv2d_backward_data(geometry: number, dy: number, w: number, dx: number, scratch: number): void;
+  f32_dwconv2d_backward_filter(geometry: number, x: number, dy: number, dw: number, db: number): void;
   f32_max_pool2d(geometry: number, x: number, y: number, switches: number): void;
   f32_max_unpool2d(geometry: number, r: number, switches: number, dx: number): void;
   f32_avg_pool2d(geometry: number, x: number, y: number): void;

@@ -115,6 +115,20 @@ export class WasmKernelSet implements KernelSet {
     });
   }
 
+  depthwiseConv2dBackwardFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array): void {
+    const { arena, wasm } = this;
+    arena.scope(() => {
+      const gp = arena.putI32(convRecord(g));
+      const xp = arena.putF32(x);
+      const dyp = arena.putF32(dy);
+      const dwp = arena.alloc(dw.length * 4);
+      const dbp = arena.alloc(db.length * 4);
+      wasm.f32_dwconv2d_backward_filter(gp, xp, dyp, dwp, dbp);
+      arena.getF32(dwp, dw);
+      arena.getF32(dbp, db);
+    });
+  }
+
   maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, switches: Int32Array): void {
     const { arena, wasm } = this;
     arena.scope(() => {

@@ -1,7 +1,8 @@
 """Writes the depthwise kernel golden cases: test/golden/depthwise/*.npy and cases.json.
 
 Run with /usr/bin/python3 (numpy + torch). References are PyTorch's conv2d with groups=Cin, in
-float64 from float32 inputs, and its autograd for the adjoint; test/depthwise-conv2d.test.ts
+float64 from float32 inputs, and its autograd for the adjoint (dx) and the filter and bias
+gradients (dw, db) of sum(y * dy); test/depthwise-conv2d.test.ts
 replays every case on every kernel set. Shapes walk the SIMD kernel's tile edges: output widths
 below, at and past 4 and 8, strides 1, 2 and 3, dilation, Keras 'same' and explicit padding,
 depth multipliers 1 to 3. Deterministic: the folder is rewritten from scratch.
@@ -64,9 +65,13 @@ def main():
         weight = randn(rng, cin * mult, 1, kh, kw, scale=1 / np.sqrt(kh * kw))
         b = randn(rng, cin * mult)
         x64 = t64(x).requires_grad_()
-        y = F.conv2d(F.pad(x64, torch_pad(pad)), t64(weight), t64(b) if bias else None, stride=stride, dilation=dilation, groups=cin)
+        w64 = t64(weight).requires_grad_()
+        b64 = t64(b).requires_grad_()
+        y = F.conv2d(F.pad(x64, torch_pad(pad)), w64, b64 if bias else None, stride=stride, dilation=dilation, groups=cin)
         dy = randn(rng, *y.shape)
-        (dx,) = torch.autograd.grad((y * t64(dy)).sum(), [x64])
+        dx, dw = torch.autograd.grad((y * t64(dy)).sum(), [x64, w64], retain_graph=True)
+        # db is the same whether or not the forward had a bias: every case gets one
+        (db,) = torch.autograd.grad((F.conv2d(F.pad(x64, torch_pad(pad)), w64, b64, stride=stride, dilation=dilation, groups=cin) * t64(dy)).sum(), [b64])
         unbatch = (lambda a: a[0]) if n == 1 else (lambda a: a)
         params = {"stride": list(stride), "dilation": list(dilation), "padding": pad, "cin": cin, "inputHW": [h, w]}
         if isinstance(mode, str):
@@ -75,7 +80,8 @@ def main():
         if bias:
             files["bias"] = save(shape, "bias", b)
         cases.append({"name": shape, "params": params, "inputs": files,
-                      "outputs": {"y": save(shape, "y", unbatch(out(y))), "dx": save(shape, "dx", unbatch(out(dx)))}})
+                      "outputs": {"y": save(shape, "y", unbatch(out(y))), "dx": save(shape, "dx", unbatch(out(dx))),
+                                  "dw": save(shape, "dw", out(dw)), "db": save(shape, "db", out(db))}})
 
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump({"generator": "test/golden/generate_depthwise.py", "torch": torch.__version__, "cases": cases}, f, indent=1)
