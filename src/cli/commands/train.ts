@@ -17,12 +17,13 @@ import { limitSplits, preparePixels, splitAt, type TrainSplits } from '../../tra
 import { checkEvolutionLayers, defaultEvolutionLayers, evolutionSnapshot, type EvolutionSnapshot } from '../../train/evolution.ts';
 import { evolutionFiles } from '../../io/evolution-html.ts';
 import { modelFolderFiles } from '../../io/model-folder.ts';
+import { writeKerasH5 } from '../../io/keras-h5-write.ts';
 import { readMnistSplits, readNpyTrainData } from '../../node/training-data.ts';
 import { writeOutputs } from '../../node/output-set.ts';
 
 const usage = `Usage: convscope train [MODEL] [--data mnist | --data X.npy Y.npy] [--epochs 5] [--batch 64]
-                     [--optimizer adam|sgd] [--lr X] [--momentum X] [--nesterov] [--seed 1]
-                     [--watch IMAGE] [--layers conv1,conv2] [--limit N] [--out DIR]
+                     [--optimizer adam|sgd] [--lr X] [--schedule constant|cosine] [--momentum X]
+                     [--nesterov] [--seed 1] [--watch IMAGE] [--layers conv1,conv2] [--limit N] [--out DIR]
 
 Trains a classifier in convscope's engine and shows how its features evolve: after every epoch
 (and before the first) the base image's feature maps and DeconvNet reconstructions at each
@@ -33,7 +34,8 @@ watched layer. With no MODEL it trains a fresh copy of the shipped MNIST CNN's a
   files interleaved evenly (README: "Train and watch it learn"); the first 8,000 train, the
   last 2,000 are held out. --data X.npy Y.npy: X (N, C, H, W) as the model takes it (channels-
   first, used as it is), Y (N) class indices; the last 20% are held out (Keras's validation_split).
---optimizer adam (default; --lr 0.001) or sgd (--lr 0.01, --momentum 0, --nesterov), as Keras 2.
+--optimizer adam (default; --lr 0.001) or sgd (--lr 0.01, --momentum 0, --nesterov), as Keras 2;
+  --schedule cosine decays the learning rate to 0 over the run (Keras's CosineDecay).
 --scale, --mean, --std prepare the mnist digits as they prepare an image (the trained model then
   expects them on every input); .npy data is used as it is.
 --watch IMAGE: the base image (PNG, JPEG or .npy; default: the first held-out sample).
@@ -46,7 +48,7 @@ ${inputOptionsHelp}`;
 
 const OPTIONS = {
   data: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, optimizer: { type: 'string' },
-  lr: { type: 'string' }, momentum: { type: 'string' }, nesterov: { type: 'boolean' }, seed: { type: 'string' },
+  lr: { type: 'string' }, schedule: { type: 'string' }, momentum: { type: 'string' }, nesterov: { type: 'boolean' }, seed: { type: 'string' },
   watch: { type: 'string' }, layers: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' },
   ...inputOptionSpecs,
 } as const;
@@ -70,10 +72,13 @@ export const trainCommand: Command = {
     const optimizer = values.optimizer ?? 'adam';
     if (optimizer !== 'adam' && optimizer !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd, not '${optimizer}'`);
     if (optimizer === 'adam' && (values.momentum !== undefined || values.nesterov)) throw new UsageError('--momentum and --nesterov are SGD\'s; add --optimizer sgd');
+    const schedule = values.schedule ?? 'constant';
+    if (schedule !== 'constant' && schedule !== 'cosine') throw new UsageError(`--schedule must be constant or cosine, not '${schedule}'`);
     const seed = intOption(values.seed, 'seed', 1, 0);
     const options: TrainOptions = {
       optimizer,
       learningRate: positive(values.lr, 'lr', optimizer === 'adam' ? 0.001 : 0.01),
+      schedule,
       ...(optimizer === 'sgd' ? { momentum: numberOption(values.momentum, 'momentum', 0), nesterov: values.nesterov === true } : {}),
       epochs: intOption(values.epochs, 'epochs', 5, 0),
       batchSize: intOption(values.batch, 'batch', 64),
@@ -102,13 +107,13 @@ export const trainCommand: Command = {
       snapshots.push(evolutionSnapshot(model, base.image, e.epoch, { layers }));
     });
 
-    const h5 = kerasH5Bytes(model);
+    const h5 = await kerasH5Bytes(model);
     const files = evolutionFiles({
       modelName: models[0] === undefined ? `the MNIST CNN (fresh, seed ${seed})` : basename(models[0]),
       dataText: data === 'mnist'
         ? `Data: the mnist package's digits, ${splits.train.y.length} for training, ${splits.heldOut.y.length} held out (pixels 0..255${values.scale || values.mean || values.std ? `, then scale ${values.scale ?? 1}, mean ${values.mean ?? 0}, std ${values.std ?? 1}` : ''}).`
         : `Data: ${data} and ${labels[0]}, ${splits.train.y.length} for training, the last ${splits.heldOut.y.length} held out.`,
-      settingsText: settingsLine(options),
+      settingsText: settingsLine(options, model),
       baseImage: base.image,
       baseText: base.text,
       history,
@@ -127,9 +132,14 @@ export const trainCommand: Command = {
   },
 };
 
-/** The model as a Keras 2 .h5, or why it cannot be written (the .h5 writer refuses some models). */
-function kerasH5Bytes(_model: Model): Uint8Array | string {
-  return 'the Keras .h5 writer is not part of this build yet';
+/** The model as a Keras 2 .h5, or why it cannot be written (a model folder keeps no Keras description; a Keras 3 file's is not Keras 2's). */
+async function kerasH5Bytes(model: Model): Promise<Uint8Array | string> {
+  try {
+    return await writeKerasH5(model);
+  } catch (e) {
+    if (e instanceof ConvscopeError) return e.message;
+    throw e;
+  }
 }
 
 function positive(value: string | undefined, name: string, fallback: number): number {
@@ -141,7 +151,7 @@ function positive(value: string | undefined, name: string, fallback: number): nu
 /** The mnist digits, prepared as --scale, --mean and --std prepare an image. */
 function mnistFor(model: Model, values: { scale?: string; mean?: string; std?: string }): TrainSplits {
   if (!sameShape(model.inputShape, [1, 28, 28])) {
-    throw new ConvscopeError('E_SHAPE', `--data mnist gives 28x28 grey digits (1, 28, 28) but the model takes ${formatShape(model.inputShape)}; give --data X.npy Y.npy`);
+    throw new ConvscopeError('E_SHAPE', `--data mnist gives 28x28 grey digits [1, 28, 28] but the model takes ${formatShape(model.inputShape)}; give --data X.npy Y.npy`);
   }
   if (model.outputShape[0] !== 10) throw new ConvscopeError('E_SHAPE', `--data mnist has 10 classes but the model's output has ${model.outputShape[0]}; give --data X.npy Y.npy`);
   const scale = numberOption(values.scale, 'scale', 1);
@@ -184,9 +194,11 @@ function epochLine(e: EpochResult, epochs: number): string {
   return `epoch ${e.epoch}/${epochs}: training loss ${e.loss.toFixed(4)}, accuracy ${percent(e.accuracy)}; ${heldOut} (${e.seconds.toFixed(1)} s)`;
 }
 
-function settingsLine(o: TrainOptions): string {
+function settingsLine(o: TrainOptions, model: Model): string {
+  const rates = model.spec.layers.filter((l) => l.type === 'Dropout').map((l) => l.params.rate);
   const sgd = o.optimizer === 'sgd' ? `, momentum ${o.momentum}${o.nesterov ? ', nesterov' : ''}` : '';
-  return `Training: ${o.epochs} epochs, batches of ${o.batchSize}, ${o.optimizer} (learning rate ${o.learningRate}${sgd}), seed ${o.seed}, softmax cross-entropy, dropout on.`;
+  const decay = o.schedule === 'cosine' ? ', cosine decay' : '';
+  return `Training: ${o.epochs} epochs, batches of ${o.batchSize}, ${o.optimizer} (learning rate ${o.learningRate}${decay}${sgd}), seed ${o.seed}, softmax cross-entropy${rates.length ? `, dropout rates ${rates.join(', ')}` : ''}.`;
 }
 
 function percent(v: number): string {
