@@ -1,6 +1,7 @@
 import { Tensor, formatShape, sameShape } from '../tensor.ts';
 import { ConvscopeError } from '../errors.ts';
 import { checkFiniteInput } from '../nonfinite.ts';
+import { argumentError, checkInteger, checkNumberList, describe } from '../check.ts';
 import type { NpyArray } from '../io/npy.ts';
 import type { TrainData } from './train.ts';
 
@@ -36,8 +37,9 @@ export function mnistOrder(counts: readonly number[]): [number, number][] {
  * the last 2,000 held out.
  */
 export function mnistSplits(digitFiles: readonly ArrayLike<number>[]): TrainSplits {
-  if (digitFiles.length !== 10) throw new ConvscopeError('E_FORMAT', `the mnist package should hold ten digit files (0.json to 9.json) but ${digitFiles.length} were given`);
+  if (!Array.isArray(digitFiles) || digitFiles.length !== 10) throw argumentError(`mnistSplits takes the ten digit files' data arrays (0.json to 9.json), not ${describe(digitFiles)}`);
   const counts = digitFiles.map((data, d) => {
+    if (typeof data?.length !== 'number') throw argumentError(`mnistSplits: digit file ${d}'s data must be an array of numbers, not ${describe(data)}`);
     if (data.length % MNIST_PIXELS !== 0) throw new ConvscopeError('E_FORMAT', `mnist digit file ${d}.json holds ${data.length} values, not a whole number of 28x28 digits`);
     return data.length / MNIST_PIXELS;
   });
@@ -85,7 +87,12 @@ const INTEGER_DTYPES = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'b
  * input is (a one-channel model also takes (N, H, W)), used as they are; Y (N,) or (N, 1) of
  * class indices 0..classes-1, integers or floats with whole values. `names` name the files.
  */
-export function trainDataFromNpy(x: NpyArray, y: NpyArray, inputShape: readonly number[], classes: number, names: { x: string; y: string }): TrainData {
+export function trainDataFromNpy(x: NpyArray, y: NpyArray, inputShape: readonly number[], classes: number, names = { x: 'X.npy', y: 'Y.npy' }): TrainData {
+  for (const [a, name] of [[x, 'x'], [y, 'y']] as const) {
+    if (typeof a !== 'object' || a === null || !Array.isArray(a.shape) || typeof a.data?.length !== 'number') throw argumentError(`trainDataFromNpy: ${name} must be what parseNpy returns, not ${describe(a)}`);
+  }
+  checkNumberList(inputShape, 'inputShape');
+  checkInteger(classes, 'classes', 1);
   const n = x.shape[0];
   const sample = x.shape.slice(1);
   const greyPlanes = inputShape.length === 3 && inputShape[0] === 1 && sameShape(sample, inputShape.slice(1));
