@@ -77,7 +77,7 @@ function page(run: EvolutionRun, sections: string[]): string {
 <title>Feature evolution: ${escape(run.modelName)}</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-figure { margin: 0 0 1.5em 0; }
+figure { margin: 0 0 1.5em 0; overflow-x: auto; }
 figure img { image-rendering: pixelated; border: 1px solid #ccc; display: block; margin-top: 0.4em; }
 figcaption { font-size: 0.9em; color: #444; max-width: 60em; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; } td, th { padding: 2px 10px; text-align: right; } th { border-bottom: 1px solid #aaa; }
