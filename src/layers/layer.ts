@@ -8,6 +8,8 @@ export interface TrainMode {
   random: () => number;
   /** false runs Dropout and the noise layers as the identity (the golden tests' fixed batch). */
   dropout: boolean;
+  /** Nodes that run as at inference while training (Keras 2: a frozen BatchNormalization). */
+  inference?: ReadonlySet<string>;
 }
 
 /** What a node's training gradients are: one signal per input and one gradient per trainable weight. */

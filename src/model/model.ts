@@ -190,8 +190,9 @@ export class Model {
     const outputs: Tensor[] = [];
     for (const i of this.ancestors(last)) {
       const inputs = this.sources[i].map((j) => (j < 0 ? batch : outputs[j]));
-      const record = training ? this.layers[i].forwardTrain(inputs, training) : this.layers[i].forwardAll(inputs);
-      records.set(this.layers[i].name, record);
+      const layer = this.layers[i];
+      const record = training && !training.inference?.has(layer.name) ? layer.forwardTrain(inputs, training) : layer.forwardAll(inputs);
+      records.set(layer.name, record);
       outputs[i] = record.output;
     }
     return { input: batch, records, output: outputs[last], batched };

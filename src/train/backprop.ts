@@ -8,11 +8,15 @@ import type { Model, ForwardResult } from '../model/model.ts';
  * model's output node (on its pre-activation with `onLogits`: the fused softmax cross-entropy).
  * The nodes are visited in reverse topological order; a node that feeds several sums their
  * signals, and a weight that several nodes share (a shared layer's calls) sums its gradients.
- * Keyed by the weight tensor itself. Nodes that no trainable weight lies behind are skipped.
+ * Keyed by the weight tensor itself. `frozen` weights get none; nodes that no weight to train
+ * lies behind are skipped.
  */
-export function backpropagate(model: Model, forward: ForwardResult, signal: Tensor, options: { onLogits?: boolean } = {}): Map<Tensor, Tensor> {
+export function backpropagate(
+  model: Model, forward: ForwardResult, signal: Tensor, options: { onLogits?: boolean; frozen?: ReadonlySet<Tensor> } = {},
+): Map<Tensor, Tensor> {
   const from = model.outputIndex;
-  const reaches = weightsBehind(model);
+  const frozen = options.frozen ?? new Set<Tensor>();
+  const reaches = weightsBehind(model, frozen);
   const gradients = new Map<Tensor, Tensor>();
   const signals = new Map<number, Tensor>([[from, signal]]);
   const nodes = model.ancestors(from);
@@ -28,6 +32,7 @@ export function backpropagate(model: Model, forward: ForwardResult, signal: Tens
     const trainable = layer.trainableWeights;
     for (const [name, g] of Object.entries(result.weights)) {
       const weight = trainable[name];
+      if (frozen.has(weight)) continue;
       const before = gradients.get(weight);
       gradients.set(weight, before ? add(before, g) : g);
     }
@@ -41,11 +46,11 @@ export function backpropagate(model: Model, forward: ForwardResult, signal: Tens
   return gradients;
 }
 
-/** For each node, whether it or a node it depends on has trainable weights (so a signal on it matters). */
-function weightsBehind(model: Model): boolean[] {
+/** For each node, whether it or a node it depends on has weights to train (so a signal on it matters). */
+function weightsBehind(model: Model, frozen: ReadonlySet<Tensor>): boolean[] {
   const reaches: boolean[] = [];
   model.layers.forEach((layer, i) => {
-    reaches[i] = Object.keys(layer.trainableWeights).length > 0 || model.sources[i].some((j) => j >= 0 && reaches[j]);
+    reaches[i] = Object.values(layer.trainableWeights).some((w) => !frozen.has(w)) || model.sources[i].some((j) => j >= 0 && reaches[j]);
   });
   return reaches;
 }

@@ -180,7 +180,8 @@ function initialWeight(shape: number[], init: 'glorot' | 'zeros' | 'ones', rando
 
 /** Keras's automatic layer names: conv2d, conv2d_1, ... (snake_case of the class, counted). */
 function autoName(type: string, names: Map<string, number>, count: boolean): string {
-  const base = type.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+  // Keras's to_snake_case.
+  const base = type.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
   const n = names.get(base) ?? 0;
   if (count) names.set(base, n + 1);
   return n === 0 ? base : `${base}_${n}`;

@@ -4,6 +4,7 @@ import { argumentError, checkBoolean, checkChoice, checkInteger, checkNumber, ch
 import { seededRandom } from '../methods/random.ts';
 import type { Model, ForwardResult } from '../model/model.ts';
 import { backpropagate } from './backprop.ts';
+import { frozenNodes } from './frozen.ts';
 import { softmaxCrossEntropy } from './loss.ts';
 import { OPTIMIZERS, SCHEDULES, Optimizer, type OptimizerOptions } from './optimizers.ts';
 
@@ -28,11 +29,13 @@ export interface TrainableWeight {
   tensor: Tensor;
 }
 
-/** Every trainable weight once (a shared layer's calls hold the same tensors), in node order. */
+/** Every trainable weight once (a shared layer's calls hold the same tensors), in node order; a frozen layer's (Keras `trainable: false`) left out. */
 export function trainableWeights(model: Model): TrainableWeight[] {
   const seen = new Set<Tensor>();
   const list: TrainableWeight[] = [];
+  const frozen = frozenNodes(model);
   for (const layer of model.layers) {
+    if (frozen.has(layer.name)) continue;
     for (const [name, tensor] of Object.entries(layer.trainableWeights)) {
       if (seen.has(tensor)) continue;
       seen.add(tensor);
@@ -57,6 +60,9 @@ export class Trainer {
   private readonly random: () => number;
   private readonly dropout: boolean;
   private readonly onLogits: boolean;
+  /** The nodes of layers Keras marks `trainable: false`, and their weights. */
+  private readonly frozen: ReadonlySet<string>;
+  private readonly frozenWeights: ReadonlySet<Tensor>;
 
   constructor(readonly model: Model, options: TrainerOptions = {}) {
     const opts = checkTrainerOptions(options);
@@ -68,8 +74,11 @@ export class Trainer {
       throw new ConvscopeError('E_UNSUPPORTED', `train fits classifiers with a softmax or linear (logits) output; the output '${output.name}' ends in ${output.activation}`);
     }
     if (trainableWeights(model).length === 0) {
-      throw new ConvscopeError('E_UNSUPPORTED', `the model has no trainable layer (no weights a training step could change): its layers are ${[...new Set(model.layers.map((l) => l.type))].join(', ')}`);
+      const why = model.layers.some((l) => Object.keys(l.trainableWeights).length > 0) ? 'every layer with weights is frozen (Keras trainable: false)' : `its layers are ${[...new Set(model.layers.map((l) => l.type))].join(', ')}`;
+      throw new ConvscopeError('E_UNSUPPORTED', `the model has no trainable layer (no weights a training step could change): ${why}`);
     }
+    this.frozen = frozenNodes(model);
+    this.frozenWeights = new Set(model.layers.filter((l) => this.frozen.has(l.name)).flatMap((l) => Object.values(l.trainableWeights)));
     this.classes = output.outputShape[0];
     this.onLogits = output.activation === 'softmax';
     this.optimizer = new Optimizer(opts);
@@ -81,11 +90,13 @@ export class Trainer {
   lossAndGradients(x: Tensor, y: Int32Array): StepResult & { gradients: Map<Tensor, Tensor>; forward: ForwardResult } {
     const { batch } = this.model.toBatch(x);
     checkLabels(y, batch.shape[0], this.classes);
-    const forward = this.model.run(batch, this.model.outputIndex, true, { random: this.random, dropout: this.dropout });
+    // A frozen BatchNormalization runs as at inference, as in Keras 2 (TensorFlow 2).
+    const inference = new Set([...this.frozen].filter((name) => this.model.layer(name).type === 'BatchNormalization'));
+    const forward = this.model.run(batch, this.model.outputIndex, true, { random: this.random, dropout: this.dropout, inference });
     const record = forward.records.get(this.model.output)!;
     const { loss, gradient, correct } = softmaxCrossEntropy(this.onLogits ? record.z : record.output, y);
     if (!Number.isFinite(loss)) throw new ConvscopeError('E_NONFINITE', `the loss became ${loss}: training diverged (try a smaller learning rate)`);
-    const gradients = backpropagate(this.model, forward, gradient, { onLogits: this.onLogits });
+    const gradients = backpropagate(this.model, forward, gradient, { onLogits: this.onLogits, frozen: this.frozenWeights });
     this.refresh();
     return { loss, correct, gradients, forward };
   }
