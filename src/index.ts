@@ -20,6 +20,8 @@ export type { ModelSpec, LayerSpec } from './model/spec.ts';
 export type { Layer, LayerRecord } from './layers/layer.ts';
 export { readKerasH5, KerasH5Error } from './io/keras-h5.ts';
 export { readKerasZip } from './io/keras-zip.ts';
+export { writeKerasH5 } from './io/keras-h5-write.ts';
+export { kerasWeights } from './model/keras-weights.ts';
 export { modelFolderFiles, readModelFolder, type ModelFolderFiles } from './io/model-folder.ts';
 export { readImageTensor, type ImageInputOptions, type ImageSource, type ImageDataLike } from './io/image-input.ts';
 export { modelInputFromBytes, type InputOptions } from './io/model-input.ts';
