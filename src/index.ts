@@ -39,3 +39,6 @@ export { Optimizer, type OptimizerOptions, type OptimizerName, type LearningRate
 export { backpropagate } from './train/backprop.ts';
 export { softmaxCrossEntropy, type LossResult } from './train/loss.ts';
 export { sequential, mnistCnn, type SequentialLayer, type SequentialOptions } from './train/sequential.ts';
+export { evolutionSnapshot, defaultEvolutionLayers, type EvolutionSnapshot, type LayerSnapshot, type EvolutionOptions } from './train/evolution.ts';
+export { evolutionFiles, type EvolutionRun } from './io/evolution-html.ts';
+export { mnistSplits, trainDataFromNpy, type TrainSplits } from './train/data.ts';

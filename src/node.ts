@@ -8,3 +8,4 @@ export { writePng, writeJpeg, writePicture } from './node/pictures.ts';
 export { writeReport } from './node/report-files.ts';
 export { readRegularFile } from './node/files.ts';
 export { shippedModelPath, loadShippedModel } from './node/shipped.ts';
+export { readMnistSplits, readNpyTrainData } from './node/training-data.ts';

@@ -122,11 +122,11 @@ export function sequential(layers: SequentialLayer[], options: SequentialOptions
 }
 
 /**
- * The architecture of the shipped MNIST CNN (weights/mnist-cnn), with fresh weights. Its file does
- * not record its two dropout rates; they default to 0, because over three epochs on 8,000 digits
- * dropout only slowed learning (README, "Train and watch it learn").
+ * The architecture of the shipped MNIST CNN (weights/mnist-cnn, from test/fixtures/models/mnist_model.h5),
+ * with fresh weights; its dropout rates default to that file's (0.4 and 0.3). `convscope train`
+ * sets them to 0: over three epochs on 8,000 digits dropout only slows learning (README).
  */
-export function mnistCnn(seed = 1, dropout: [number, number] = [0, 0]): Model {
+export function mnistCnn(seed = 1, dropout: [number, number] = [0.4, 0.3]): Model {
   return sequential([
     { type: 'Conv2D', name: 'conv1', filters: 16, kernel_size: 5, activation: 'relu' },
     { type: 'MaxPooling2D', name: 'pool1' },

@@ -9,5 +9,6 @@ import { occlusionCommand } from './occlusion.ts';
 import { gradcamCommand } from './gradcam.ts';
 import { maximizeCommand } from './maximize.ts';
 import { explain } from './explain.ts';
+import { trainCommand } from './train.ts';
 
-export const commands: Command[] = [info, convert, predict, activations, deconv, top, occlusionCommand, gradcamCommand, maximizeCommand, explain];
+export const commands: Command[] = [info, convert, predict, activations, deconv, top, occlusionCommand, gradcamCommand, maximizeCommand, explain, trainCommand];
