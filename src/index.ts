@@ -38,7 +38,7 @@ export { Trainer, trainableWeights, type TrainerOptions, type StepResult, type T
 export { Optimizer, type OptimizerOptions, type OptimizerName, type LearningRateSchedule } from './train/optimizers.ts';
 export { backpropagate } from './train/backprop.ts';
 export { softmaxCrossEntropy, type LossResult } from './train/loss.ts';
-export { sequential, mnistCnn, type SequentialLayer, type SequentialOptions } from './train/sequential.ts';
+export { sequential, mnistCnn, type SequentialLayer, type SequentialOptions, type MnistCnnOptions } from './train/sequential.ts';
 export { evolutionSnapshot, defaultEvolutionLayers, type EvolutionSnapshot, type LayerSnapshot, type EvolutionOptions } from './train/evolution.ts';
 export { evolutionFiles, type EvolutionRun } from './io/evolution-html.ts';
 export { mnistSplits, trainDataFromNpy, type TrainSplits } from './train/data.ts';
