@@ -7,7 +7,8 @@
 //   node --import tsx scripts/check-h5-keras.ts OUT_DIR MODEL...
 //
 // A MODEL is a fixture path (a Keras .h5, a tfjs model folder) or `mnist-cnn` (the shipped MNIST
-// CNN's architecture, sequential, fresh weights), with options after '#', joined by '&':
+// CNN's architecture with the Rescaling(1/255) `convscope train` puts first, sequential, fresh
+// weights), with options after '#', joined by '&':
 // `freeze=LAYER` writes that top-level layer as trainable: false (Keras then takes its weights in
 // creation order), `train=N` takes N Adam steps on a seeded batch first (moving every trainable
 // weight and batch norm's statistics).
@@ -48,7 +49,7 @@ for (const [m, arg] of models.entries()) {
   const options = new URLSearchParams(query);
   const freeze = options.get('freeze');
   const steps = Number(options.get('train') ?? 0);
-  const model = source === 'mnist-cnn' ? mnistCnn(1) : await loadModel(source);
+  const model = source === 'mnist-cnn' ? mnistCnn(1, { rescale: 1 / 255 }) : await loadModel(source);
   if (freeze) {
     const layer = model.spec.keras?.layers.find((l) => l.name === freeze);
     if (!layer) throw new Error(`${source} has no top-level layer '${freeze}'`);
