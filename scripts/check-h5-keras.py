@@ -13,8 +13,10 @@ Needs keras, jax and h5py; for Keras 3.15.1 with JAX from the local wheels:
     /tmp/k3venv/bin/pip install --no-index --find-links /opt/pypi/files keras jax jaxlib h5py numpy
     /tmp/k3venv/bin/python scripts/check-h5-keras.py [--out DIR] [MODEL ...]
 
-MODEL: a fixture path (a Keras 2 .h5 or a tfjs model folder), with `#freeze=LAYER` to write that
-layer as trainable: false (its weights then go in creation order); default: the list below. Exit
+MODEL: a fixture path (a Keras 2 .h5 or a tfjs model folder) or `mnist-cnn` (sequential, fresh
+weights), with options after '#' joined by '&': `freeze=LAYER` writes that layer as trainable:
+false (its weights then go in creation order), `train=N` takes N Adam steps first (the source
+file's weights are then compared only where the model was frozen); default: the list below. Exit
 status 1 if any check fails. Keras 3 computes hard_sigmoid by its own definition, not Keras 2's,
 so a model using it is compared with that told, not failed.
 """
@@ -39,7 +41,14 @@ DEFAULT = [
     "graphs/inception_tiny.h5", "graphs/activations.h5", "graphs/shared_layer.h5", "graphs/transfer_functional.h5",
     "graphs/transfer_sequential.h5", "graphs/multi_output.h5", "tfjs/channels_last_model", "graphs/tfjs/shared_layer",
     "graphs/transfer_functional.h5#freeze=feature_extractor", "graphs/resnet_tiny.h5#freeze=conv1_bn",
+    "mnist-cnn#train=5", "graphs/resnet_tiny.h5#train=3", "graphs/mobilenet_v2_tiny.h5#train=3", "graphs/convnext_tiny.h5#train=3",
+    "graphs/transfer_functional.h5#freeze=feature_extractor&train=3", "graphs/shared_layer.h5#train=3",
 ]
+# Files Keras 3's legacy loader refuses whoever wrote them (the source fixtures too): told, not failed.
+KERAS3_LIMITS = {
+    "graphs/mobilenet_v3_tiny.h5": "Keras 3 refuses '/' in layer names, which keras.applications' MobileNetV3 has ('Conv/BatchNorm')",
+    "norm_shape_last.h5": "Keras 3's legacy loader drops a LayerNormalization axis list longer than one (legacy/saving/saving_utils.py), so it builds gamma for the last axis only",
+}
 
 
 def text(value):
@@ -67,9 +76,13 @@ def check_weights(out, id_, description):
     problems += [f"{k} (not meant)" for k in written if k not in meant]
     source = description["source"]
     compared_source = 0
-    if source.endswith(".h5"):
+    # Training moves the weights; frozen, the nested model's must still be the source file's.
+    if source.endswith(".h5") and (not description["trained"] or description["frozen"]):
         original = h5_weights(source)
+        frozen = description["frozen"]
         for k, v in original.items():
+            if description["trained"] and not k.startswith(f"{frozen}/"):
+                continue
             if k not in written or not np.array_equal(written[k], v):
                 problems.append(f"{k} (differs from the source file)")
             compared_source += 1
@@ -115,7 +128,7 @@ def main():
     parser.add_argument("models", nargs="*", help="fixture paths, relative to test/fixtures/models or absolute")
     args = parser.parse_args()
     out = args.out or tempfile.mkdtemp(prefix="check-h5-keras-")
-    sources = [m if os.path.isabs(m) else os.path.join(MODELS, m) for m in (args.models or DEFAULT)]
+    sources = [m if os.path.isabs(m) or m.startswith("mnist-cnn") else os.path.join(MODELS, m) for m in (args.models or DEFAULT)]
     node = subprocess.run(["node", "--import", "tsx", os.path.join(ROOT, "scripts", "check-h5-keras.ts"), out, *sources],
                           cwd=ROOT, capture_output=True, text=True)
     if node.returncode != 0:
@@ -127,7 +140,9 @@ def main():
     for id_ in node.stdout.split():
         with open(os.path.join(out, f"{id_}.json")) as f:
             description = json.load(f)
-        label = os.path.relpath(description["source"], MODELS) + (f" (frozen {description['frozen']})" if description["frozen"] else "")
+        source = description["source"]
+        label = os.path.relpath(source, MODELS) if os.path.isabs(source) else source
+        label += "".join(f" ({k} {description[k]})" for k in ("frozen", "trained") if description[k])
         meant, from_source, problems = check_weights(out, id_, description)
         line = f"{label}: h5py: {meant} weights as meant" + (f", {from_source} equal to the source file's" if from_source else "")
         if problems:
@@ -136,8 +151,10 @@ def main():
         try:
             results = check_keras(out, id_, description)
         except Exception as err:  # the loader's refusal is the finding
-            failed += 1
-            print(f"{line}; Keras: LOAD FAILED: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
+            known = KERAS3_LIMITS.get(label)
+            failed += 0 if known else 1
+            reason = str(err).splitlines()[0][:200] if str(err) else ""
+            print(f"{line}; Keras: {'refused, a known Keras 3 limit: ' + known if known else 'LOAD FAILED'} ({type(err).__name__}: {reason})")
             continue
         parts = []
         for name, diff, bound, classes, problem in results:

@@ -20,6 +20,8 @@ export type { ModelSpec, LayerSpec } from './model/spec.ts';
 export type { Layer, LayerRecord } from './layers/layer.ts';
 export { readKerasH5, KerasH5Error } from './io/keras-h5.ts';
 export { readKerasZip } from './io/keras-zip.ts';
+export { writeKerasH5 } from './io/keras-h5-write.ts';
+export { kerasWeights } from './model/keras-weights.ts';
 export { modelFolderFiles, readModelFolder, type ModelFolderFiles } from './io/model-folder.ts';
 export { readImageTensor, type ImageInputOptions, type ImageSource, type ImageDataLike } from './io/image-input.ts';
 export { modelInputFromBytes, type InputOptions } from './io/model-input.ts';
@@ -36,7 +38,7 @@ export { Trainer, trainableWeights, type TrainerOptions, type StepResult, type T
 export { Optimizer, type OptimizerOptions, type OptimizerName, type LearningRateSchedule } from './train/optimizers.ts';
 export { backpropagate } from './train/backprop.ts';
 export { softmaxCrossEntropy, type LossResult } from './train/loss.ts';
-export { sequential, mnistCnn, type SequentialLayer, type SequentialOptions } from './train/sequential.ts';
+export { sequential, mnistCnn, type SequentialLayer, type SequentialOptions, type MnistCnnOptions } from './train/sequential.ts';
 export { evolutionSnapshot, defaultEvolutionLayers, type EvolutionSnapshot, type LayerSnapshot, type EvolutionOptions } from './train/evolution.ts';
 export { evolutionFiles, type EvolutionRun } from './io/evolution-html.ts';
 export { mnistSplits, trainDataFromNpy, type TrainSplits } from './train/data.ts';

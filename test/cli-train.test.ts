@@ -136,7 +136,7 @@ test('bad models and options: one clear line each', () => {
   failsWith(['train', maps], /train fits classifiers: the output 'maps' gives .2, 26, 26. per sample, not a vector of class scores/);
   failsWith(['train', '--watch', npy('three.npy', [3, 28, 28], new Float32Array(3 * 784)), '--limit', '8'], /--watch \S*three\.npy: the image has shape .3, 28, 28. but the model takes .1, 28, 28./);
   failsWith(['train', '--layers', 'dense1'], /layer 'dense1' gives .128. per sample, not feature maps \(C, H, W\)/);
-  failsWith(['train', '--layers', 'convX'], /unknown layer 'convX'; layers: conv1, pool1, conv2/);
+  failsWith(['train', '--layers', 'convX'], /unknown layer 'convX'; layers: rescaling, conv1, pool1, conv2/);
   failsWith(['train', '--optimizer', 'rmsprop'], /--optimizer must be adam or sgd, not 'rmsprop'/, 2);
   failsWith(['train', '--momentum', '0.9'], /--momentum and --nesterov are SGD's; add --optimizer sgd/, 2);
 });

@@ -13,6 +13,8 @@ import { loadModel as loadModelBytes } from '../src/model/load.ts';
 import { withH5File, stringListAttr, isGroup } from '../src/io/h5-file.ts';
 import { seededRandom } from './helpers/random.ts';
 import { kerasLayerOrder } from '../src/io/keras-layer-order.ts';
+import { mnistCnn } from '../src/train/sequential.ts';
+import { Trainer } from '../src/train/trainer.ts';
 import { specFromKeras } from '../src/model/from-keras.ts';
 import { Model } from '../src/model/model.ts';
 import { Tensor } from '../src/tensor.ts';
@@ -123,10 +125,10 @@ test('kerasWeights: a model without a Keras description (a converted folder) is 
 
 // --- writeKerasH5 ---
 
-/** A seeded batch of 3 for the model's input. */
-function batchFor(model: Model): Tensor {
+/** A seeded batch for the model's input. */
+function batchFor(model: Model, n = 3): Tensor {
   const random = seededRandom(7);
-  const shape = [3, ...model.inputShape];
+  const shape = [n, ...model.inputShape];
   return new Tensor(shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random()));
 }
 
@@ -163,6 +165,50 @@ for (const name of WRITTEN) {
     await roundTrip(await loadModel(join(MODELS, name)), name);
   });
 }
+
+/** A few training steps on a seeded batch of 8 (labels 0, 1, 2, ...): every trainable weight moves, BN's moving statistics too. */
+function trainAFewSteps(model: Model, optimizer: 'sgd' | 'adam'): void {
+  const x = batchFor(model, 8);
+  const y = Int32Array.from({ length: 8 }, (_, i) => i % model.outputShape[0]);
+  const before = model.predict(x);
+  const trainer = new Trainer(model, { optimizer, learningRate: 0.01 });
+  for (let step = 0; step < 3; step++) trainer.step(x, y);
+  assert.ok(model.predict(x).data.some((v, i) => v !== before.data[i]), 'training changed the predictions');
+}
+
+test('writeKerasH5(mnistCnn, trained): read back, the same predictions; the Keras description sequential made, InputLayer first', async () => {
+  const model = mnistCnn(1);
+  trainAFewSteps(model, 'adam');
+  await roundTrip(model, 'mnist_cnn.h5');
+  const written = await readKerasH5(await writeKerasH5(model));
+  assert.is(written.kind, 'Sequential');
+  assert.equal(written.layers.map((l) => l.name), ['conv1_input', 'conv1', 'pool1', 'conv2', 'pool2', 'conv4_dropout', 'flatten', 'dense1', 'dense1_dropout', 'dense2', 'out']);
+  assert.equal(written.layers[1].weights.kernel.shape, [5, 5, 1, 16]);
+});
+
+test('writeKerasH5(resnet_tiny, trained): batch norm\'s moving statistics are written as training left them', async () => {
+  const model = await loadModel(join(GRAPHS, 'resnet_tiny.h5'));
+  const loaded = fileWeights(await readIr(join(GRAPHS, 'resnet_tiny.h5'))).get('conv1_bn')!;
+  trainAFewSteps(model, 'sgd');
+  await roundTrip(model, 'resnet_tiny.h5');
+  const written = fileWeights(await readKerasH5(await writeKerasH5(model))).get('conv1_bn')!;
+  const engine = model.spec.layers.find((l) => l.name === 'conv1_bn')!.weights;
+  for (const key of ['moving_mean', 'moving_variance', 'gamma']) {
+    assert.ok(written[key].data.some((v, i) => v !== loaded[key].data[i]), `${key} moved`);
+    assert.equal([...written[key].data], [...engine[key].data], key);
+  }
+});
+
+test('kerasWeights(model, gradients): a training step\'s gradients in Keras\'s layout, trainable weights only', async () => {
+  const model = await loadModel(join(GRAPHS, 'resnet_tiny.h5'));
+  const x = batchFor(model, 4);
+  const { gradients } = new Trainer(model).lossAndGradients(x, Int32Array.of(0, 1, 2, 3));
+  const keras = kerasWeights(model, gradients);
+  assert.equal(Object.keys(keras.get('conv1_bn')!).sort(), ['beta', 'gamma']);
+  assert.equal(keras.get('conv1_conv')!.kernel.shape, [3, 3, 3, 8]);
+  assert.ok(keras.get('conv1_conv')!.kernel.data.some((v) => v !== 0));
+  assert.not.ok(keras.has('conv1_relu'));
+});
 
 test('writeKerasH5: the weights written are the engine\'s current ones, each in Keras\'s layout', async () => {
   const name = 'graphs/transfer_functional.h5';

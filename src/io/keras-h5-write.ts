@@ -109,7 +109,9 @@ function graphConfig(graph: KerasGraph): Record<string, unknown> {
       inbound_nodes: l.calls.map((call) => call.map((r) => [...ref(r), {}])),
     })),
     input_layers: graph.inputs.map(ref),
-    output_layers: graph.outputs.map(ref),
+    // One output bare, as Keras 2 also wrote it: Keras 3 makes a list of one a list-valued
+    // output, which a nested model's next layer in a Sequential takes for two inputs.
+    output_layers: graph.outputs.length === 1 ? ref(graph.outputs[0]) : graph.outputs.map(ref),
   };
 }
 

@@ -115,8 +115,24 @@ function kerasValue(loaded: KerasWeight, from: Source[], substitute: Map<Tensor,
 const EXACT = 2 ** 24;
 const LOW = 2 ** 20;
 
-/** The check pass's value of element j: distinct for distinct j (but for float32 ties past millions), never an integer. */
-const mark = (j: number): number => Math.fround(1.25 + 0.5 * ((j * 0.6180339887498949) % 1));
+/** The check pass's values: distinct for distinct j (but for float32 ties past millions), never an integer. */
+function marks(n: number): Float32Array {
+  const out = new Float32Array(n);
+  let fraction = 0; // j times the golden ratio, mod 1 (a Weyl sequence: well spread, no repeats)
+  for (let j = 0; j < n; j++) {
+    out[j] = 1.25 + 0.5 * fraction;
+    fraction += 0.6180339887498949;
+    if (fraction >= 1) fraction -= 1;
+  }
+  return out;
+}
+
+/** Element j's digit (j itself below 2^24; else j mod 2^20, then j / 2^20), plus 1, so that 0 means "not from here". */
+function digitValues(n: number, digit: number, digits: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let j = 0; j < n; j++) out[j] = (digits === 1 ? j : digit === 0 ? j % LOW : Math.floor(j / LOW)) + 1;
+  return out;
+}
 
 /**
  * The sources of a call's engine tensors: for each Keras weight, a conversion with that weight's
@@ -134,9 +150,7 @@ function elementSources(call: KerasCall, node: LayerSpec, path: string): Source[
   if (keys.length === 0) return [];
   const engineKeys = Object.keys(node.weights);
   const zeros = Object.fromEntries(keys.map((k) => [k, { shape: layer.weights[k].shape, data: new Float32Array(layer.weights[k].data.length) }]));
-  const convertWith = (key: string, value: (j: number) => number): Record<string, Tensor> => {
-    const data = new Float32Array(layer.weights[key].data.length);
-    for (let j = 0; j < data.length; j++) data[j] = value(j);
+  const convertWith = (key: string, data: Float32Array): Record<string, Tensor> => {
     const weights = call.convert({ ...zeros, [key]: { shape: layer.weights[key].shape, data } }).weights;
     if (Object.keys(weights).length !== engineKeys.length || !engineKeys.every((e) => weights[e] && sameShape(weights[e].shape, node.weights[e].shape))) {
       notWritable('converted again, it gives other engine weights than the model has');
@@ -148,11 +162,12 @@ function elementSources(call: KerasCall, node: LayerSpec, path: string): Source[
   const index = new Map(engineKeys.map((e) => [e, new Int32Array(node.weights[e].size).fill(-1)]));
   keys.forEach((key, k) => {
     const n = layer.weights[key].data.length;
-    const digits = n < EXACT ? [{ of: (j: number) => j, scale: 1 }] : [{ of: (j: number) => j % LOW, scale: 1 }, { of: (j: number) => Math.floor(j / LOW), scale: LOW }];
+    const digits = n < EXACT ? 1 : 2;
     const rearranged = (e: string) => `engine weight '${e}' is not a rearrangement of '${key}'`;
     const position = new Map<string, Float64Array>(); // NaN: not from this Keras weight
-    digits.forEach(({ of, scale }, d) => {
-      for (const [e, t] of Object.entries(convertWith(key, (j) => of(j) + 1))) {
+    for (let d = 0; d < digits; d++) {
+      const scale = d === 0 ? 1 : LOW;
+      for (const [e, t] of Object.entries(convertWith(key, digitValues(n, d, digits)))) {
         if (d === 0) position.set(e, new Float64Array(t.size).fill(NaN));
         const pos = position.get(e)!;
         for (let i = 0; i < t.size; i++) {
@@ -163,8 +178,9 @@ function elementSources(call: KerasCall, node: LayerSpec, path: string): Source[
           pos[i] = (d === 0 ? 0 : pos[i]) + (v - 1) * scale;
         }
       }
-    });
+    }
     const used = new Uint8Array(n);
+    const mark = marks(n);
     for (const [e, t] of Object.entries(convertWith(key, mark))) {
       const pos = position.get(e)!;
       const own = owner.get(e)!;
@@ -174,7 +190,7 @@ function elementSources(call: KerasCall, node: LayerSpec, path: string): Source[
           if (t.data[i] !== 0) notWritable(rearranged(e));
           continue;
         }
-        if (j >= n || t.data[i] !== mark(j)) notWritable(rearranged(e));
+        if (j >= n || t.data[i] !== mark[j]) notWritable(rearranged(e));
         if (own[i] !== 0) notWritable(`engine weight '${e}' mixes '${keys[own[i] - 1]}' and '${key}'`);
         if (used[j]) notWritable(`an element of '${key}' goes to two engine elements`);
         used[j] = 1;
