@@ -316,7 +316,7 @@ async function trainStepRows(): Promise<void> {
   const x = mnistBatch(n);
   for (let i = 0; i < x.size; i++) x.data[i] /= 255;
   const y = Int32Array.from({ length: n }, (_, b) => b % 10);
-  const trainer = new Trainer(mnistCnn(1, TRAIN_DROPOUT), { optimizer: 'adam', dropout: true });
+  const trainer = new Trainer(mnistCnn(1, { dropout: TRAIN_DROPOUT }), { optimizer: 'adam', dropout: true });
   for (let i = 0; i < 5; i++) trainer.step(x, y);
   const rounds = quick ? 4 : 15;
   const steps = quick ? 5 : 10;
@@ -354,8 +354,8 @@ async function startTrainPeer(x: Tensor, y: Int32Array): Promise<{ process: Pyto
   if (!python) return null;
   const initial = join(cacheDir, 'mnist-train-initial');
   const after = join(cacheDir, 'mnist-train-after-one-step');
-  writeModelFolder(mnistCnn(1, TRAIN_DROPOUT).spec, initial);
-  const model = mnistCnn(1, TRAIN_DROPOUT);
+  writeModelFolder(mnistCnn(1, { dropout: TRAIN_DROPOUT }).spec, initial);
+  const model = mnistCnn(1, { dropout: TRAIN_DROPOUT });
   const { loss } = new Trainer(model, { optimizer: 'adam', dropout: false }).step(x, y);
   writeModelFolder(model.spec, after);
   const xPath = join(cacheDir, 'mnist-train-x.npy');
