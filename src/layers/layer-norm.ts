@@ -55,18 +55,24 @@ export class LayerNormalizationLayer extends Layer {
     return { mean, rstd };
   }
 
-  forwardLinear(x: Tensor): LinearResult {
-    const { gamma, beta } = this.options;
-    const z = Tensor.zeros(x.shape);
+  /** Calls fn with each value's index, its gamma/beta index and its normalised value (x - mean) * rstd. */
+  private eachNormalised(x: Tensor, fn: (at: number, param: number, xhat: number) => void): void {
     const per = this.group.length;
     for (let base = 0; base < x.size; base += per) {
       const { mean, rstd } = this.moments(x.data, base);
       for (let i = 0; i < per; i++) {
         const g = this.group[i];
-        const p = this.param[i];
-        z.data[base + i] = (x.data[base + i] - mean[g]) * rstd[g] * (gamma ? gamma.data[p] : 1) + (beta ? beta.data[p] : 0);
+        fn(base + i, this.param[i], (x.data[base + i] - mean[g]) * rstd[g]);
       }
     }
+  }
+
+  forwardLinear(x: Tensor): LinearResult {
+    const { gamma, beta } = this.options;
+    const z = Tensor.zeros(x.shape);
+    this.eachNormalised(x, (at, p, xhat) => {
+      z.data[at] = xhat * (gamma ? gamma.data[p] : 1) + (beta ? beta.data[p] : 0);
+    });
     return { z };
   }
 
@@ -105,18 +111,13 @@ export class LayerNormalizationLayer extends Layer {
   protected override weightGradients(dz: Tensor, record: LayerRecord): Record<string, Tensor> {
     const { gamma, beta } = this.options;
     const x = record.input;
-    const dGamma = new Float64Array(gamma ? gamma.size : 0);
-    const dBeta = new Float64Array(beta ? beta.size : 0);
-    const per = this.group.length;
-    for (let base = 0; base < x.size; base += per) {
-      const { mean, rstd } = this.moments(x.data, base);
-      for (let i = 0; i < per; i++) {
-        const g = this.group[i];
-        const p = this.param[i];
-        if (gamma) dGamma[p] += dz.data[base + i] * (x.data[base + i] - mean[g]) * rstd[g];
-        if (beta) dBeta[p] += dz.data[base + i];
-      }
-    }
+    const params = (gamma ?? beta)?.size ?? 0;
+    const dGamma = new Float64Array(params);
+    const dBeta = new Float64Array(params);
+    this.eachNormalised(x, (at, p, xhat) => {
+      dGamma[p] += dz.data[at] * xhat;
+      dBeta[p] += dz.data[at];
+    });
     const weights: Record<string, Tensor> = {};
     if (gamma) weights.gamma = new Tensor(gamma.shape, Float32Array.from(dGamma));
     if (beta) weights.beta = new Tensor(beta.shape, Float32Array.from(dBeta));
