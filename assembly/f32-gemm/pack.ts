@@ -30,14 +30,7 @@ export function packA_4(mc: i32, kc: i32, a: usize, rowStride: usize, colStride:
         const r1 = v128.load(a1 + off);
         const r2 = v128.load(a2 + off);
         const r3 = v128.load(a3 + off);
-        const t01lo = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-        const t23lo = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-        const t01hi = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-        const t23hi = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-        v128.store(dst, v128.shuffle<f32>(t01lo, t23lo, 0, 1, 4, 5));
-        v128.store(dst, v128.shuffle<f32>(t01lo, t23lo, 2, 3, 6, 7), 16);
-        v128.store(dst, v128.shuffle<f32>(t01hi, t23hi, 0, 1, 4, 5), 32);
-        v128.store(dst, v128.shuffle<f32>(t01hi, t23hi, 2, 3, 6, 7), 48);
+        transpose4(r0, r1, r2, r3, dst, 16);
         dst += 64;
       }
     }
@@ -209,26 +202,26 @@ function rowsFollow(t: usize): bool {
 function gather4x8(row0: usize, cols: usize, d: usize): void {
   transpose4(
     v128.load(row0 + <usize>load<i32>(cols)), v128.load(row0 + <usize>load<i32>(cols, 4)),
-    v128.load(row0 + <usize>load<i32>(cols, 8)), v128.load(row0 + <usize>load<i32>(cols, 12)), d,
+    v128.load(row0 + <usize>load<i32>(cols, 8)), v128.load(row0 + <usize>load<i32>(cols, 12)), d, 32,
   );
   transpose4(
     v128.load(row0 + <usize>load<i32>(cols, 16)), v128.load(row0 + <usize>load<i32>(cols, 20)),
-    v128.load(row0 + <usize>load<i32>(cols, 24)), v128.load(row0 + <usize>load<i32>(cols, 28)), d + 16,
+    v128.load(row0 + <usize>load<i32>(cols, 24)), v128.load(row0 + <usize>load<i32>(cols, 28)), d + 16, 32,
   );
 }
 
-// Stores the transpose of the 4x4 block whose columns are c0..c3 as four rows 32 bytes apart.
+// Stores the transpose of the 4x4 block whose columns are c0..c3 as four rows `rowBytes` apart.
 // @ts-ignore: decorator
 @inline
-function transpose4(c0: v128, c1: v128, c2: v128, c3: v128, d: usize): void {
+function transpose4(c0: v128, c1: v128, c2: v128, c3: v128, d: usize, rowBytes: usize): void {
   const t01lo = v128.shuffle<f32>(c0, c1, 0, 4, 1, 5);
   const t23lo = v128.shuffle<f32>(c2, c3, 0, 4, 1, 5);
   const t01hi = v128.shuffle<f32>(c0, c1, 2, 6, 3, 7);
   const t23hi = v128.shuffle<f32>(c2, c3, 2, 6, 3, 7);
   v128.store(d, v128.shuffle<f32>(t01lo, t23lo, 0, 1, 4, 5));
-  v128.store(d, v128.shuffle<f32>(t01lo, t23lo, 2, 3, 6, 7), 32);
-  v128.store(d, v128.shuffle<f32>(t01hi, t23hi, 0, 1, 4, 5), 64);
-  v128.store(d, v128.shuffle<f32>(t01hi, t23hi, 2, 3, 6, 7), 96);
+  v128.store(d + rowBytes, v128.shuffle<f32>(t01lo, t23lo, 2, 3, 6, 7));
+  v128.store(d + 2 * rowBytes, v128.shuffle<f32>(t01hi, t23hi, 0, 1, 4, 5));
+  v128.store(d + 3 * rowBytes, v128.shuffle<f32>(t01hi, t23hi, 2, 3, 6, 7));
 }
 
 /** Whether strip s of the block packB_8 last packed is in dst (else, with onlyGathered, it is read in place). */

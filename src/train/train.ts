@@ -4,7 +4,8 @@ import { argumentError, checkBoolean, checkFunction, checkInteger, checkNumber, 
 import { seededRandom } from '../methods/random.ts';
 import type { Model } from '../model/model.ts';
 import { softmaxCrossEntropy } from './loss.ts';
-import { Trainer, checkLabels, type TrainerOptions } from './trainer.ts';
+import { Trainer, checkLabels, classifierClasses, type TrainerOptions } from './trainer.ts';
+import { splitAt } from './data.ts';
 
 /** Samples (N, ...the model's input shape) and their class labels. */
 export interface TrainData {
@@ -63,8 +64,7 @@ export function train(model: Model, data: TrainData, options: TrainOptions = {},
   checkInteger(epochs, 'epochs', 0, 1e6);
   checkInteger(batchSize, 'batchSize', 1, 1e6);
   checkBoolean(opts.shuffle, 'shuffle');
-  const classes = new Trainer(model, opts).classes;
-  const { fit, heldOut } = splitData(model, data, classes, opts);
+  const { fit, heldOut } = splitData(model, data, classifierClasses(model), opts);
   const batches = Math.ceil(fit.y.length / batchSize);
   const trainer = new Trainer(model, { ...opts, decaySteps: opts.decaySteps ?? epochs * batches });
   const shuffle = seededRandom(((opts.seed ?? 1) ^ 0x5bd1e995) >>> 0);
@@ -131,12 +131,8 @@ function splitData(model: Model, data: TrainData, classes: number, opts: TrainOp
   const n = data.y.length;
   const held = Math.floor(n * fraction);
   if (n - held === 0) throw argumentError(`validationSplit ${fraction} holds out all ${n} samples; nothing is left to train on`);
-  const per = data.x.size / n;
-  const part = (from: number, to: number): TrainData => ({
-    x: new Tensor([to - from, ...model.inputShape], data.x.data.subarray(from * per, to * per)),
-    y: data.y.subarray(from, to),
-  });
-  return { fit: part(0, n - held), heldOut: held > 0 ? part(n - held, n) : null };
+  const { train, heldOut } = splitAt(data.x, data.y, n - held);
+  return { fit: train, heldOut: held > 0 ? heldOut : null };
 }
 
 function checkData(model: Model, data: TrainData, classes: number, name: string): void {

@@ -46,6 +46,25 @@ export function trainableWeights(model: Model): TrainableWeight[] {
 }
 
 /**
+ * The number of classes of a model train can fit, or a one-line error: its output is a vector of
+ * class scores, softmax or linear (logits), and some layer has weights to train.
+ */
+export function classifierClasses(model: Model): number {
+  const output = model.layers[model.outputIndex];
+  if (output.outputShape.length !== 1) {
+    throw new ConvscopeError('E_UNSUPPORTED', `train fits classifiers: the output '${output.name}' gives ${formatShape(output.outputShape)} per sample, not a vector of class scores`);
+  }
+  if (output.activation !== 'softmax' && output.activation !== 'linear') {
+    throw new ConvscopeError('E_UNSUPPORTED', `train fits classifiers with a softmax or linear (logits) output; the output '${output.name}' ends in ${output.activation}`);
+  }
+  if (trainableWeights(model).length === 0) {
+    const why = model.layers.some((l) => Object.keys(l.trainableWeights).length > 0) ? 'every layer with weights is frozen (Keras trainable: false)' : `its layers are ${[...new Set(model.layers.map((l) => l.type))].join(', ')}`;
+    throw new ConvscopeError('E_UNSUPPORTED', `the model has no trainable layer (no weights a training step could change): ${why}`);
+  }
+  return output.outputShape[0];
+}
+
+/**
  * Trains a classifier in place, one batch at a time: a forward pass in training mode, softmax
  * cross-entropy on the logits of the model's output (the pre-activation of a softmax output,
  * else the output itself, taken as logits), the exact gradients, one step of a Keras 2
@@ -60,27 +79,19 @@ export class Trainer {
   private readonly random: () => number;
   private readonly dropout: boolean;
   private readonly onLogits: boolean;
-  /** The nodes of layers Keras marks `trainable: false`, and their weights. */
-  private readonly frozen: ReadonlySet<string>;
+  /** The weights of layers Keras marks `trainable: false`, and the frozen nodes that run as at inference. */
   private readonly frozenWeights: ReadonlySet<Tensor>;
+  private readonly inference: ReadonlySet<string>;
 
   constructor(readonly model: Model, options: TrainerOptions = {}) {
     const opts = checkTrainerOptions(options);
-    const output = model.layers[model.outputIndex];
-    if (output.outputShape.length !== 1) {
-      throw new ConvscopeError('E_UNSUPPORTED', `train fits classifiers: the output '${output.name}' gives ${formatShape(output.outputShape)} per sample, not a vector of class scores`);
-    }
-    if (output.activation !== 'softmax' && output.activation !== 'linear') {
-      throw new ConvscopeError('E_UNSUPPORTED', `train fits classifiers with a softmax or linear (logits) output; the output '${output.name}' ends in ${output.activation}`);
-    }
-    if (trainableWeights(model).length === 0) {
-      const why = model.layers.some((l) => Object.keys(l.trainableWeights).length > 0) ? 'every layer with weights is frozen (Keras trainable: false)' : `its layers are ${[...new Set(model.layers.map((l) => l.type))].join(', ')}`;
-      throw new ConvscopeError('E_UNSUPPORTED', `the model has no trainable layer (no weights a training step could change): ${why}`);
-    }
-    this.frozen = frozenNodes(model);
-    this.frozenWeights = new Set(model.layers.filter((l) => this.frozen.has(l.name)).flatMap((l) => Object.values(l.trainableWeights)));
-    this.classes = output.outputShape[0];
-    this.onLogits = output.activation === 'softmax';
+    this.classes = classifierClasses(model);
+    const frozen = frozenNodes(model);
+    const frozenLayers = model.layers.filter((l) => frozen.has(l.name));
+    this.frozenWeights = new Set(frozenLayers.flatMap((l) => Object.values(l.trainableWeights)));
+    // A frozen BatchNormalization runs as at inference, as in Keras 2 (TensorFlow 2).
+    this.inference = new Set(frozenLayers.filter((l) => l.type === 'BatchNormalization').map((l) => l.name));
+    this.onLogits = model.layers[model.outputIndex].activation === 'softmax';
     this.optimizer = new Optimizer(opts);
     this.random = seededRandom(opts.seed ?? 1);
     this.dropout = opts.dropout ?? true;
@@ -90,9 +101,7 @@ export class Trainer {
   lossAndGradients(x: Tensor, y: Int32Array): StepResult & { gradients: Map<Tensor, Tensor>; forward: ForwardResult } {
     const { batch } = this.model.toBatch(x);
     checkLabels(y, batch.shape[0], this.classes);
-    // A frozen BatchNormalization runs as at inference, as in Keras 2 (TensorFlow 2).
-    const inference = new Set([...this.frozen].filter((name) => this.model.layer(name).type === 'BatchNormalization'));
-    const forward = this.model.run(batch, this.model.outputIndex, true, { random: this.random, dropout: this.dropout, inference });
+    const forward = this.model.run(batch, this.model.outputIndex, true, { random: this.random, dropout: this.dropout, inference: this.inference });
     const record = forward.records.get(this.model.output)!;
     const { loss, gradient, correct } = softmaxCrossEntropy(this.onLogits ? record.z : record.output, y);
     if (!Number.isFinite(loss)) throw new ConvscopeError('E_NONFINITE', `the loss became ${loss}: training diverged (try a smaller learning rate)`);

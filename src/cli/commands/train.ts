@@ -11,7 +11,7 @@ import { ConvscopeError } from '../../errors.ts';
 import type { Model } from '../../model/model.ts';
 import { Tensor, formatShape, sameShape } from '../../tensor.ts';
 import { mnistCnn } from '../../train/sequential.ts';
-import { Trainer } from '../../train/trainer.ts';
+import { classifierClasses } from '../../train/trainer.ts';
 import { train, type EpochResult, type TrainOptions } from '../../train/train.ts';
 import { limitSplits, preparePixels, splitAt, type TrainSplits } from '../../train/data.ts';
 import { checkEvolutionLayers, defaultEvolutionLayers, evolutionSnapshot, type EvolutionSnapshot } from '../../train/evolution.ts';
@@ -96,7 +96,7 @@ export const trainCommand: Command = {
 
     // Over 3 epochs on 8,000 digits dropout only slows learning (README), so the fresh copy has none.
     const model = fresh ? mnistCnn(seed, { dropout: [0, 0], rescale: 1 / 255 }) : await loadModelFor(models[0], values);
-    const classes = new Trainer(model, options).classes; // a model train cannot fit fails here, before any data is read
+    const classes = classifierClasses(model); // a model train cannot fit fails here, before any data is read
     const layers = values.layers === undefined ? defaultEvolutionLayers(model) : checkEvolutionLayers(model, values.layers.split(',').map((l) => l.trim()));
     let splits = data === 'mnist' ? mnistFor(model, values) : npySplits(model, data, labels[0], classes);
     if (limit !== undefined) splits = limitSplits(splits, limit);
