@@ -99,6 +99,21 @@ export class Trainer {
 
   /** The batch's loss and the gradient of every trainable weight (keyed by the weight tensor), without a step. */
   lossAndGradients(x: Tensor, y: Int32Array): StepResult & { gradients: Map<Tensor, Tensor>; forward: ForwardResult } {
+    const result = this.backward(x, y);
+    this.refresh(); // batch norm's moving statistics moved
+    return result;
+  }
+
+  /** One optimiser step on the batch x (N, ...) with labels y; the weights change in place. */
+  step(x: Tensor, y: Int32Array): StepResult {
+    const { loss, correct, gradients } = this.backward(x, y);
+    this.optimizer.step(gradients);
+    this.refresh();
+    return { loss, correct };
+  }
+
+  /** The training forward, the loss and the gradients; what the layers derive from their weights is left stale. */
+  private backward(x: Tensor, y: Int32Array): StepResult & { gradients: Map<Tensor, Tensor>; forward: ForwardResult } {
     const { batch } = this.model.toBatch(x);
     checkLabels(y, batch.shape[0], this.classes);
     const forward = this.model.run(batch, this.model.outputIndex, true, { random: this.random, dropout: this.dropout, inference: this.inference });
@@ -106,16 +121,7 @@ export class Trainer {
     const { loss, gradient, correct } = softmaxCrossEntropy(this.onLogits ? record.z : record.output, y);
     if (!Number.isFinite(loss)) throw new ConvscopeError('E_NONFINITE', `the loss became ${loss}: training diverged (try a smaller learning rate)`);
     const gradients = backpropagate(this.model, forward, gradient, { onLogits: this.onLogits, frozen: this.frozenWeights });
-    this.refresh();
     return { loss, correct, gradients, forward };
-  }
-
-  /** One optimiser step on the batch x (N, ...) with labels y; the weights change in place. */
-  step(x: Tensor, y: Int32Array): StepResult {
-    const { loss, correct, gradients } = this.lossAndGradients(x, y);
-    this.optimizer.step(gradients);
-    this.refresh();
-    return { loss, correct };
   }
 
   /** Lets every layer refresh what it derived from its weights (batch norm's folded scale). */
