@@ -4,7 +4,7 @@
 // the library's two entries and the CLI, and the library's type declarations.
 import { execFileSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -36,6 +36,18 @@ if (nodeOnly.length > 0) {
 }
 run(bin('esbuild'), ['node=src/node.ts', 'cli=src/cli/main.ts', '--platform=node', ...esbuildArgs]);
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.types.json']);
+
+// The browser app (dist/app): the page and its worker, code-split so that h5wasm loads only with
+// the first HDF5 file, with the shipped model and digits beside them. A static site.
+run(bin('esbuild'), [
+  'src/app/main.ts', 'src/app/worker.ts', '--bundle', '--format=esm', '--splitting', '--platform=browser',
+  '--target=es2022', '--minify', '--outdir=dist/app', '--log-level=warning', '--external:module', '--external:node:*',
+]);
+cpSync(join(root, 'src', 'app', 'static'), join(root, 'dist', 'app'), { recursive: true });
+for (const file of ['model.json', 'weights.bin']) {
+  cpSync(join(root, 'weights', 'mnist-cnn', file), join(root, 'dist', 'app', 'models', 'mnist-cnn', file));
+}
+for (const digit of ['digit-2.png', 'digit-7.png']) cpSync(join(root, 'examples', digit), join(root, 'dist', 'app', 'examples', digit));
 
 // tsc keeps the sources' '.ts' import specifiers in declarations; consumers resolve '.js' ones.
 for (const file of readdirSync(join(root, 'dist', 'types'), { recursive: true })) {

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { findChromium } from '../test/browser/find-chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const filter = process.argv[2] ?? '\\.test\\.ts$';
@@ -34,10 +35,14 @@ if (!process.env.CONVSCOPE_SKIP_TYPECHECK) {
 const env = { ...process.env, NO_COLOR: '1' };
 delete env.FORCE_COLOR;
 
+// The browser tests (test/browser/) drive the machine's Chromium; without one they are skipped.
+const ignoreBrowser = findChromium() === null ? ['-i', '^browser[\\/]'] : [];
+if (ignoreBrowser.length > 0) console.log('browser tests: skipped: no Chromium (apt-get install chromium, or set CONVSCOPE_CHROMIUM)');
+
 function uvu(nodeFlags, pattern) {
   const run = spawnSync(
     process.execPath,
-    [...nodeFlags, '--import', 'tsx', join(root, 'node_modules', 'uvu', 'bin.js'), 'test', pattern],
+    [...nodeFlags, '--import', 'tsx', join(root, 'node_modules', 'uvu', 'bin.js'), 'test', pattern, ...ignoreBrowser],
     { cwd: root, encoding: 'utf8', env, maxBuffer: 256 * 1024 * 1024 },
   );
   process.stdout.write(run.stdout ?? '');
