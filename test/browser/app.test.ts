@@ -226,34 +226,45 @@ function photoPng(): Uint8Array {
   return encodePng(canvas);
 }
 
-test('dropping a graph model (a ResNet-style .h5) and an image opens them', async () => {
-  const { page, problems } = await openApp();
-  const model = readFileSync(join(ROOT, 'test', 'fixtures', 'models', 'graphs', 'resnet_tiny.h5'));
-  const files = [
-    { name: 'resnet_tiny.h5', bytes: Array.from(model), type: 'application/octet-stream' },
-    { name: 'photo.png', bytes: Array.from(photoPng()), type: 'image/png' },
-  ];
+/** Drops files on the page as a user's drag and drop does. */
+async function drop(page: Page, files: { name: string; bytes: Uint8Array; type?: string }[]): Promise<void> {
   await page.evaluate((list) => {
     const transfer = new DataTransfer();
-    for (const f of list) transfer.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: f.type }));
+    for (const f of list) transfer.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: f.type ?? '' }));
     document.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, files);
-  await page.waitForFunction(() => (globalThis as unknown as { convscopeApp: Hook }).convscopeApp.model === 'resnet_tiny', null, { timeout: 60_000 });
-  await page.waitForFunction(() => (globalThis as unknown as { convscopeApp: Hook }).convscopeApp.prediction !== null, null, { timeout: 60_000 });
-  await idle(page);
-  assert.ok(await page.locator('#graph path.edge').count() > (await page.locator('#graph .node').count()) - 1, 'the graph view draws the shortcut edges too');
-  assert.ok(await page.locator('.tile').count() > 0);
-  assert.equal(await hookValue(page, (h) => h.errors), []);
-  await shot(page, '08-dropped-graph-model');
-  // a file that is not a model: one readable line in the page
-  await page.evaluate(() => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([new Uint8Array([1, 2, 3, 4])], 'broken.h5'));
-    document.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, files.map((f) => ({ ...f, bytes: Array.from(f.bytes) })));
+}
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'models', 'graphs');
+const fixture = (...path: string[]) => ({ name: path.at(-1)!, bytes: readFileSync(join(FIXTURES, ...path)) });
+const DROPPED_MODELS: { format: string; model: string; files: { name: string; bytes: Uint8Array }[] }[] = [
+  { format: 'a Keras 2 .h5 (ResNet-style graph)', model: 'resnet_tiny', files: [fixture('resnet_tiny.h5')] },
+  { format: 'a Keras 3 .keras archive', model: 'inception_v3_tiny', files: [fixture('keras3', 'inception_tiny.keras')] },
+  { format: 'a TensorFlow.js model.json with its shard', model: 'mobilenetv2_0.35_16', files: [fixture('tfjs', 'mobilenet_v2_tiny', 'model.json'), fixture('tfjs', 'mobilenet_v2_tiny', 'group1-shard1of1.bin')] },
+];
+
+for (const { format, model, files } of DROPPED_MODELS) {
+  test(`dropping ${format} and a PNG opens them`, async () => {
+    const { page, problems } = await openApp();
+    await drop(page, [...files, { name: 'photo.png', bytes: photoPng(), type: 'image/png' }]);
+    await page.waitForFunction((name) => (globalThis as unknown as { convscopeApp: Hook }).convscopeApp.model === name, model, { timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { convscopeApp: Hook }).convscopeApp.prediction !== null, null, { timeout: 60_000 });
+    await idle(page);
+    assert.ok(await page.locator('#graph path.edge').count() >= (await page.locator('#graph .node').count()), 'the graph view draws the branches\' edges too');
+    assert.ok(await page.locator('.tile').count() > 0);
+    assert.equal(await hookValue(page, (h) => h.errors), []);
+    assert.equal(problems, []);
+    await shot(page, `08-dropped-${model}`);
+    await page.close();
   });
+}
+
+test('a file that is not a model gives one readable line in the page', async () => {
+  const { page, problems } = await openApp();
+  await drop(page, [{ name: 'broken.h5', bytes: new Uint8Array([1, 2, 3, 4]) }]);
   await page.waitForSelector('#error:not([hidden])');
   const line = await page.textContent('#error');
-  assert.match(line ?? '', /broken\.h5/);
+  assert.match(line ?? '', /^broken\.h5: /);
   assert.not.match(line ?? '', /\n|at .*\(/);
   await shot(page, '09-error-line');
   assert.equal(problems, []);
