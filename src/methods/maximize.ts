@@ -26,8 +26,8 @@ export interface MaximizeOptions {
   seed?: number;
   /** The model's valid input range; the input is kept inside it. Default 0..255 (the MNIST model's pixels). */
   range?: [number, number];
-  /** Called after every step with the steps done and the total, as occlusion's onProgress. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called after every step with the steps done, the total, and the image so far (a view: copy it to keep it). */
+  onProgress?: (done: number, total: number, image: Tensor) => void;
 }
 
 export interface MaximizeResult {
@@ -104,7 +104,7 @@ export function maximize(model: Model, options: MaximizeOptions): MaximizeResult
     if (blurEvery > 0 && (step + 1) % blurEvery === 0 && step + 1 < iterations) {
       gaussianBlur(x.data, ci, h, w, blurSigma);
     }
-    opts.onProgress?.(step + 1, iterations);
+    opts.onProgress?.(step + 1, iterations, x.reshape(model.inputShape));
   }
   const final = model.run(x, index, true).records.get(layer.name)!;
   const objective = objectiveOf(onLogits ? final.z : final.output);

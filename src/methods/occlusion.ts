@@ -64,6 +64,11 @@ function incrementalReach(model: Model, strategy: OcclusionStrategy, plans: read
 }
 
 /** ny = ceil((H - s) / t) + 1 windows down, likewise across; the last ones are cut off at the border. */
+/** The occluder side when none is given: a quarter of the input's smaller side. */
+export function defaultOcclusionSize(inputShape: readonly number[]): number {
+  return inputShape.length === 3 ? Math.max(1, Math.round(Math.min(inputShape[1], inputShape[2]) / 4)) : 1;
+}
+
 export function occlusionGrid(h: number, w: number, size: number, stride: number): { ny: number; nx: number } {
   return { ny: Math.ceil((h - size) / stride) + 1, nx: Math.ceil((w - size) / stride) + 1 };
 }

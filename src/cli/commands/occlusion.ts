@@ -9,7 +9,7 @@ import { tensorOrPicture } from '../encode.ts';
 import { encodePicture, PICTURE_ENDINGS, Canvas } from '../../io/png-output.ts';
 import { writeOutputs } from '../../node/output-set.ts';
 import { defaultModelPath } from '../../package-root.ts';
-import { occlusion } from '../../methods/occlusion.ts';
+import { defaultOcclusionSize, occlusion } from '../../methods/occlusion.ts';
 import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
 import { overlayCanvas, readableScale } from '../../methods/render.ts';
 import type { Tensor } from '../../tensor.ts';
@@ -31,11 +31,6 @@ For the pictures only: --percentile P raises values below the P-th percentile to
 smooths with a Gaussian of SIGMA pixels; every picture is min-max normalised.
 All outputs are written, or none.
 ${inputOptionsHelp}`;
-
-/** The occluder side when none is given: a quarter of the input's smaller side. */
-export function defaultOcclusionSize(inputShape: readonly number[]): number {
-  return inputShape.length === 3 ? Math.max(1, Math.round(Math.min(inputShape[1], inputShape[2]) / 4)) : 1;
-}
 
 export const occlusionCommand: Command = {
   name: 'occlusion',
