@@ -221,8 +221,8 @@ export function wasmThreadsSupported(name: ThreadedKernelSetName = 'simd-2t'): b
   return wasmThreadsModule(BUILDS[name]) !== null && threadsUnavailable(name, BUILDS[name]) === null;
 }
 
-/** The set, its memory made, its worker not started yet; throws saying why this thread cannot have it. */
-function unstartedSet(name: ThreadedKernelSetName): ThreadedKernelSet {
+/** The set's threads build; throws saying why this thread cannot run the set. */
+function threadsModule(name: ThreadedKernelSetName): WebAssembly.Module {
   const oneThread = BUILDS[name];
   const unavailable = threadsUnavailable(name, oneThread);
   if (unavailable !== null) throw new ConvscopeError('E_UNSUPPORTED', unavailable);
@@ -232,7 +232,7 @@ function unstartedSet(name: ThreadedKernelSetName): ThreadedKernelSet {
       ? 'this runtime does not support WebAssembly relaxed SIMD with threads (Node 20 needs --experimental-wasm-relaxed-simd); use simd-2t'
       : `this runtime cannot run the ${name} kernels (no shared WebAssembly memory); use simd`);
   }
-  return new ThreadedKernelSet(name, module);
+  return module;
 }
 
 /**
@@ -244,10 +244,10 @@ export function threadedKernels(name: ThreadedKernelSetName = 'simd-2t'): WasmKe
   if (set === undefined) {
     if (!startsSynchronously()) {
       // Say first why this thread could not have it at all, then that it has to be prepared.
-      unstartedSet(name);
+      threadsModule(name);
       throw new ConvscopeError('E_UNSUPPORTED', `the ${name} kernel set starts its worker asynchronously here: await prepareKernels('${name}') before using it`);
     }
-    set = unstartedSet(name);
+    set = new ThreadedKernelSet(name, threadsModule(name));
     startNodeWorker(set.workerData, name, BUILDS[name]);
     ready.set(name, set);
   }
@@ -261,7 +261,7 @@ export async function prepareThreadedKernels(name: ThreadedKernelSetName): Promi
   if (startsSynchronously()) return threadedKernels(name);
   let pending = starting.get(name);
   if (pending === undefined) {
-    const set = unstartedSet(name);
+    const set = new ThreadedKernelSet(name, threadsModule(name));
     pending = startWebWorker(set.workerData, name, BUILDS[name]).then(() => {
       ready.set(name, set);
       return set;
