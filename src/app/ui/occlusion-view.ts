@@ -58,8 +58,7 @@ export class OcclusionView {
         h('div', { class: 'figures' },
           figure(result.heatmap, 224, `The ${what} output with the square at each position: dark = covering there hurts most.`),
           figure(result.overlay, 224, 'Over the input: the mean drop when a pixel is covered (bright = important).')),
-        legend('viridis', 'lowest', 'highest'),
-        downloadButton('save the grid as .npy', 'occlusion.npy', () => result.grid));
+        h('div', { class: 'row' }, legend('viridis', 'lowest', 'highest'), downloadButton('save the grid as .npy', 'occlusion.npy', () => result.grid)));
     } catch (e) {
       if (e instanceof CancelledError) clear(this.results, h('p', { class: 'muted' }, 'Cancelled.'));
       else this.context.error(errorMessage(e));
