@@ -11,7 +11,7 @@ import { findChromium } from '../test/browser/find-chromium.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const filter = process.argv[2] ?? '\\.test\\.ts$';
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
-const KERNEL_TESTS = '(golden-kernels|depthwise-conv2d|adam-kernel|kernels-agree|wasm-kernel-paths|wasm-builds)\\.test\\.ts$';
+const KERNEL_TESTS = '(golden-kernels|depthwise-conv2d|adam-kernel|kernels-agree|wasm-kernel-paths|wasm-builds|wasm-threads)\\.test\\.ts$';
 
 if (!existsSync(join(root, 'build', 'convscope.simd.wasm')) || !existsSync(join(root, 'dist', 'cli.js'))) {
   console.error('build output missing: run `npm install` (or `npm run build`) first');

@@ -10,7 +10,7 @@ export { matmul, type MatmulOptions } from './ops/matmul.ts';
 export { relu, reluBackward, sigmoid, tanh, sigmoidBackward, tanhBackward, add, mul, scale } from './ops/eltwise.ts';
 export { softmax } from './ops/softmax.ts';
 export { channelAffine } from './ops/channel-affine.ts';
-export { useKernels, withKernels, kernels, defaultKernelSetName } from './runtime/backend.ts';
+export { useKernels, withKernels, kernels, defaultKernelSetName, threadedKernelSetName, prepareKernels } from './runtime/backend.ts';
 export { provideWasmBytes, wasmSimdSupported, wasmRelaxedSimdSupported } from './runtime/wasm-module.ts';
 export type { KernelSetName, ReluRule } from './runtime/kernel-set.ts';
 export { parseNpy, parseNpyTensor, toNpy, type NpyArray, type NpyData } from './io/npy.ts';

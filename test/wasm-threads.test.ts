@@ -1,17 +1,25 @@
-// The simd-2t kernel set (src/runtime/wasm-threads.ts) splits big GEMMs and forward convs between
-// this thread and a worker on one shared wasm memory. Its results must be bit-identical to the
-// one-thread simd set's, on shapes big enough to take the two-thread path: odd sizes, a
+// The two-thread kernel sets (src/runtime/wasm-threads.ts) split big GEMMs and forward convs between
+// this thread and a worker on one shared wasm memory. Their results must be bit-identical to the
+// one-thread set of the same build's (simd-2t to simd; relaxed-2t to relaxed, where this runtime
+// validates relaxed SIMD: Node 20 under --experimental-wasm-relaxed-simd), on shapes big enough to take the two-thread path: odd sizes, a
 // transposed A, both bias axes, strides, dilations, no padding, a batch. (The small shapes of
 // the golden and agreement tests run on one thread in this set.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KERNEL_SET_NAMES, type BiasAxis, type ConvGeometry } from '../src/runtime/kernel-set.ts';
-import { kernelSet } from '../src/runtime/backend.ts';
+import { KERNEL_SET_NAMES, type BiasAxis, type ConvGeometry, type KernelSetName, type ThreadedKernelSetName } from '../src/runtime/kernel-set.ts';
+import { defaultKernelSetName, kernelSet, prepareKernels, threadedKernelSetName } from '../src/runtime/backend.ts';
 import { wasmThreadsSupported } from '../src/runtime/wasm-threads.ts';
+import { wasmRelaxedSimdSupported } from '../src/runtime/wasm-module.ts';
 import { windowOutputLength } from '../src/tensor.ts';
 import { seededRandom } from './helpers/random.ts';
 
 const supported = wasmThreadsSupported();
+const relaxed = wasmRelaxedSimdSupported();
+/** Each two-thread set this runtime runs, with the one-thread set whose bits it must give. */
+const PAIRS: [ThreadedKernelSetName, KernelSetName][] = [
+  ...(supported ? [['simd-2t', 'simd'] as [ThreadedKernelSetName, KernelSetName]] : []),
+  ...(supported && relaxed ? [['relaxed-2t', 'relaxed'] as [ThreadedKernelSetName, KernelSetName]] : []),
+];
 const rng = seededRandom(20251122);
 const random = (n: number): Float32Array => {
   const a = new Float32Array(n);
@@ -28,9 +36,28 @@ function assertIdentical(what: string, got: Float32Array, want: Float32Array): v
   }
 }
 
-test('simd-2t is listed exactly where this runtime has shared wasm memory', () => {
+test('simd-2t is listed exactly where this runtime has shared wasm memory, relaxed-2t where it also validates relaxed SIMD', () => {
   assert.is(KERNEL_SET_NAMES.includes('simd-2t'), supported);
+  assert.is(KERNEL_SET_NAMES.includes('relaxed-2t'), supported && relaxed);
   if (supported) assert.is(kernelSet('simd-2t').name, 'simd-2t');
+  if (supported && relaxed) assert.is(kernelSet('relaxed-2t').name, 'relaxed-2t');
+});
+
+test('threadedKernelSetName is the two-thread set of the default set\'s build', () => {
+  const expected = !supported ? null : defaultKernelSetName() === 'relaxed' ? 'relaxed-2t' : defaultKernelSetName() === 'simd' ? 'simd-2t' : null;
+  assert.is(threadedKernelSetName(), expected);
+});
+
+test('prepareKernels resolves in Node and leaves the set ready for synchronous use', async () => {
+  if (!supported) return;
+  await prepareKernels('simd-2t');
+  assert.is(kernelSet('simd-2t').name, 'simd-2t');
+  await prepareKernels('simd');
+});
+
+test('relaxed-2t where relaxed SIMD does not validate says what is missing', () => {
+  if (!supported || relaxed) return;
+  assert.throws(() => kernelSet('relaxed-2t'), /does not support WebAssembly relaxed SIMD with threads \(Node 20 needs --experimental-wasm-relaxed-simd\); use simd-2t/);
 });
 
 interface MatmulCase { m: number; n: number; k: number; transA?: boolean; bias?: BiasAxis }
@@ -46,18 +73,19 @@ const MATMUL_CASES: MatmulCase[] = [
   { m: 1, n: 4100, k: 1100, transA: true, bias: 'row' },
 ];
 
-for (const c of MATMUL_CASES) {
-  test(`matmul ${c.m}x${c.k} * ${c.k}x${c.n}${c.transA ? ' transA' : ''}${c.bias ? ` bias ${c.bias}` : ''}: two threads give one thread's bits`, () => {
-    if (!supported) return;
-    const a = random(c.m * c.k);
-    const b = random(c.k * c.n);
-    const bias = c.bias ? random(c.bias === 'row' ? c.m : c.n) : null;
-    const one = new Float32Array(c.m * c.n);
-    const two = new Float32Array(c.m * c.n).fill(NaN);
-    kernelSet('simd').matmul(c.m, c.n, c.k, a, !!c.transA, b, false, bias, c.bias ?? 'row', one);
-    kernelSet('simd-2t').matmul(c.m, c.n, c.k, a, !!c.transA, b, false, bias, c.bias ?? 'row', two);
-    assertIdentical('matmul', two, one);
-  });
+for (const [threads, single] of PAIRS) {
+  for (const c of MATMUL_CASES) {
+    test(`${threads}: matmul ${c.m}x${c.k} * ${c.k}x${c.n}${c.transA ? ' transA' : ''}${c.bias ? ` bias ${c.bias}` : ''}: two threads give ${single}'s bits`, () => {
+      const a = random(c.m * c.k);
+      const b = random(c.k * c.n);
+      const bias = c.bias ? random(c.bias === 'row' ? c.m : c.n) : null;
+      const one = new Float32Array(c.m * c.n);
+      const two = new Float32Array(c.m * c.n).fill(NaN);
+      kernelSet(single).matmul(c.m, c.n, c.k, a, !!c.transA, b, false, bias, c.bias ?? 'row', one);
+      kernelSet(threads).matmul(c.m, c.n, c.k, a, !!c.transA, b, false, bias, c.bias ?? 'row', two);
+      assertIdentical('matmul', two, one);
+    });
+  }
 }
 
 interface ConvCase { n: number; cin: number; h: number; w: number; cout: number; k: number; stride?: number; dilation?: number; pad?: number; bias?: boolean }
@@ -82,26 +110,27 @@ function convGeometry(c: ConvCase): ConvGeometry {
   return { n: c.n, cin: c.cin, h: c.h, w: c.w, cout: c.cout, kh: c.k, kw: c.k, strideH: s, strideW: s, dilationH: d, dilationW: d, padTop: p, padLeft: p, oh, ow };
 }
 
-for (const c of CONV_CASES) {
-  const g = convGeometry(c);
-  test(`conv2d ${c.n}x${c.cin}x${c.h}x${c.w} -> ${c.cout}, ${c.k}x${c.k} stride ${g.strideH} dilation ${g.dilationH} pad ${g.padTop}: two threads give one thread's bits, forward and backward data`, () => {
-    if (!supported) return;
-    const x = random(c.n * c.cin * c.h * c.w);
-    const w = random(c.cout * c.cin * c.k * c.k);
-    const bias = c.bias ? random(c.cout) : null;
-    const size = c.n * c.cout * g.oh * g.ow;
-    const one = new Float32Array(size);
-    const two = new Float32Array(size).fill(NaN);
-    kernelSet('simd').conv2d(g, x, w, bias, one);
-    kernelSet('simd-2t').conv2d(g, x, w, bias, two);
-    assertIdentical('conv2d', two, one);
-    const dy = random(size);
-    const dxOne = new Float32Array(x.length);
-    const dxTwo = new Float32Array(x.length).fill(NaN);
-    kernelSet('simd').conv2dBackwardData(g, dy, w, dxOne);
-    kernelSet('simd-2t').conv2dBackwardData(g, dy, w, dxTwo);
-    assertIdentical('conv2dBackwardData', dxTwo, dxOne);
-  });
+for (const [threads, single] of PAIRS) {
+  for (const c of CONV_CASES) {
+    const g = convGeometry(c);
+    test(`${threads}: conv2d ${c.n}x${c.cin}x${c.h}x${c.w} -> ${c.cout}, ${c.k}x${c.k} stride ${g.strideH} dilation ${g.dilationH} pad ${g.padTop}: two threads give ${single}'s bits, forward and backward data`, () => {
+      const x = random(c.n * c.cin * c.h * c.w);
+      const w = random(c.cout * c.cin * c.k * c.k);
+      const bias = c.bias ? random(c.cout) : null;
+      const size = c.n * c.cout * g.oh * g.ow;
+      const one = new Float32Array(size);
+      const two = new Float32Array(size).fill(NaN);
+      kernelSet(single).conv2d(g, x, w, bias, one);
+      kernelSet(threads).conv2d(g, x, w, bias, two);
+      assertIdentical('conv2d', two, one);
+      const dy = random(size);
+      const dxOne = new Float32Array(x.length);
+      const dxTwo = new Float32Array(x.length).fill(NaN);
+      kernelSet(single).conv2dBackwardData(g, dy, w, dxOne);
+      kernelSet(threads).conv2dBackwardData(g, dy, w, dxTwo);
+      assertIdentical('conv2dBackwardData', dxTwo, dxOne);
+    });
+  }
 }
 
 test('simd-2t runs calls back to back and keeps its wasm memory once grown', () => {

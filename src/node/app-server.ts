@@ -19,6 +19,8 @@ export interface AppServerOptions {
   port?: number;
   /** Extra files by URL path ('/model/model.json' → an absolute path). */
   mounts?: Record<string, string>;
+  /** Default true: send the cross-origin isolation headers. False serves as a plain static host would (one thread). */
+  isolated?: boolean;
 }
 
 export interface AppServer {
@@ -83,7 +85,9 @@ async function fileFor(options: AppServerOptions, urlPath: string): Promise<stri
 }
 
 async function respond(options: AppServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);
+  if (options.isolated !== false) {
+    for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);
+  }
   res.setHeader('Cache-Control', 'no-cache');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('only GET and HEAD\n');

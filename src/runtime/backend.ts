@@ -1,8 +1,8 @@
-import type { KernelSet, KernelSetName } from './kernel-set.ts';
+import type { KernelSet, KernelSetName, ThreadedKernelSetName } from './kernel-set.ts';
 import { referenceKernels } from '../reference/index.ts';
 import { ConvscopeError } from '../errors.ts';
 import { wasmKernels, wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-kernels.ts';
-import { threadedKernels } from './wasm-threads.ts';
+import { prepareThreadedKernels, threadedKernels, wasmThreadsSupported } from './wasm-threads.ts';
 
 let current: KernelSet | null = null;
 
@@ -14,14 +14,45 @@ export function defaultKernelSetName(): KernelSetName {
   return wasmSimdSupported() ? 'simd' : 'scalar';
 }
 
+/**
+ * The two-thread set that gives defaultKernelSetName()'s bits ('relaxed-2t' for 'relaxed',
+ * 'simd-2t' for 'simd'), or null where this runtime or thread cannot run it (no shared memory:
+ * a page that is not cross-origin isolated; a page's main thread; scalar kernels only).
+ */
+export function threadedKernelSetName(): ThreadedKernelSetName | null {
+  const name = defaultKernelSetName();
+  const threaded = isThreaded(name) ? name : name === 'relaxed' ? 'relaxed-2t' : name === 'simd' ? 'simd-2t' : null;
+  return threaded !== null && wasmThreadsSupported(threaded) ? threaded : null;
+}
+
+function isThreaded(name: KernelSetName): name is ThreadedKernelSetName {
+  return name === 'simd-2t' || name === 'relaxed-2t';
+}
+
 export function parseKernelSetName(name: string, what = 'kernel set'): KernelSetName {
-  if (name === 'reference' || name === 'scalar' || name === 'simd' || name === 'relaxed' || name === 'simd-2t') return name;
-  throw new ConvscopeError('E_ARGUMENT', `${what}: unknown kernel set '${name}'; choose reference, scalar or simd (or relaxed where the runtime has relaxed SIMD, simd-2t for two threads)`);
+  if (name === 'reference' || name === 'scalar' || name === 'simd' || name === 'relaxed' || name === 'simd-2t' || name === 'relaxed-2t') return name;
+  throw new ConvscopeError('E_ARGUMENT', `${what}: unknown kernel set '${name}'; choose reference, scalar or simd (or relaxed where the runtime has relaxed SIMD; simd-2t or relaxed-2t for two threads)`);
 }
 
 export function kernelSet(name: KernelSetName): KernelSet {
   if (name === 'reference') return referenceKernels;
-  return name === 'simd-2t' ? threadedKernels() : wasmKernels(name);
+  return isThreaded(name) ? threadedKernels(name) : wasmKernels(name);
+}
+
+/**
+ * Makes a kernel set ready without blocking, so that useKernels and withKernels can then switch
+ * to it synchronously. A two-thread set in a browser needs this first: its Web Worker starts only
+ * while the caller's event loop runs (call it in a Worker of a cross-origin isolated page; it
+ * rejects with one ConvscopeError saying why elsewhere). Any other set, and Node, need not.
+ *
+ *     const threads = threadedKernelSetName();
+ *     if (threads !== null) await prepareKernels(threads);
+ *     useKernels(threads ?? defaultKernelSetName());
+ */
+export async function prepareKernels(name: KernelSetName): Promise<void> {
+  const parsed = parseKernelSetName(name);
+  if (isThreaded(parsed)) await prepareThreadedKernels(parsed);
+  else kernelSet(parsed);
 }
 
 /** The kernel set every op runs on. */

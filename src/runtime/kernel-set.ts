@@ -1,9 +1,11 @@
 import { wasmRelaxedSimdSupported, wasmThreadsModule } from './wasm-module.ts';
+import { threadsUnavailable } from './wasm-threads-worker.ts';
 
 /**
- * The array-level kernel interface. Five implementations share it: the TypeScript
+ * The array-level kernel interface. Six implementations share it: the TypeScript
  * reference (src/reference/), the wasm scalar, SIMD and relaxed SIMD builds
- * (src/runtime/wasm-kernels.ts), and the SIMD kernels on two threads (src/runtime/wasm-threads.ts).
+ * (src/runtime/wasm-kernels.ts), and the SIMD and relaxed SIMD kernels on two threads
+ * (src/runtime/wasm-threads.ts).
  * Ops (src/ops/) validate shapes and allocate outputs; kernels trust their arguments and
  * write into the output arrays they are given. Every layout is row-major, channels-first.
  */
@@ -135,16 +137,25 @@ export interface KernelSet {
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, alpha: number, beta1: number, beta2: number, epsilon: number): void;
 }
 
-export type KernelSetName = 'reference' | 'scalar' | 'simd' | 'relaxed' | 'simd-2t';
+export type ThreadedKernelSetName = 'simd-2t' | 'relaxed-2t';
+export type KernelSetName = 'reference' | 'scalar' | 'simd' | 'relaxed' | ThreadedKernelSetName;
+
+/** Whether this thread can run a two-thread set on a build: the threads build validates and this thread may block. */
+function threadsListed(build: 'simd' | 'relaxed'): boolean {
+  return wasmThreadsModule(build) !== null && threadsUnavailable('', build) === null;
+}
 
 /**
  * The kernel sets this runtime can run, which tests and benchmarks walk: 'relaxed' is listed only
  * where the runtime validates the relaxed SIMD build (Node 22+, browsers; Node 20 with
- * --experimental-wasm-relaxed-simd), 'simd-2t' (the SIMD kernels on two threads, bit-identical
- * to 'simd': src/runtime/wasm-threads.ts) only where it has shared wasm memory.
+ * --experimental-wasm-relaxed-simd), 'simd-2t' and 'relaxed-2t' (the SIMD and relaxed SIMD
+ * kernels on two threads, bit-identical to 'simd' and 'relaxed': src/runtime/wasm-threads.ts)
+ * only where it has shared wasm memory and this thread may block (in a browser: a Worker of a
+ * cross-origin isolated page).
  */
 export const KERNEL_SET_NAMES: readonly KernelSetName[] = [
   'reference', 'scalar', 'simd',
   ...(wasmRelaxedSimdSupported() ? ['relaxed' as const] : []),
-  ...(wasmThreadsModule() !== null ? ['simd-2t' as const] : []),
+  ...(threadsListed('simd') ? ['simd-2t' as const] : []),
+  ...(wasmRelaxedSimdSupported() && threadsListed('relaxed') ? ['relaxed-2t' as const] : []),
 ];

@@ -5,14 +5,15 @@ import type { WasmExports } from './wasm-exports.ts';
 /**
  * The three builds of assembly/: without SIMD, with SIMD128, and with SIMD128 plus relaxed SIMD
  * (f32x4.relaxed_madd in the GEMM microkernels: Node 22+ and current browsers validate it, Node 20
- * only under --experimental-wasm-relaxed-simd). Their bytes are embedded in the library (about
- * 100 KB for all four, base64), so it needs no file system and no path to find them: it runs
+ * only under --experimental-wasm-relaxed-simd); and the SIMD and relaxed builds again on a shared
+ * memory, for two threads. Their bytes are embedded in the library (about 170 KB for all five,
+ * base64), so it needs no file system and no path to find them: it runs
  * bundled, in a browser, or from any folder.
  */
 export type WasmBuild = 'scalar' | 'simd' | 'relaxed';
 
 const instances = new Map<WasmBuild, WasmExports>();
-const provided = new Map<WasmBuild | 'threads', Uint8Array>();
+const provided = new Map<WasmBuild | 'threads' | 'relaxed-threads', Uint8Array>();
 const validated = new Map<WasmBuild, boolean>();
 
 /** Hands the runtime a build's module bytes itself, instead of the embedded ones. */
@@ -32,7 +33,7 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-function wasmBytes(build: WasmBuild | 'threads'): Uint8Array<ArrayBuffer> {
+function wasmBytes(build: WasmBuild | 'threads' | 'relaxed-threads'): Uint8Array<ArrayBuffer> {
   const bytes = provided.get(build);
   if (bytes) return new Uint8Array(bytes);
   const decoded = decodeBase64(wasmBase64[build]);
@@ -77,22 +78,28 @@ export function wasmInstance(build: WasmBuild): WasmExports {
   return exports;
 }
 
-let threadsModule: WebAssembly.Module | null | undefined;
+/** The builds for two threads: SIMD, or relaxed SIMD, on an imported shared memory. */
+export type WasmThreadsBuild = 'simd' | 'relaxed';
+
+const THREADS_BYTES: Record<WasmThreadsBuild, 'threads' | 'relaxed-threads'> = { simd: 'threads', relaxed: 'relaxed-threads' };
+const threadsModules = new Map<WasmThreadsBuild, WebAssembly.Module | null>();
 
 /**
  * @internal
- * The build for two threads (SIMD on an imported shared memory), compiled, or null where this
- * runtime has no SharedArrayBuffer or does not validate it.
+ * A build for two threads, compiled, or null where this runtime has no SharedArrayBuffer (a
+ * browser page that is not cross-origin isolated) or does not validate it.
  */
-export function wasmThreadsModule(): WebAssembly.Module | null {
-  if (threadsModule === undefined) {
-    threadsModule = null;
+export function wasmThreadsModule(build: WasmThreadsBuild = 'simd'): WebAssembly.Module | null {
+  let module = threadsModules.get(build);
+  if (module === undefined) {
+    module = null;
     try {
-      const bytes = wasmBytes('threads');
-      if (typeof SharedArrayBuffer !== 'undefined' && WebAssembly.validate(bytes)) threadsModule = new WebAssembly.Module(bytes);
+      const bytes = wasmBytes(THREADS_BYTES[build]);
+      if (typeof SharedArrayBuffer !== 'undefined' && WebAssembly.validate(bytes)) module = new WebAssembly.Module(bytes);
     } catch {
-      threadsModule = null;
+      module = null;
     }
+    threadsModules.set(build, module);
   }
-  return threadsModule;
+  return module;
 }

@@ -1,11 +1,17 @@
-import type { BiasAxis, ConvGeometry } from './kernel-set.ts';
+import type { BiasAxis, ConvGeometry, ThreadedKernelSetName } from './kernel-set.ts';
 import type { WasmExports } from './wasm-exports.ts';
 import { WasmKernelSet, convRecord, streamsB } from './wasm-kernels.ts';
-import { wasmThreadsModule } from './wasm-module.ts';
+import { wasmThreadsModule, type WasmThreadsBuild } from './wasm-module.ts';
+import {
+  ARGS, ARGS_OFFSET, CONTROL_BYTES, DONE, NEXT, OP, OP_CONV_COLUMNS, OP_GEMM, OP_WINOGRAD_INPUT, OP_WINOGRAD_OUTPUT,
+  OP_WINOGRAD_PRODUCTS, OP_WINOGRAD_WEIGHTS, REQUEST, SPINS, STATE, STATE_READY,
+  startNodeWorker, startWebWorker, startsSynchronously, threadsUnavailable, type WorkerData,
+} from './wasm-threads-worker.ts';
 import { ConvscopeError } from '../errors.ts';
 
-// The 'simd-2t' kernel set: the threads build (SIMD on an imported shared memory) instantiated
-// twice on one WebAssembly.Memory, here and in one worker thread. The big GEMMs (matmul without
+// The two-thread kernel sets, 'simd-2t' and 'relaxed-2t': a threads build (SIMD, or relaxed SIMD,
+// on an imported shared memory) instantiated twice on one WebAssembly.Memory, here and in one
+// worker (src/runtime/wasm-threads-worker.ts). The big GEMMs (matmul without
 // transB, the forward conv) split their columns (output positions) into chunks of a multiple of 8
 // columns, which both threads take in turn from a shared counter until none is left (2 to 8
 // chunks: chunkColumns), each with its own GEMM scratch (the worker's instance points its
@@ -13,9 +19,10 @@ import { ConvscopeError } from '../errors.ts';
 // share each chunk of tiles in three steps: input channels of the transform, the GEMMs, and
 // output channels of the inverse transform. Every output
 // element is summed in the same order as on one thread, so the results are bit-identical to the
-// 'simd' set. Everything else, and work too small to be worth a hand-off, runs here alone.
+// one-thread set of the same build ('simd', 'relaxed'). Everything else, and work too small to be
+// worth a hand-off, runs here alone.
 
-// Pages, as the threads target of asconfig.json declares them (the import must fit them).
+// Pages, as the threads targets of asconfig.json declare them (the import must fit them).
 const INITIAL_PAGES = 32;
 const MAXIMUM_PAGES = 16384;
 
@@ -25,79 +32,8 @@ const ADJOINT_GEOMETRY_BYTES = 64;
 /** Below this many multiply-adds (about 0.1 ms of work) the hand-off costs more than it saves. */
 const MIN_SPLIT_MACS = 1 << 21;
 
-// The control block, a SharedArrayBuffer of its own: i32 [0] job sequence number (this thread
-// bumps it), [1] last job done (the worker), [2] worker state, [3] job code, [4] next chunk;
-// f64 arguments from 64.
-const REQUEST = 0;
-const DONE = 1;
-const STATE = 2;
-const OP = 3;
-const NEXT = 4;
-const ARGS_OFFSET = 64;
-const ARGS = 16;
-// Checks of the control block before blocking in Atomics.wait (a few tens of microseconds): a
-// Winograd convolution hands over three jobs per chunk back to back, and waking a blocked thread
-// took longer than the smaller jobs themselves.
-const SPINS = 20_000;
-const STATE_STARTING = 0;
-const STATE_READY = 1;
-const STATE_FAILED = 2;
-const OP_GEMM = 1;
-const OP_CONV_COLUMNS = 2;
-const OP_WINOGRAD_WEIGHTS = 3;
-const OP_WINOGRAD_INPUT = 4;
-const OP_WINOGRAD_PRODUCTS = 5;
-const OP_WINOGRAD_OUTPUT = 6;
-
-// The worker: instantiates the module on the shared memory, moves its GEMM scratch, then runs
-// jobs, spinning briefly and then blocking in Atomics.wait between them. Plain CommonJS so that it runs from a string,
-// wherever this file was bundled to.
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const ctl = new Int32Array(workerData.control);
-const args = new Float64Array(workerData.control, ${ARGS_OFFSET}, ${ARGS});
-let wasm = null;
-try {
-  wasm = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
-  wasm.f32_use_scratch(workerData.scratch);
-  Atomics.store(ctl, ${STATE}, ${STATE_READY});
-} catch (e) {
-  Atomics.store(ctl, ${STATE}, ${STATE_FAILED});
-}
-Atomics.notify(ctl, ${STATE});
-let seq = 0;
-while (wasm !== null) {
-  for (let i = 0; i < ${SPINS} && Atomics.load(ctl, ${REQUEST}) === seq; i++);
-  Atomics.wait(ctl, ${REQUEST}, seq);
-  seq = Atomics.load(ctl, ${REQUEST});
-  try {
-    const a = args;
-    const op = Atomics.load(ctl, ${OP});
-    const n = a[13];
-    const width = a[14];
-    for (let j0 = Atomics.add(ctl, ${NEXT}, 1) * width; j0 < n; j0 = Atomics.add(ctl, ${NEXT}, 1) * width) {
-      const cols = Math.min(width, n - j0);
-      if (op === ${OP_GEMM}) {
-        wasm.f32_gemm(a[0], cols, a[2], a[3], a[4], a[5], a[6] + j0 * 4, a[7], a[8] + j0 * 4, a[9], a[10], a[11] ? a[11] + j0 * 4 : 0, a[12]);
-      } else if (op === ${OP_CONV_COLUMNS}) {
-        wasm.f32_conv2d_columns(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j0 + cols);
-      } else if (op === ${OP_WINOGRAD_WEIGHTS}) {
-        wasm.f32_winograd_weights(a[0], a[1], a[2], a[3], j0, j0 + cols);
-      } else if (op === ${OP_WINOGRAD_INPUT}) {
-        wasm.f32_winograd_input(a[0], a[1], a[2], a[3], j0, j0 + cols);
-      } else if (op === ${OP_WINOGRAD_PRODUCTS}) {
-        wasm.f32_winograd_products(a[0], a[1], a[2], j0, j0 + cols);
-      } else if (op === ${OP_WINOGRAD_OUTPUT}) {
-        wasm.f32_winograd_output(a[0], a[1], a[2], a[3], a[4], a[5], a[6], j0, j0 + cols);
-      }
-    }
-  } catch (e) {
-    Atomics.store(ctl, ${STATE}, ${STATE_FAILED});
-  }
-  Atomics.store(ctl, ${DONE}, seq);
-  Atomics.notify(ctl, ${DONE});
-}
-`;
+/** Each two-thread set's build, which is also its one-thread twin's name. */
+const BUILDS: Record<ThreadedKernelSetName, WasmThreadsBuild> = { 'simd-2t': 'simd', 'relaxed-2t': 'relaxed' };
 
 /**
  * Columns per chunk, a multiple of 8 (a GEMM strip boundary): about half of n below 256 columns,
@@ -108,41 +44,23 @@ function chunkColumns(n: number): number {
   return Math.ceil(n / (n < 256 ? 2 : n < 1024 ? 4 : 8) / 8) * 8;
 }
 
-type NodeWorker = typeof import('node:worker_threads').Worker;
-
-/**
- * Node's Worker, fetched at run time (process.getBuiltinModule, Node 20.16+) rather than
- * imported, so that the library's core imports no Node built-in and bundles for browsers; there
- * the set is unavailable until it runs on Web Workers.
- */
-function nodeWorker(): NodeWorker {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const threads = proc?.getBuiltinModule?.('node:worker_threads') as { Worker: NodeWorker } | undefined;
-  if (!threads) throw new ConvscopeError('E_UNSUPPORTED', "the simd-2t kernel set needs Node's worker threads (Node 20.16 or newer); use simd");
-  return threads.Worker;
-}
-
 class ThreadedKernelSet extends WasmKernelSet {
   private readonly control: Int32Array;
   private readonly args: Float64Array;
   private seq = 0;
 
-  constructor(module: WebAssembly.Module) {
+  /** What the worker needs to share this set's memory: start it with startNodeWorker or startWebWorker. */
+  readonly workerData: WorkerData;
+
+  constructor(name: ThreadedKernelSetName, module: WebAssembly.Module) {
     const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
     const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
     const scratch = Math.ceil(wasm.heap_base() / 16) * 16;
-    super('simd-2t', wasm, scratch + wasm.f32_gemm_scratch_bytes());
-    const control = new SharedArrayBuffer(ARGS_OFFSET + ARGS * 8);
+    super(name, wasm, scratch + wasm.f32_gemm_scratch_bytes());
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
     this.control = new Int32Array(control);
     this.args = new Float64Array(control, ARGS_OFFSET, ARGS);
-    const worker = new (nodeWorker())(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, scratch } });
-    worker.unref();
-    // The worker's instantiation is synchronous in it; wait for it here (10 s at most).
-    Atomics.wait(this.control, STATE, STATE_STARTING, 10_000);
-    if (Atomics.load(this.control, STATE) !== STATE_READY) {
-      void worker.terminate();
-      throw new ConvscopeError('E_UNSUPPORTED', 'the worker thread of the simd-2t kernels did not start; use simd');
-    }
+    this.workerData = { module, memory, control, scratch };
   }
 
   /**
@@ -177,7 +95,7 @@ class ThreadedKernelSet extends WasmKernelSet {
       if (done === this.seq) break;
       Atomics.wait(this.control, DONE, done);
     }
-    if (Atomics.load(this.control, STATE) !== STATE_READY) throw new Error('convscope: a simd-2t worker job failed');
+    if (Atomics.load(this.control, STATE) !== STATE_READY) throw new Error(`convscope: a ${this.name} worker job failed`);
   }
 
   override conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void {
@@ -292,19 +210,64 @@ class ThreadedKernelSet extends WasmKernelSet {
   }
 }
 
-let threaded: ThreadedKernelSet | null = null;
+const ready = new Map<ThreadedKernelSetName, ThreadedKernelSet>();
+const starting = new Map<ThreadedKernelSetName, Promise<ThreadedKernelSet>>();
 
-/** Whether this runtime can run the simd-2t kernels (shared memory, and the threads build validates). */
-export function wasmThreadsSupported(): boolean {
-  return wasmThreadsModule() !== null;
+/**
+ * Whether this runtime, on this thread, can run a two-thread set: shared memory, the threads build
+ * validates, and this thread may block (not a page's main thread).
+ */
+export function wasmThreadsSupported(name: ThreadedKernelSetName = 'simd-2t'): boolean {
+  return wasmThreadsModule(BUILDS[name]) !== null && threadsUnavailable(name, BUILDS[name]) === null;
 }
 
-/** The simd-2t kernel set; its worker starts on first use and never keeps the process alive. */
-export function threadedKernels(): WasmKernelSet {
-  if (threaded === null) {
-    const module = wasmThreadsModule();
-    if (module === null) throw new ConvscopeError('E_UNSUPPORTED', 'this runtime cannot run the simd-2t kernels (no shared WebAssembly memory); use simd');
-    threaded = new ThreadedKernelSet(module);
+/** The set's threads build; throws saying why this thread cannot run the set. */
+function threadsModule(name: ThreadedKernelSetName): WebAssembly.Module {
+  const oneThread = BUILDS[name];
+  const unavailable = threadsUnavailable(name, oneThread);
+  if (unavailable !== null) throw new ConvscopeError('E_UNSUPPORTED', unavailable);
+  const module = wasmThreadsModule(oneThread);
+  if (module === null) {
+    throw new ConvscopeError('E_UNSUPPORTED', oneThread === 'relaxed'
+      ? 'this runtime does not support WebAssembly relaxed SIMD with threads (Node 20 needs --experimental-wasm-relaxed-simd); use simd-2t'
+      : `this runtime cannot run the ${name} kernels (no shared WebAssembly memory); use simd`);
   }
-  return threaded;
+  return module;
+}
+
+/**
+ * A two-thread kernel set. In Node its worker starts on first use (synchronously) and never keeps
+ * the process alive; in a browser it must have been started by prepareThreadedKernels.
+ */
+export function threadedKernels(name: ThreadedKernelSetName = 'simd-2t'): WasmKernelSet {
+  let set = ready.get(name);
+  if (set === undefined) {
+    if (!startsSynchronously()) {
+      // Say first why this thread could not have it at all, then that it has to be prepared.
+      threadsModule(name);
+      throw new ConvscopeError('E_UNSUPPORTED', `the ${name} kernel set starts its worker asynchronously here: await prepareKernels('${name}') before using it`);
+    }
+    set = new ThreadedKernelSet(name, threadsModule(name));
+    startNodeWorker(set.workerData, name, BUILDS[name]);
+    ready.set(name, set);
+  }
+  return set;
+}
+
+/** Starts a two-thread set's worker without blocking (a browser's Web Worker, or Node's) and keeps the set for threadedKernels. */
+export async function prepareThreadedKernels(name: ThreadedKernelSetName): Promise<WasmKernelSet> {
+  const done = ready.get(name);
+  if (done !== undefined) return done;
+  if (startsSynchronously()) return threadedKernels(name);
+  let pending = starting.get(name);
+  if (pending === undefined) {
+    const set = new ThreadedKernelSet(name, threadsModule(name));
+    pending = startWebWorker(set.workerData, name, BUILDS[name]).then(() => {
+      ready.set(name, set);
+      return set;
+    });
+    starting.set(name, pending);
+    pending.catch(() => starting.delete(name));
+  }
+  return pending;
 }
