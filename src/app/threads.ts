@@ -1,6 +1,6 @@
 // One thread or two for the app's worker. Two need a cross-origin isolated page (SharedArrayBuffer);
 // both give the same bits.
-import { defaultKernelSetName, useKernels, kernels } from '../runtime/backend.ts';
+import { defaultKernelSetName, useKernels, kernels, prepareKernels, threadedKernelSetName } from '../runtime/backend.ts';
 import { ConvscopeError } from '../errors.ts';
 
 export function threadsState(): { kernels: string; threads: boolean } {
@@ -9,8 +9,10 @@ export function threadsState(): { kernels: string; threads: boolean } {
 
 export async function setThreads(count: 1 | 2): Promise<{ kernels: string; threads: boolean }> {
   if (count === 2) {
-    if (!threadsState().threads) throw new ConvscopeError('E_UNSUPPORTED', 'two threads need a cross-origin isolated page: serve the app with `convscope serve`');
-    useKernels('simd-2t');
+    const threads = threadedKernelSetName();
+    if (threads === null) throw new ConvscopeError('E_UNSUPPORTED', 'two threads need a cross-origin isolated page: serve the app with `convscope serve`');
+    await prepareKernels(threads);
+    useKernels(threads);
   } else {
     useKernels(defaultKernelSetName());
   }
