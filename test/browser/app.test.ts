@@ -142,24 +142,24 @@ test('drawing a 7 with the mouse gives class 7, a prediction per stroke update',
 test('a conv2 channel\'s reconstructions equal the CLI\'s deconv .npy for the same input', async () => {
   const { page, problems } = await openApp();
   await page.click('#graph .node[data-layer="conv2"]');
-  await page.waitForSelector('.tile[data-channel="5"]');
+  await page.waitForSelector('.tile[data-channel="22"]');
   await idle(page);
-  await page.click('.tile[data-channel="5"]');
-  await page.waitForFunction(() => (globalThis as unknown as { convscopeApp: Hook }).convscopeApp.results.reconstructionsOf === 'conv2:5:all');
+  await page.click('.tile[data-channel="22"]');
+  await page.waitForFunction(() => (globalThis as unknown as { convscopeApp: Hook }).convscopeApp.results.reconstructionsOf === 'conv2:22:all');
   await idle(page);
-  await shot(page, '03-conv2-channel-5');
+  await shot(page, '03-conv2-channel-22');
   for (const method of ['deconvnet', 'salinet', 'desalinet']) {
     const out = join(scratch, `${method}.npy`);
-    cli(['deconv', DIGIT_7, '--layer', 'conv2', '--channel', '5', '--method', method, '--out', out]);
+    cli(['deconv', DIGIT_7, '--layer', 'conv2', '--channel', '22', '--method', method, '--out', out]);
     const ref = readNpy(out);
     const mine = await exposed(page, 'reconstructions', method);
     assert.equal(mine.shape, ref.shape, `${method}: shape`);
     assertClose(mine.data, ref.data, `${method} in the page against the CLI`);
   }
   await page.click('#unit-max');
-  await page.waitForFunction(() => (globalThis as unknown as { convscopeApp: Hook }).convscopeApp.results.reconstructionsOf === 'conv2:5:max');
+  await page.waitForFunction(() => (globalThis as unknown as { convscopeApp: Hook }).convscopeApp.results.reconstructionsOf === 'conv2:22:max');
   const out = join(scratch, 'deconvnet-max.npy');
-  cli(['deconv', DIGIT_7, '--layer', 'conv2', '--channel', '5', '--unit', 'max', '--method', 'deconvnet', '--out', out]);
+  cli(['deconv', DIGIT_7, '--layer', 'conv2', '--channel', '22', '--unit', 'max', '--method', 'deconvnet', '--out', out]);
   assertClose((await exposed(page, 'reconstructions', 'deconvnet')).data, readNpy(out).data, 'deconvnet from the strongest unit');
   assert.equal(problems, []);
   await page.close();
