@@ -22,6 +22,8 @@ import type { Model } from '../src/model/model.ts';
 import type { Tensor } from '../src/tensor.ts';
 import { ensureVgg16 } from './vgg16-h5.ts';
 import { seededInput } from './seeded-input.ts';
+import { appStrokeTimes } from './app-stroke.ts';
+import { appSizeReport } from './app-size.ts';
 
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf('--rounds');
@@ -128,6 +130,8 @@ for (let r = 0; r < rounds; r++) {
   for (const c of r % 2 ? [...configs].reverse() : configs) c.times.push(...await runOnce(c));
 }
 const chromiumVersion = browser.version();
+const appDir = join(root, 'dist', 'app');
+const strokes = existsSync(join(appDir, 'index.html')) ? await appStrokeTimes(browser, appDir) : null;
 await browser.close();
 await server.close();
 rmSync(site, { recursive: true, force: true });
@@ -181,3 +185,9 @@ console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log(`Two threads vs one, VGG16: Chromium ${speedups('chromium', chromiumSets)}; Node ${speedups('node', nodeSets)}`);
+if (strokes) {
+  console.log(`The app (dist/app) in Chromium, 20 mouse strokes on the pad: ${strokes.predictions} predictions while drawing; the worker's forward (MNIST CNN, every layer kept) median ${median(strokes.forwardMs).toFixed(2)} ms (${Math.min(...strokes.forwardMs).toFixed(2)}..${Math.max(...strokes.forwardMs).toFixed(2)}); input sent to bars drawn median ${median(strokes.roundTripMs).toFixed(1)} ms`);
+  console.log(appSizeReport(appDir));
+} else {
+  console.log('The app: dist/app is missing (npm run build); its stroke times and bundle size are not measured');
+}

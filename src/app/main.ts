@@ -27,12 +27,14 @@ interface TestHook {
   errors: string[];
   prediction: number[] | null;
   forwardMs: number[];
+  /** From sending an input to its bars on screen, ms. */
+  roundTripMs: number[];
   kernels: string;
   model: string;
   results: Record<string, unknown>;
 }
 
-const hook: TestHook = { ready: false, busy: 0, errors: [], prediction: null, forwardMs: [], kernels: '', model: '', results: {} };
+const hook: TestHook = { ready: false, busy: 0, errors: [], prediction: null, forwardMs: [], roundTripMs: [], kernels: '', model: '', results: {} };
 (globalThis as { convscopeApp?: TestHook }).convscopeApp = hook;
 
 const client = new WorkerClient(new URL('./worker.js', import.meta.url));
@@ -103,6 +105,7 @@ async function drain(): Promise<void> {
     const input = pending;
     pending = null;
     inFlight = true;
+    const sent = performance.now();
     try {
       const result = await tracked(client.request('input', { input, preprocessing: preprocessing() }));
       showError(null);
@@ -112,6 +115,7 @@ async function drain(): Promise<void> {
       renderPredictions(byId('predictions'), result.probabilities);
       byId('forward-ms').textContent = `forward ${result.ms.toFixed(1)} ms`;
       drawPicture(byId<HTMLCanvasElement>('model-input'), result.input);
+      hook.roundTripMs.push(performance.now() - sent);
       if (pending === null) await refreshViews();
     } catch (e) {
       showError(errorMessage(e));
