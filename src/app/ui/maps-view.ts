@@ -45,7 +45,8 @@ export class MapsView {
       legend('viridis', 'low', 'high'),
       h('p', { class: 'muted small' }, 'Each map is scaled to its own range; ★ marks the three that fire most. Click a map to project it back to pixels.'));
     const top = new Set(maps.strongest.slice(0, 3));
-    const size = Math.max(44, Math.min(96, Math.round(1600 / Math.sqrt(Math.max(1, c)) / 2)));
+    // tiles sized so that a layer's maps fill about 620x320 pixels: 16 maps at 96, 64 at 50, 512 at 28
+    const size = Math.max(28, Math.min(96, Math.round(Math.sqrt((620 * 320) / Math.max(1, c)) - 6)));
     clear(this.grid, ...maps.tiles.map((tile, ch) => h('button', {
       type: 'button', class: `tile${ch === this.channel ? ' selected' : ''}`, 'data-channel': ch,
       title: `channel ${ch}: ${maps.ranges[ch][0].toPrecision(3)} … ${maps.ranges[ch][1].toPrecision(3)}`,
