@@ -6,6 +6,7 @@ import { ConvscopeError } from '../errors.ts';
 import { checkMemory, memoryLimit } from '../limits.ts';
 import { argumentError, checkOptions, describe } from '../check.ts';
 import { checkImageSize, isJpeg, isPng, readImageHeader } from './image-header.ts';
+import { drawablePixels, isDrawable, type DrawableLike } from './drawable-pixels.ts';
 
 export interface ImageInputOptions {
   channels: 1 | 3;
@@ -28,8 +29,11 @@ export interface ImageDataLike {
   height: number;
 }
 
-/** A PNG or JPEG file's bytes, or pixels already decoded. */
-export type ImageSource = Uint8Array | ArrayBuffer | ImageDataLike;
+/**
+ * A PNG or JPEG file's bytes, pixels already decoded, or in a browser anything a canvas draws
+ * (an <img> that has loaded, a <canvas>, an OffscreenCanvas, an ImageBitmap).
+ */
+export type ImageSource = Uint8Array | ArrayBuffer | ImageDataLike | DrawableLike;
 
 /** Decoded pixels: `channels` interleaved samples a pixel (grey, grey+alpha, RGB, RGBA) of 0..maxSample. */
 interface Decoded {
@@ -41,7 +45,7 @@ interface Decoded {
 }
 
 /**
- * Reads a PNG or JPEG file's bytes (told apart by their magic bytes), or decoded RGBA pixels, as a
+ * Reads a PNG or JPEG file's bytes (told apart by their magic bytes), decoded RGBA pixels, or in a browser an image element, canvas or ImageBitmap, as a
  * model input of shape (channels, height, width). (The Node entry also takes a path.)
  *
  * The image's size is read from its header first and the decode refused (E_TOO_LARGE) when it
@@ -63,7 +67,8 @@ interface Decoded {
  */
 export function readImageTensor(source: ImageSource, opts: ImageInputOptions): Tensor {
   const { channels, height, width, scale, mean, std, name } = checkImageOptions(opts);
-  const image = isImageData(source) ? fromImageData(source, name, channels) : decode(toBytes(source, name), name, channels);
+  const pixels = isDrawable(source) ? drawablePixels(source, name) : source;
+  const image = isImageData(pixels) ? fromImageData(pixels, name, channels) : decode(toBytes(pixels, name), name, channels);
   const planes = toPlanes(image, channels);
   const sized = image.height === height && image.width === width
     ? planes
@@ -123,7 +128,7 @@ function fromImageData(source: ImageDataLike, name: string, channels: number): D
 function toBytes(source: ImageSource, name: string): Uint8Array {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  throw argumentError(`${name}: expected the bytes of a PNG or JPEG file (Uint8Array or ArrayBuffer) or RGBA pixels ({ data, width, height }), not ${describe(source)}`);
+  throw argumentError(`${name}: expected the bytes of a PNG or JPEG file (Uint8Array or ArrayBuffer), RGBA pixels ({ data, width, height }) or an image element, canvas or ImageBitmap, not ${describe(source)}`);
 }
 
 function isPositiveInt(n: unknown): n is number {

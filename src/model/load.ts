@@ -9,8 +9,8 @@ import { specFromKeras } from './from-keras.ts';
 import { Model } from './model.ts';
 import type { ModelSpec } from './spec.ts';
 
-/** A model file's bytes. */
-export type ModelBytes = Uint8Array | ArrayBuffer;
+/** A model file's bytes, or in a browser a File (or any Blob) holding them. */
+export type ModelBytes = Uint8Array | ArrayBuffer | Blob;
 
 /**
  * The files of a multi-file model by name: a converted folder's `model.json` and `weights.bin`,
@@ -33,13 +33,13 @@ export interface LoadOptions {
   name?: string;
 }
 
-const VALID = 'a Keras .h5 or .keras file (bytes), { files: { "model.json", "weights.bin" } } of a converted folder or { files: { "model.json", "group1-shard1of1.bin", ... } } of a TensorFlow.js model, or a URL';
+const VALID = 'a Keras .h5 or .keras file (bytes or a File), { files: { "model.json", "weights.bin" } } of a converted folder or { files: { "model.json", "group1-shard1of1.bin", ... } } of a TensorFlow.js model, or a URL';
 
 /** The model spec from any ModelSource (see loadModel). */
 export async function loadModelSpec(source: ModelSource, options: LoadOptions = {}): Promise<ModelSpec> {
   if (typeof source === 'string' || source instanceof URL) return loadFromUrl(toUrl(source), options);
-  const name = options.name ?? 'model bytes';
-  const bytes = asBytes(source);
+  const name = options.name ?? (isFile(source) ? source.name : 'model bytes');
+  const bytes = await asBytes(source);
   if (bytes) return specFromBytes(bytes, name);
   if (isFiles(source)) return specFromFiles(source.files, name);
   throw new ConvscopeError('E_ARGUMENT', `loadModel: expected ${VALID}; got ${describe(source)}`);
@@ -55,7 +55,8 @@ export async function loadModelSpec(source: ModelSource, options: LoadOptions = 
  *   const probabilities = model.predict(image);
  */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
-  return new Model(await loadModelSpec(source, options), options.name ?? (typeof source === 'string' || source instanceof URL ? String(source) : undefined));
+  const named = options.name ?? (typeof source === 'string' || source instanceof URL ? String(source) : isFile(source) ? source.name : undefined);
+  return new Model(await loadModelSpec(source, options), named);
 }
 
 async function specFromBytes(bytes: Uint8Array, name: string): Promise<ModelSpec> {
@@ -65,11 +66,11 @@ async function specFromBytes(bytes: Uint8Array, name: string): Promise<ModelSpec
   return specFromKeras(startsWith(bytes, MAGIC.zip) ? await readKerasZip(bytes, name) : await readKerasH5(bytes, name));
 }
 
-function specFromFiles(files: Record<string, ModelBytes>, name: string): Promise<ModelSpec> | ModelSpec {
+async function specFromFiles(files: Record<string, ModelBytes>, name: string): Promise<ModelSpec> {
   const byName = new Map<string, Uint8Array>();
   for (const [key, value] of Object.entries(files)) {
-    const bytes = asBytes(value);
-    if (!bytes) throw new ConvscopeError('E_ARGUMENT', `loadModel: files['${key}'] must be a Uint8Array or an ArrayBuffer, not ${describe(value)}`);
+    const bytes = await asBytes(value);
+    if (!bytes) throw new ConvscopeError('E_ARGUMENT', `loadModel: files['${key}'] must be a Uint8Array, an ArrayBuffer or a File, not ${describe(value)}`);
     byName.set(key.split('/').at(-1) ?? key, bytes);
   }
   const json = byName.get('model.json');
@@ -124,10 +125,15 @@ function toUrl(source: string | URL): URL {
   }
 }
 
-function asBytes(value: unknown): Uint8Array | undefined {
+async function asBytes(value: unknown): Promise<Uint8Array | undefined> {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (typeof Blob === 'function' && value instanceof Blob) return new Uint8Array(await value.arrayBuffer());
   return undefined;
+}
+
+function isFile(value: unknown): value is { name: string } {
+  return typeof File === 'function' && value instanceof File;
 }
 
 function isFiles(value: unknown): value is ModelFiles {
