@@ -126,6 +126,7 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
   };
 
   let done = 0;
+  opts.onProgress?.(0, total); // the baseline has run: the total is known before the first (possibly slow) batch
   for (const [from, group] of groupBy(plans, (p) => p.from)) {
     const n = strategy === 'naive' ? 1 : (opts.batchSize ?? defaultBatchSize(model, from, target.last));
     for (let start = 0; start < group.length; start += n) {

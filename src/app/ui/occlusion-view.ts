@@ -10,7 +10,7 @@ import { errorMessage, type AppContext } from './context.ts';
 
 export class OcclusionView {
   private running: number | null = null;
-  private readonly progress = new ProgressBar(() => this.running !== null && this.context.client.cancel(this.running));
+  private readonly progress = new ProgressBar(() => this.running !== null && this.context.client.cancel(this.running), ' positions');
   private readonly form = h('form', { class: 'controls' });
   private readonly results = h('div', { class: 'results' });
 

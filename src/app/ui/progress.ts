@@ -7,7 +7,7 @@ export class ProgressBar {
   private readonly cancel = h('button', { type: 'button', class: 'cancel' }, 'Cancel');
   readonly element = h('div', { class: 'progress', hidden: true }, this.bar, this.text, this.cancel);
 
-  constructor(onCancel: () => void) {
+  constructor(onCancel: () => void, private readonly unit = '') {
     this.cancel.addEventListener('click', onCancel);
   }
 
@@ -19,7 +19,7 @@ export class ProgressBar {
   update(done: number, total: number): void {
     this.bar.max = total;
     this.bar.value = done;
-    this.text.textContent = `${done} / ${total}`;
+    this.text.textContent = `${done} / ${total}${this.unit}`;
   }
 
   stop(): void {
