@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { assertClose } from '../helpers/keras-reference.ts';
 import { launchChromium, ARTIFACTS } from './chromium.ts';
 import { serveApp, type AppServer } from '../../src/node/app-server.ts';
 import { parseNpy } from '../../src/io/npy.ts';
@@ -87,17 +88,6 @@ function readNpy(path: string): { shape: number[]; data: ArrayLike<number> } {
   return { shape: npy.shape, data: npy.data as ArrayLike<number> };
 }
 
-/** SEMANTICS.md's golden tolerance: max|out - ref| <= 1e-4 * max|ref| + 1e-6. */
-function assertClose(out: ArrayLike<number>, ref: ArrayLike<number>, what: string): void {
-  assert.is(out.length, ref.length, `${what}: sizes`);
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < ref.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(ref[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(out[i] - ref[i]));
-  }
-  assert.ok(maxDiff <= 1e-4 * maxRef + 1e-6, `${what}: max diff ${maxDiff} against max |ref| ${maxRef}`);
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });

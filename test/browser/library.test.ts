@@ -6,22 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { assertClose } from '../helpers/keras-reference.ts';
 import { launchChromium } from './chromium.ts';
 import { serveApp } from '../../src/node/app-server.ts';
 import { loadModel, loadShippedModel, readImageTensor } from '../../src/node.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-function assertClose(out: number[], ref: ArrayLike<number>, what: string): void {
-  assert.is(out.length, ref.length, `${what}: sizes`);
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < ref.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(ref[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(out[i] - ref[i]));
-  }
-  assert.ok(maxDiff <= 1e-4 * maxRef + 1e-6, `${what}: max diff ${maxDiff} against max |ref| ${maxRef}`);
-}
 
 test('models from a URL and a File, images from <img>, <canvas>, ImageData and bytes, as in Node', async () => {
   const site = mkdtempSync(join(tmpdir(), 'convscope-library-'));

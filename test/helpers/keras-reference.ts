@@ -16,7 +16,7 @@ export function engineOrder(values: number[], shape: number[], channelsLast = tr
 }
 
 /** SEMANTICS.md's tolerance: max|out - ref| <= 1e-4 * max|ref| + 1e-6. */
-export function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
   assert.is(actual.length, expected.length, `${what}: size`);
   let maxRef = 0;
   let maxErr = 0;

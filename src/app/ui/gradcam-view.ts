@@ -3,34 +3,23 @@ import { clear, h } from './dom.ts';
 import { figure } from './picture.ts';
 import { legend } from './legend.ts';
 import { classOptions, readSelect, selectField } from './form.ts';
-import { errorMessage, mapLayers, type AppContext } from './context.ts';
+import { MethodView } from './method-view.ts';
+import { errorMessage, mapLayers } from './context.ts';
 
-export class GradCamView {
-  private readonly form = h('form', { class: 'controls' });
-  private readonly results = h('div', { class: 'results' });
-
-  constructor(private readonly root: HTMLElement, private readonly context: AppContext) {}
-
+export class GradCamView extends MethodView {
   reset(): void {
     const info = this.context.model();
     if (!info) return;
     if (info.classes === 0 || info.gradCamLayer === null) {
-      clear(this.root, h('p', { class: 'muted' }, 'Grad-CAM needs a model that ends in class scores and has a layer with maps.'));
+      this.notApplicable('Grad-CAM needs a model that ends in class scores and has a layer with maps.');
       return;
     }
     const layers = mapLayers(info).map((name) => ({ value: name, text: name === info.gradCamLayer ? `${name} (default)` : name }));
-    clear(this.form,
+    this.layout('Grad-CAM weighs each map of a layer by how much the class score grows with it, and keeps the positive part: where that layer sees the class.',
       selectField('layer', 'cam-layer', layers, info.gradCamLayer),
       selectField('class', 'cam-class', classOptions(info.classes, this.context.predicted())),
       h('button', { type: 'submit', class: 'primary', id: 'cam-run' }, 'Run Grad-CAM'));
-    this.form.onsubmit = (e) => {
-      e.preventDefault();
-      void this.run();
-    };
     for (const select of this.form.querySelectorAll('select')) select.addEventListener('change', () => void this.run());
-    clear(this.root,
-      h('p', { class: 'muted' }, 'Grad-CAM weighs each map of a layer by how much the class score grows with it, and keeps the positive part: where that layer sees the class.'),
-      this.form, this.results);
   }
 
   async run(): Promise<void> {
