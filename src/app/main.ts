@@ -1,5 +1,5 @@
 // The app's page: wires the controls to the worker (client.ts) and shows what comes back. It
-// starts on the shipped MNIST CNN; `?model=URL&image=URL&threads=2` opens others (convscope serve
+// starts on the shipped MNIST CNN; `?model=URL&image=URL&threads=2&scale=&mean=&std=` opens others (convscope serve
 // prints such a URL).
 import { WorkerClient } from './client.ts';
 import { sortFiles } from './files.ts';
@@ -295,6 +295,10 @@ async function start(): Promise<void> {
   const model = params.get('model');
   const image = params.get('image');
   if (params.get('threads') === '2') await setThreads(2);
+  for (const name of ['scale', 'mean', 'std']) {
+    const value = params.get(name);
+    if (value !== null) byId<HTMLInputElement>(`prep-${name}`).value = value;
+  }
   await openModel({ kind: 'url', url: model ?? SHIPPED_MODEL }, image ? { kind: 'url', url: image } : null);
   while (hook.busy > 0 || inFlight) await new Promise((r) => setTimeout(r, 20));
   hook.ready = true;

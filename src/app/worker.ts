@@ -61,7 +61,12 @@ async function inputTensor(model: Session['model'], input: InputRequest, p: Prep
   }
   const bytes = input.kind === 'bytes' ? new Uint8Array(input.bytes) : await fetchBytes(input.url, 'image');
   const name = input.kind === 'bytes' ? input.name : input.url.split('/').at(-1) ?? 'image';
-  return modelInputFromBytes(bytes, shape, { ...options, name });
+  const x = modelInputFromBytes(bytes, shape, { ...options, name });
+  if (x.shape.length === shape.length + 1) {
+    if (x.shape[0] !== 1) throw new ConvscopeError('E_SHAPE', `${name} holds a batch of ${x.shape[0]} inputs; the app takes one`);
+    return x.reshape(x.shape.slice(1));
+  }
+  return x;
 }
 
 /** The model's input range under this preprocessing (for activation maximisation). */

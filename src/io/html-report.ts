@@ -33,10 +33,13 @@ figure img { image-rendering: pixelated; border: 1px solid #ccc; max-width: 100%
 figcaption { font-size: 0.85em; max-width: 420px; color: #444; }
 table { border-collapse: collapse; } td { padding: 2px 8px; }
 .bar { height: 12px; background: #3b528b; }
+.app { background: #f2f4f8; padding: 0.6em 0.9em; border-radius: 4px; }
+code { font-size: 0.95em; }
 </style>
 </head>
 <body>
 <h1>${escape(report.title)}</h1>
+${report.app ? `<p class="app">Explore in the browser: run <code>${escape(report.app.command)}</code> and open <a href="${escape(report.app.url)}">${escape(report.app.url)}</a>.</p>` : ''}
 <h2>Prediction</h2>
 <table>
 ${rows}

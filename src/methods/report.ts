@@ -30,6 +30,8 @@ export interface Report {
   title: string;
   prediction: { cls: number; value: number }[];
   sections: ReportSection[];
+  /** Where the same model and input open in the browser app: the command that serves them and its address. */
+  app?: { command: string; url: string };
 }
 
 const METHODS: BackwardMethod[] = ['deconvnet', 'salinet', 'desalinet'];

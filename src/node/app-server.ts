@@ -17,7 +17,7 @@ export interface AppServerOptions {
   host?: string;
   /** Default 8080; 0 picks a free port. */
   port?: number;
-  /** Extra files by URL path ('/model/model.json' → an absolute path). */
+  /** Extra files by their URL path as the page names them, decoded ('/files/my photo.png' → a path). */
   mounts?: Record<string, string>;
   /** Default true: send the cross-origin isolation headers. False serves as a plain static host would (one thread). */
   isolated?: boolean;
@@ -71,7 +71,13 @@ function resolveUnder(root: string, urlPath: string): string | null {
 }
 
 async function fileFor(options: AppServerOptions, urlPath: string): Promise<string | null> {
-  const mounted = options.mounts?.[urlPath];
+  let decoded: string | null;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    decoded = null;
+  }
+  const mounted = decoded === null ? undefined : options.mounts?.[decoded];
   if (mounted !== undefined) return mounted;
   const path = resolveUnder(options.root, urlPath);
   if (path === null) return null;

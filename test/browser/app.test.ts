@@ -4,15 +4,15 @@
 // as a screenshot in test-artifacts/browser/.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { assertClose } from '../helpers/keras-reference.ts';
 import { launchChromium, ARTIFACTS } from './chromium.ts';
 import { serveApp, type AppServer } from '../../src/node/app-server.ts';
-import { parseNpy } from '../../src/io/npy.ts';
+import { parseNpy, toNpy } from '../../src/io/npy.ts';
 import { Canvas, encodePng } from '../../src/io/png-output.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -49,14 +49,14 @@ interface Hook {
 }
 
 /** A page of the app, ready, with every console error and page error it logs collected. */
-async function openApp(query = '', viewport = { width: 1280, height: 800 }): Promise<{ page: Page; problems: string[] }> {
+async function openApp(query = '', viewport = { width: 1280, height: 800 }, base = server.url): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport });
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(server.url + query);
+  await page.goto(base + query);
   await page.waitForFunction(() => (globalThis as unknown as { convscopeApp?: Hook }).convscopeApp?.ready === true, null, { timeout: 60_000 });
   return { page, problems };
 }
@@ -78,9 +78,10 @@ async function exposed(page: Page, name: string, key?: string): Promise<{ shape:
   }, [name, key] as const);
 }
 
-function cli(args: string[]): void {
+function cli(args: string[]): string {
   const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
   assert.is(run.status, 0, `convscope ${args.join(' ')} failed: ${run.stderr}`);
+  return run.stdout;
 }
 
 function readNpy(path: string): { shape: number[]; data: ArrayLike<number> } {
@@ -281,6 +282,82 @@ test('one thread and two threads give the same bits', async () => {
   assert.equal(two.r, one.r, 'the same reconstruction, bit for bit');
   assert.equal(problems, []);
   await shot(page, '10-two-threads');
+  await page.close();
+});
+
+/** `convscope serve ARGS --port 0` as a user runs it: the address it prints, and Ctrl-C's signal to stop it (resolves to its exit code). */
+const servers: ChildProcess[] = [];
+test.after(() => {
+  for (const child of servers) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+async function startServe(args: string[]): Promise<{ url: string; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no address in 60 s: ${err}`)), 60_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const printed = /^convscope app: (\S+)$/m.exec(out);
+      if (printed) {
+        clearTimeout(timer);
+        resolve(printed[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+  });
+  servers.push(child);
+  return { url, stop: () => new Promise((done) => { child.once('exit', (code) => done(code)); child.kill('SIGINT'); }) };
+}
+
+test('convscope serve MODEL IMAGE --scale: its address opens them, predicting what the CLI predicts', async () => {
+  const photo = join(scratch, 'my photo.png');
+  writeFileSync(photo, photoPng());
+  const model = join(FIXTURES, 'resnet_tiny.h5');
+  const scale = '0.00392156862745098';
+  cli(['predict', model, photo, '--scale', scale, '--out', join(scratch, 'served.npy')]);
+  const served = await startServe([model, photo, '--scale', scale]);
+  assert.match(served.url, /\?model=files\/model\/resnet_tiny\.h5&image=files\/image\/my%20photo\.png&scale=/);
+  const { page, problems } = await openApp('', undefined, served.url);
+  assert.is(await hookValue(page, (h) => h.model), 'resnet_tiny');
+  assert.ok(await page.evaluate(() => crossOriginIsolated), 'serve sends the isolation headers');
+  assertClose((await hookValue(page, (h) => h.prediction))!, readNpy(join(scratch, 'served.npy')).data, 'the served page\'s prediction against convscope predict');
+  assert.equal(await hookValue(page, (h) => h.errors), []);
+  assert.equal(problems, []);
+  await shot(page, '12-serve-model-image');
+  await page.close();
+  assert.is(await served.stop(), 0, 'Ctrl-C ends serve with exit 0');
+});
+
+test('convscope app --out: the static site opens its model from a host without isolation headers, on one thread', async () => {
+  const site = join(scratch, 'site');
+  const printed = cli(['app', join(FIXTURES, 'tfjs', 'mobilenet_v2_tiny'), '--out', site]);
+  const query = /open index\.html(\?\S*)$/m.exec(printed)?.[1];
+  assert.ok(query, `app prints the address to open: ${printed}`);
+  const plainHost = await serveApp({ root: site, port: 0, isolated: false });
+  try {
+    const { page, problems } = await openApp(query!, undefined, plainHost.url);
+    assert.is(await hookValue(page, (h) => h.model), 'mobilenetv2_0.35_16');
+    assert.not.ok(await page.evaluate(() => crossOriginIsolated));
+    assert.not.match(await hookValue(page, (h) => h.kernels), /-2t$/);
+    assert.ok(await page.locator('#threads-2').isDisabled(), 'two threads are offered only where the page is isolated');
+    assert.equal(await hookValue(page, (h) => h.errors), []);
+    assert.equal(problems, []);
+    await shot(page, '13-static-site-one-thread');
+    await page.close();
+  } finally {
+    await plainHost.close();
+  }
+});
+
+test('a .npy that holds a batch gives one readable line in the page', async () => {
+  const { page, problems } = await openApp();
+  await drop(page, [{ name: 'batch.npy', bytes: toNpy([2, 1, 28, 28], new Float32Array(2 * 28 * 28)) }]);
+  await page.waitForSelector('#error:not([hidden])');
+  assert.is(await page.textContent('#error'), 'batch.npy holds a batch of 2 inputs; the app takes one');
+  assert.equal(problems, []);
   await page.close();
 });
 

@@ -1,14 +1,26 @@
-import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from '../command.ts';
 import { parse, intOption } from '../args.ts';
-import { UsageError } from '../errors.ts';
+import { modelAndImage } from '../model-or-image.ts';
 import { checkOutputs } from '../outputs.ts';
 import { inputOptionSpecs, inputOptionsHelp, loadModelFor } from '../input-options.ts';
 import { readSingleInput } from '../single-input.ts';
 import { defaultModelPath, packageRoot } from '../../package-root.ts';
 import { buildReport } from '../../methods/report.ts';
 import { writeReport, REPORT_MARKER } from '../../node/report-files.ts';
+import { appInputs } from '../../node/app-files.ts';
+import { appInputOptionSpecs, type AppInputOptionValues } from '../app-inputs.ts';
+
+/** The `convscope serve` line that opens the same model, input and preprocessing in the app, and the address it prints. */
+function appLink(model: string | undefined, input: string, values: AppInputOptionValues): { command: string; url: string } {
+  const options = Object.entries(values).filter(([name, value]) => name in appInputOptionSpecs && value !== undefined) as [string, string][];
+  const words = ['npx convscope serve', ...[model, input].filter((p): p is string => p !== undefined).map(shellWord), ...options.map(([name, value]) => `--${name} ${shellWord(value)}`)];
+  return { command: words.join(' '), url: `http://127.0.0.1:8080/${appInputs(model, input, Object.fromEntries(options)).query}` };
+}
+
+function shellWord(word: string): string {
+  return /^[\w./,:=+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
 
 const usage = `Usage: convscope explain [MODEL] [IMAGE] [--out DIR] [--k 6]
 
@@ -22,33 +34,22 @@ CNN and a shipped digit. With one argument, what it is decides: a model (a file 
 report (a folder with index.html), which is replaced.
 ${inputOptionsHelp}`;
 
-/** With one positional: a model file or folder is the MODEL, anything else the IMAGE. */
-export function looksLikeModel(path: string): boolean {
-  if (/\.(h5|hdf5|keras|json)$/i.test(path)) return true;
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 export const explain: Command = {
   name: 'explain',
   summary: 'one HTML report with everything convscope shows for an input',
   usage,
   async run(args) {
     const { values, positionals } = parse(args, { out: { type: 'string' }, k: { type: 'string' }, ...inputOptionSpecs }, usage);
-    if (positionals.length > 2) throw new UsageError(`expected [MODEL] [IMAGE] but got ${positionals.length} arguments\n${usage}`);
-    const [first, second] = positionals;
-    const modelGiven = second !== undefined || (first !== undefined && looksLikeModel(first));
-    const modelPath = modelGiven ? first : defaultModelPath();
-    const inputPath = second ?? (first !== undefined && !modelGiven ? first : join(packageRoot(), 'examples', 'digit-7.png'));
+    const given = modelAndImage(positionals, usage);
+    const modelPath = given.model ?? defaultModelPath();
+    const inputPath = given.image ?? join(packageRoot(), 'examples', 'digit-7.png');
     const dir = values.out ?? 'convscope-report';
     const k = intOption(values.k, 'k', 6);
     checkOutputs([{ option: '--out', path: dir, folderMarker: REPORT_MARKER }], [modelPath, inputPath]);
     const model = await loadModelFor(modelPath, values);
     const x = await readSingleInput(inputPath, model, values);
-    const report = buildReport(model, x, { inputName: basename(inputPath), modelName: modelGiven ? basename(modelPath) : 'the shipped MNIST CNN', topK: k, allowNonFinite: values['allow-nonfinite'] === true });
+    const report = buildReport(model, x, { inputName: basename(inputPath), modelName: given.model !== undefined ? basename(modelPath) : 'the shipped MNIST CNN', topK: k, allowNonFinite: values['allow-nonfinite'] === true });
+    report.app = appLink(given.model, inputPath, values);
     writeReport(report, dir);
     console.log(`wrote ${join(dir, 'index.html')} (${report.sections.reduce((n, s) => n + s.figures.length, 0)} pictures); predicted class ${report.prediction[0].cls}`);
   },

@@ -10,5 +10,7 @@ import { gradcamCommand } from './gradcam.ts';
 import { maximizeCommand } from './maximize.ts';
 import { explain } from './explain.ts';
 import { trainCommand } from './train.ts';
+import { serveCommand } from './serve.ts';
+import { appCommand } from './app.ts';
 
-export const commands: Command[] = [info, convert, predict, activations, deconv, top, occlusionCommand, gradcamCommand, maximizeCommand, explain, trainCommand];
+export const commands: Command[] = [info, convert, predict, activations, deconv, top, occlusionCommand, gradcamCommand, maximizeCommand, explain, trainCommand, serveCommand, appCommand];
