@@ -57,7 +57,7 @@ export function renderGraph(nodes: readonly NodeInfo[], selected: string | null,
     group.appendChild(svg('rect', { x: 2, y: y(i) - ROW / 2 + 2, width: width - 4, height: ROW - 4, rx: 5, class: 'row' }));
     group.appendChild(svg('circle', { cx: x(i), cy: y(i), r: 5, class: 'dot' }));
     const label = svg('text', { x: textX, y: y(i) - 2, class: 'name' });
-    label.textContent = node.name.length > 24 ? `${node.name.slice(0, 23)}…` : node.name;
+    label.textContent = node.name.length > 22 ? `${node.name.slice(0, 21)}…` : node.name;
     const detail = svg('text', { x: textX, y: y(i) + 10, class: 'detail' });
     detail.textContent = `${node.type} · ${shapeText(node.shape)}`;
     const title = svg('title', {});
