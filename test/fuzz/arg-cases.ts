@@ -26,6 +26,7 @@ const COMMANDS: { argv: string[]; options: Record<string, Kind> }[] = [
   },
   { argv: ['explain', 'digit.png', '--out', 'report', '--k', '2'], options: { out: 'out', k: 'int', ...IMAGE } },
   { argv: ['convert', 'model', 'converted'], options: {} },
+  { argv: ['app', 'model', 'digit.png', '--out', 'site'], options: { out: 'out', ...IMAGE } },
 ];
 
 const NUMBERS = ['', '-1', '0', '1e12', '1e308', 'NaN', 'Infinity', '-Infinity', '0.5', '1e-45', '1e38', ' 3', '0x10', '3abc', '-0', '2.', '9007199254740993', '٣'];
