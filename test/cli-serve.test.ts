@@ -3,12 +3,12 @@
 // That the pages they serve work is tested in Chromium (test/browser/app.test.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, failureLine, root } from './helpers/cli.ts';
+import { killServes, startServe } from './helpers/serve-process.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'convscope-serve-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -16,23 +16,14 @@ test.after(() => rmSync(scratch, { recursive: true, force: true }));
 const TFJS = join(root, 'test', 'fixtures', 'models', 'graphs', 'tfjs', 'mobilenet_v2_tiny');
 const DIGIT = join(root, 'examples', 'digit-2.png');
 
-/** serve from source on a free port: what it printed first, the server's answers, then Ctrl-C. */
+/** serve from the sources on a free port: its printed address in use, then Ctrl-C; the exit code. */
 async function withServe(args: string[], use: (url: string) => Promise<void>): Promise<number | null> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src', 'cli', 'main.ts'), 'serve', ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const served = await startServe(['--import', import.meta.resolve('tsx'), join(root, 'src', 'cli', 'main.ts')], args);
   try {
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        out += d;
-        const printed = /^convscope app: (\S+)$/m.exec(out);
-        if (printed) resolve(printed[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
-    await use(url);
-    return await new Promise((done) => { child.once('exit', (code) => done(code)); child.kill('SIGINT'); });
+    await use(served.url);
+    return await served.stop();
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    killServes();
   }
 }
 

@@ -61,12 +61,9 @@ async function inputTensor(model: Session['model'], input: InputRequest, p: Prep
   }
   const bytes = input.kind === 'bytes' ? new Uint8Array(input.bytes) : await fetchBytes(input.url, 'image');
   const name = input.kind === 'bytes' ? input.name : input.url.split('/').at(-1) ?? 'image';
-  const x = modelInputFromBytes(bytes, shape, { ...options, name });
-  if (x.shape.length === shape.length + 1) {
-    if (x.shape[0] !== 1) throw new ConvscopeError('E_SHAPE', `${name} holds a batch of ${x.shape[0]} inputs; the app takes one`);
-    return x.reshape(x.shape.slice(1));
-  }
-  return x;
+  const { batch } = model.toBatch(modelInputFromBytes(bytes, shape, { ...options, name }));
+  if (batch.shape[0] !== 1) throw new ConvscopeError('E_SHAPE', `${name} holds a batch of ${batch.shape[0]} inputs; the app takes one`);
+  return batch.reshape(shape);
 }
 
 /** The model's input range under this preprocessing (for activation maximisation). */

@@ -30,6 +30,10 @@ export async function checkedAppInputs({ model, image }: ModelAndImage, values: 
     const loaded = await loadModel(model ?? defaultModelPath());
     if (image !== undefined) await readSingleInput(image, loaded, values);
   }
-  const preprocessing = Object.entries(values).filter(([name, value]) => name in appInputOptionSpecs && value !== undefined);
-  return appInputs(model, image, Object.fromEntries(preprocessing));
+  return appInputs(model, image, appPreprocessing(values));
+}
+
+/** The preprocessing options given, by name (of a command's values, which may hold others). */
+export function appPreprocessing(values: AppInputOptionValues): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([name, value]) => name in appInputOptionSpecs && value !== undefined));
 }

@@ -55,31 +55,31 @@ export function contentType(path: string): string {
   return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** The file a URL path names under root (index.html for a folder), or null when it leaves root. */
-function resolveUnder(root: string, urlPath: string): string | null {
-  let decoded: string;
+/** A URL path decoded ('%20' → ' '), or null when it does not decode or holds a NUL. */
+function decodePath(urlPath: string): string | null {
   try {
-    decoded = decodeURIComponent(urlPath);
+    const decoded = decodeURIComponent(urlPath);
+    return decoded.includes('\0') ? null : decoded;
   } catch {
     return null;
   }
-  if (decoded.includes('\0')) return null;
+}
+
+/** The file a decoded URL path names under root, or null when it leaves root. */
+function resolveUnder(root: string, decoded: string): string | null {
   const path = normalize(join(root, decoded));
   const base = normalize(root.endsWith(sep) ? root : root + sep);
   if (path !== normalize(root) && !path.startsWith(base)) return null;
   return path;
 }
 
+/** The file a URL path names: a mount, or a file under root (index.html for a folder). */
 async function fileFor(options: AppServerOptions, urlPath: string): Promise<string | null> {
-  let decoded: string | null;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    decoded = null;
-  }
-  const mounted = decoded === null ? undefined : options.mounts?.[decoded];
+  const decoded = decodePath(urlPath);
+  if (decoded === null) return null;
+  const mounted = options.mounts?.[decoded];
   if (mounted !== undefined) return mounted;
-  const path = resolveUnder(options.root, urlPath);
+  const path = resolveUnder(options.root, decoded);
   if (path === null) return null;
   try {
     const info = await stat(path);

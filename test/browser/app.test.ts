@@ -4,12 +4,13 @@
 // as a screenshot in test-artifacts/browser/.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { assertClose } from '../helpers/keras-reference.ts';
+import { killServes, startServe } from '../helpers/serve-process.ts';
 import { launchChromium, ARTIFACTS } from './chromium.ts';
 import { serveApp, type AppServer } from '../../src/node/app-server.ts';
 import { parseNpy, toNpy } from '../../src/io/npy.ts';
@@ -286,31 +287,7 @@ test('one thread and two threads give the same bits', async () => {
 });
 
 /** `convscope serve ARGS --port 0` as a user runs it: the address it prints, and Ctrl-C's signal to stop it (resolves to its exit code). */
-const servers: ChildProcess[] = [];
-test.after(() => {
-  for (const child of servers) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-async function startServe(args: string[]): Promise<{ url: string; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no address in 60 s: ${err}`)), 60_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const printed = /^convscope app: (\S+)$/m.exec(out);
-      if (printed) {
-        clearTimeout(timer);
-        resolve(printed[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  servers.push(child);
-  return { url, stop: () => new Promise((done) => { child.once('exit', (code) => done(code)); child.kill('SIGINT'); }) };
-}
+test.after(killServes);
 
 test('convscope serve MODEL IMAGE --scale: its address opens them, predicting what the CLI predicts', async () => {
   const photo = join(scratch, 'my photo.png');
@@ -318,7 +295,7 @@ test('convscope serve MODEL IMAGE --scale: its address opens them, predicting wh
   const model = join(FIXTURES, 'resnet_tiny.h5');
   const scale = '0.00392156862745098';
   cli(['predict', model, photo, '--scale', scale, '--out', join(scratch, 'served.npy')]);
-  const served = await startServe([model, photo, '--scale', scale]);
+  const served = await startServe([CLI], [model, photo, '--scale', scale]);
   assert.match(served.url, /\?model=files\/model\/resnet_tiny\.h5&image=files\/image\/my%20photo\.png&scale=/);
   const { page, problems } = await openApp('', undefined, served.url);
   assert.is(await hookValue(page, (h) => h.model), 'resnet_tiny');

@@ -9,13 +9,13 @@ import { defaultModelPath, packageRoot } from '../../package-root.ts';
 import { buildReport } from '../../methods/report.ts';
 import { writeReport, REPORT_MARKER } from '../../node/report-files.ts';
 import { appInputs } from '../../node/app-files.ts';
-import { appInputOptionSpecs, type AppInputOptionValues } from '../app-inputs.ts';
+import { appPreprocessing, type AppInputOptionValues } from '../app-inputs.ts';
 
 /** The `convscope serve` line that opens the same model, input and preprocessing in the app, and the address it prints. */
 function appLink(model: string | undefined, input: string, values: AppInputOptionValues): { command: string; url: string } {
-  const options = Object.entries(values).filter(([name, value]) => name in appInputOptionSpecs && value !== undefined) as [string, string][];
-  const words = ['npx convscope serve', ...[model, input].filter((p): p is string => p !== undefined).map(shellWord), ...options.map(([name, value]) => `--${name} ${shellWord(value)}`)];
-  return { command: words.join(' '), url: `http://127.0.0.1:8080/${appInputs(model, input, Object.fromEntries(options)).query}` };
+  const preprocessing = appPreprocessing(values);
+  const words = ['npx convscope serve', ...[model, input].filter((p): p is string => p !== undefined).map(shellWord), ...Object.entries(preprocessing).map(([name, value]) => `--${name} ${shellWord(value)}`)];
+  return { command: words.join(' '), url: `http://127.0.0.1:8080/${appInputs(model, input, preprocessing).query}` };
 }
 
 function shellWord(word: string): string {
