@@ -1,68 +1,68 @@
 import { Tensor, formatShape } from '../tensor.ts';
 import type { Model, RunOptions } from '../model/model.ts';
-import { walkBackward } from './backward-walk.ts';
-import { classSignal, predictedClasses } from './targets.ts';
-import { checkClass, checkLayer, checkMethodCall } from './check-args.ts';
+import type { Layer } from '../layers/layer.ts';
+import { checkLayer, checkMethodCall } from './check-args.ts';
 import { argumentError } from '../check.ts';
 import { fail } from '../errors.ts';
-import { checkFiniteResult } from '../nonfinite.ts';
+import { checkFiniteInput, checkFiniteResult } from '../nonfinite.ts';
+import { resolveTarget, type AttributionTarget } from './attribution/target.ts';
+import { camRows } from './attribution/cam.ts';
 
 /** With RunOptions: allowNonFinite lets NaN and Infinity through, inputName names the input in messages. */
 export interface GradCamOptions extends RunOptions {
   /** A layer with a (C, H, W) output (a conv or pooling layer); default: defaultGradCamLayer(model). */
   layer?: string;
-  /** Default: the predicted class. */
-  target?: number;
+  /** A class, one per sample, or {layer, channel}; default: each sample's predicted class. */
+  target?: AttributionTarget;
 }
 
 export interface GradCamResult {
-  /** relu(sum_c alpha_c a_L[c]) at the layer's resolution, (H', W'). */
+  /** relu(sum_c alpha_c a_L[c]) at the layer's resolution, (H', W'), or (N, H', W') for a batch. */
   cam: Tensor;
-  /** alpha_c: the mean over (h, w) of d logit_k / d a_L[c], (C). */
+  /** alpha_c: the mean over (h, w) of d logit_k / d a_L[c], (C), or (N, C). */
   weights: Tensor;
+  /** The class (the first sample's for a batch; -1 for a node target). */
   targetClass: number;
+  /** Each sample's class (null for a node target). */
+  targetClasses: (number | null)[];
 }
 
 /**
  * Grad-CAM (Selvaraju et al. 2017): weights each channel of a conv layer's output by the mean
  * gradient of the class logit (the pre-softmax score) with respect to it, sums, and keeps the
- * positive part.
- *
- * input: one sample (C, H, W).
+ * positive part. One sample (C, H, W) or a batch (N, C, H, W), a target per sample.
  *
  *   const { cam } = gradCam(model, digit, { layer: 'conv2' });   // (8, 8) for the MNIST model
  */
 export function gradCam(model: Model, input: Tensor, options: GradCamOptions = {}): GradCamResult {
-  const opts = checkMethodCall(model, input, options, false);
-  const layer = checkLayer(model, opts.layer ?? defaultGradCamLayer(model));
-  const index = model.layers.indexOf(layer);
+  const opts = checkMethodCall(model, input, options, true);
+  const index = model.layers.indexOf(checkCamLayer(model, opts.layer ?? defaultGradCamLayer(model)));
+  const { batch, batched } = model.toBatch(input);
+  checkFiniteInput(batch.data, batch.shape, opts.inputName ?? 'the input', opts.allowNonFinite);
+  const t = resolveTarget(model, opts.target, batch.shape[0], () => model.predict(batch, undefined, { allowNonFinite: opts.allowNonFinite }));
+  checkFeeds(model, index, t.node);
+  const { cam, weights } = camRows(model, 'gradcam', batch, t, index);
+  checkFiniteResult(cam.data, cam.shape, `the Grad-CAM map of layer '${model.layers[index].name}'`, opts.allowNonFinite);
+  return {
+    cam: batched ? cam : cam.reshape(cam.shape.slice(1)), weights: batched ? weights! : weights!.reshape(weights!.shape.slice(1)),
+    targetClass: t.classes[0] ?? -1, targetClasses: t.classes,
+  };
+}
+
+/** A layer with a (C, H, W) output, which every CAM needs; the message lists them. */
+export function checkCamLayer(model: Model, name: unknown): Layer {
+  const layer = checkLayer(model, name);
   if (layer.outputShape.length !== 3) {
     throw argumentError(`layer '${layer.name}' has output ${formatShape(layer.outputShape)}; choose a layer with a (C, H, W) output: ${model.layers.filter((l) => l.outputShape.length === 3).map((l) => l.name).join(', ')}`);
   }
-  if (opts.target !== undefined) checkClass(model, opts.target);
-  const forward = model.forward(input, undefined, opts);
-  const last = model.outputIndex;
-  const record = forward.records.get(model.layers[last].name)!;
-  const k = opts.target ?? predictedClasses(record.output)[0];
-  const onehot = classSignal(record.z.shape, k);
-  // the gradient of the logit: start on the last layer's pre-activation, skip its activation
-  const grad = walkBackward(model, forward, last, onehot, 'salinet', index, true);
-  const a = forward.records.get(layer.name)!.output;
-  const [c, h, w] = layer.outputShape;
-  const weights = Tensor.zeros([c]);
-  const cam = Tensor.zeros([h, w]);
-  for (let ch = 0; ch < c; ch++) {
-    let s = 0;
-    for (let i = 0; i < h * w; i++) s += grad.data[ch * h * w + i];
-    weights.data[ch] = s / (h * w);
+  return layer;
+}
+
+/** Node `layer` must lie on a path to the target's node, or its gradient would be zero. */
+export function checkFeeds(model: Model, layer: number, node: number): void {
+  if (!model.ancestors(node).includes(layer)) {
+    throw argumentError(`layer '${model.layers[layer].name}' does not feed '${model.layers[node].name}', the target's node; choose a layer before it`);
   }
-  for (let i = 0; i < h * w; i++) {
-    let s = 0;
-    for (let ch = 0; ch < c; ch++) s += weights.data[ch] * a.data[ch * h * w + i];
-    cam.data[i] = Math.max(s, 0);
-  }
-  checkFiniteResult(cam.data, cam.shape, `the Grad-CAM map of layer '${layer.name}'`, opts.allowNonFinite);
-  return { cam, weights, targetClass: k };
 }
 
 /**

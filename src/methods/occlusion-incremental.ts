@@ -255,9 +255,11 @@ export function patchedInputs(
 }
 
 /** The occluder's rectangle [y0, y1) x [x0, x1) of the input, filled with `fill`; empty where a window starts past the border (stride > size). */
-export function occluderPatch(channels: number, y0: number, y1: number, x0: number, x1: number, fill: number): Patch {
+export function occluderPatch(channels: number, h: number, w: number, y0: number, y1: number, x0: number, x1: number, fill: Float32Array): Patch {
   const [ya, xa] = [Math.min(y0, y1), Math.min(x0, x1)];
-  return { y0: ya, y1, x0: xa, x1, data: new Float32Array(channels * (y1 - ya) * (x1 - xa)).fill(fill) };
+  const data = new Float32Array(channels * (y1 - ya) * (x1 - xa));
+  copyRect(fill, h, w, ya, xa, data, y1 - ya, x1 - xa);
+  return { y0: ya, y1, x0: xa, x1, data };
 }
 
 /** dst (C, ch, cw) = rows [y0, y0 + ch), columns [x0, x0 + cw) of src (C, h, w). */

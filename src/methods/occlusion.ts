@@ -3,7 +3,8 @@ import type { Model, RunOptions } from '../model/model.ts';
 import { classScores, predictedClasses } from './targets.ts';
 import { checkChannel, checkClass, checkLayer, checkMethodCall } from './check-args.ts';
 import { argumentError, checkChoice, checkFunction, checkInteger, checkNumber } from '../check.ts';
-import { checkFiniteResult } from '../nonfinite.ts';
+import { checkFiniteInput, checkFiniteResult } from '../nonfinite.ts';
+import { baselineRows, type Baseline } from './attribution/baseline.ts';
 import { planPositions, patchedInputs, occluderPatch, type PositionPlan } from './occlusion-incremental.ts';
 
 export const OCCLUSION_STRATEGIES = ['incremental', 'batched', 'naive'] as const;
@@ -17,11 +18,16 @@ export interface OcclusionOptions extends RunOptions {
   stride: number;
   /** Value the occluded pixels get, in the model's input units (after preprocessing). Default 0. */
   fill?: number;
-  /** Target class of the last layer's output; default the class predicted for the unoccluded input. */
-  target?: number;
-  /** Instead of a class: the sum of this layer's channel `channel` (its output, after activation). */
+  /**
+   * Instead of fill, Captum's baselines: one number per channel, a tensor (C, H, W) or
+   * (N, C, H, W) whose pixels the window shows, or 'blur' / {blur: sigma} (docs/ATTRIBUTION.md).
+   */
+  baseline?: Baseline;
+  /** Target class of the last layer's output, or one per sample; default the class predicted for each unoccluded input. */
+  target?: number | readonly number[];
+  /** Instead of a class: the sum of this layer's channel `channel` (its output, after activation), or one channel per sample. */
   layer?: string;
-  channel?: number;
+  channel?: number | readonly number[];
   /**
    * 'incremental' (default): recompute only what each window changes (Krypton); 'batched': every
    * occluded image through the whole network, `batchSize` at a time; 'naive': one at a time.
@@ -35,14 +41,17 @@ export interface OcclusionOptions extends RunOptions {
 }
 
 export interface OcclusionResult {
-  /** P[i, j]: the target with window (i, j) occluded, (ny, nx). */
+  /** P[i, j]: the target with window (i, j) occluded, (ny, nx); (N, ny, nx) for a batch. */
   grid: Tensor;
-  /** A[y, x]: the mean drop target(x) - P[i, j] over the windows covering (y, x), 0 where none does; (H, W). */
+  /** A[y, x]: the mean drop target(x) - P[i, j] over the windows covering (y, x), 0 where none does; (H, W), or (N, H, W). */
   attribution: Tensor;
-  /** The target's value for the unoccluded input. */
+  /** The target's value for the unoccluded input (the first sample's for a batch). */
   baseline: number;
-  /** The class used, when the target is a class. */
+  /** The class used, when the target is a class (the first sample's for a batch). */
   targetClass: number | null;
+  /** Per sample: the target's unoccluded value and its class (null for a layer target). */
+  unoccluded: number[];
+  targetClasses: (number | null)[];
   /**
    * How far the occluded patches were carried incrementally, in words: the node where the last
    * window went over to full computation, and why (a graph branches, or a node mixes all
@@ -91,8 +100,8 @@ export function occlusionGrid(h: number, w: number, size: number, stride: number
  *   // grid: (ny, nx) probability of the predicted class with each window greyed out
  */
 export function occlusion(model: Model, input: Tensor, options: OcclusionOptions): OcclusionResult {
-  const opts = checkMethodCall(model, input, options, false);
-  const { batch } = model.toBatch(input);
+  const opts = checkMethodCall(model, input, options, true);
+  const { batch, batched } = model.toBatch(input);
   if (model.inputShape.length !== 3) throw argumentError(`occlusion needs a model that takes images (C, H, W), not vectors ${formatShape(model.inputShape)}`);
   const [c, h, w] = model.inputShape;
   const { size, stride } = opts;
@@ -103,11 +112,57 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
   checkChoice(strategy, 'strategy', OCCLUSION_STRATEGIES, 'strategies');
   if (opts.batchSize !== undefined) checkInteger(opts.batchSize, 'batchSize', 1);
   if (opts.fill !== undefined) checkNumber(opts.fill, 'fill');
+  if (opts.fill !== undefined && opts.baseline !== undefined) throw argumentError('give either fill or baseline, not both');
   checkFunction(opts.onProgress, 'onProgress');
-  const fill = opts.fill ?? 0;
+  const n = batch.shape[0];
+  checkFiniteInput(batch.data, batch.shape, opts.inputName ?? 'the input', opts.allowNonFinite);
+  const fills = baselineRows(batch, opts.baseline ?? opts.fill ?? 0);
+  const per = c * h * w;
+  const perSample = <T>(value: T | readonly T[] | undefined, what: string): (T | undefined)[] => {
+    if (!Array.isArray(value)) return Array.from({ length: n }, () => value as T | undefined);
+    if (value.length !== n) throw argumentError(`give one ${what} for all samples or one per sample: ${value.length} for a batch of ${n}`);
+    return [...value];
+  };
+  const targets = perSample(opts.target, 'class');
+  const channels = perSample(opts.channel, 'channel');
+  const { ny, nx } = occlusionGrid(h, w, size, stride);
+  const total = n * ny * nx;
+  const grid = Tensor.zeros([n, ny, nx]);
+  const attribution = Tensor.zeros([n, h, w]);
+  const unoccluded: number[] = [];
+  const targetClasses: (number | null)[] = [];
+  let incremental: string | null = null;
+  opts.onProgress?.(0, total);
+  for (let b = 0; b < n; b++) {
+    const sample = new Tensor([c, h, w], batch.data.subarray(b * per, (b + 1) * per));
+    const one = occludeSample(model, sample, fills.data.subarray(b * per, (b + 1) * per), { ...opts, target: targets[b], channel: channels[b] }, strategy, (done) => opts.onProgress?.(b * ny * nx + done, total));
+    grid.data.set(one.grid.data, b * ny * nx);
+    attribution.data.set(one.attribution.data, b * h * w);
+    unoccluded.push(one.baseline);
+    targetClasses.push(one.targetClass);
+    incremental ??= one.incremental;
+  }
+  checkFiniteResult(grid.data, grid.shape, 'the occlusion grid', opts.allowNonFinite);
+  return {
+    grid: batched ? grid : grid.reshape([ny, nx]), attribution: batched ? attribution : attribution.reshape([h, w]),
+    baseline: unoccluded[0], targetClass: targetClasses[0], unoccluded, targetClasses, incremental,
+  };
+}
 
+interface SampleOptions extends OcclusionOptions {
+  target?: number;
+  channel?: number;
+}
+
+/** One sample's grid and per-pixel attribution; `fill` holds the pixels a window shows (C, H, W). */
+function occludeSample(
+  model: Model, input: Tensor, fill: Float32Array, opts: SampleOptions, strategy: OcclusionStrategy, onProgress: (done: number) => void,
+): { grid: Tensor; attribution: Tensor; baseline: number; targetClass: number | null; incremental: string | null } {
+  const { batch } = model.toBatch(input);
+  const [c, h, w] = model.inputShape;
+  const { size, stride } = opts;
   const target = occlusionTarget(model, opts);
-  const forward = model.forward(input, model.layers[target.last].name, opts);
+  const forward = model.run(batch, target.last, false);
   target.resolve(forward.output);
   const baseline = target.measure(forward.output)[0];
   const { ny, nx } = occlusionGrid(h, w, size, stride);
@@ -122,11 +177,10 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
   const occluder = (p: PositionPlan) => {
     const i = Math.floor(p.index / nx);
     const j = p.index % nx;
-    return occluderPatch(c, i * stride, Math.min(h, i * stride + size), j * stride, Math.min(w, j * stride + size), fill);
+    return occluderPatch(c, h, w, i * stride, Math.min(h, i * stride + size), j * stride, Math.min(w, j * stride + size), fill);
   };
 
   let done = 0;
-  opts.onProgress?.(0, total); // the baseline has run: the total is known before the first (possibly slow) batch
   for (const [from, group] of groupBy(plans, (p) => p.from)) {
     const n = strategy === 'naive' ? 1 : (opts.batchSize ?? defaultBatchSize(model, from, target.last));
     for (let start = 0; start < group.length; start += n) {
@@ -136,7 +190,7 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
       const values = target.measure(a);
       part.forEach((p, b) => (grid.data[p.index] = values[b]));
       done += part.length;
-      opts.onProgress?.(done, total);
+      onProgress(done);
     }
   }
 
@@ -155,7 +209,6 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
   }
   const attribution = Tensor.zeros([h, w]);
   for (let p = 0; p < h * w; p++) attribution.data[p] = count[p] > 0 ? sum[p] / count[p] : 0;
-  checkFiniteResult(grid.data, grid.shape, 'the occlusion grid', opts.allowNonFinite);
   return { grid, attribution, baseline, targetClass: target.targetClass, incremental: incrementalReach(model, strategy, plans, chain.length, target.last) };
 }
 
@@ -190,7 +243,7 @@ interface Target {
   measure(output: Tensor): Float32Array;
 }
 
-function occlusionTarget(model: Model, opts: OcclusionOptions): Target {
+function occlusionTarget(model: Model, opts: SampleOptions): Target {
   if (opts.layer !== undefined) {
     const layer = checkLayer(model, opts.layer);
     const last = model.layers.indexOf(layer);
