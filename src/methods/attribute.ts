@@ -80,6 +80,11 @@ const OPTIONS: Record<AttributionMethod, string[]> = {
   occlusion: ['baseline', 'size', 'stride'],
 };
 
+/** The options a method takes besides its target (and the run options). */
+export function methodOptions(method: AttributionMethod): string[] {
+  return [...OPTIONS[method]];
+}
+
 /** The method's canonical name from a name or an alias; the message lists the methods. */
 export function parseAttributionMethod(name: unknown): AttributionMethod {
   const canonical = typeof name === 'string' ? (ALIASES[name] ?? name) : name;

@@ -7,10 +7,11 @@ import { deconv } from './deconv.ts';
 import { top } from './top.ts';
 import { occlusionCommand } from './occlusion.ts';
 import { gradcamCommand } from './gradcam.ts';
+import { attributeCommand } from './attribute.ts';
 import { maximizeCommand } from './maximize.ts';
 import { explain } from './explain.ts';
 import { trainCommand } from './train.ts';
 import { serveCommand } from './serve.ts';
 import { appCommand } from './app.ts';
 
-export const commands: Command[] = [info, convert, predict, activations, deconv, top, occlusionCommand, gradcamCommand, maximizeCommand, explain, trainCommand, serveCommand, appCommand];
+export const commands: Command[] = [info, convert, predict, activations, deconv, top, occlusionCommand, gradcamCommand, attributeCommand, maximizeCommand, explain, trainCommand, serveCommand, appCommand];
