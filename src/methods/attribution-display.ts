@@ -67,10 +67,11 @@ export function attributionColormap(sign: AttributionSign | 'absolute' = 'all'):
 }
 
 /**
- * A picture of one sample's attribution beside its input: the input, the normalised map, the map
- * over the input, and a legend; a map smaller than the input (a CAM) is upsampled bilinearly.
+ * A picture of one sample's attribution beside its input: the input (unless withInput is false),
+ * the normalised map, the map over the input, and a legend; a map smaller than the input (a CAM)
+ * is upsampled bilinearly.
  */
-export function attributionFigure(input: Tensor, attribution: Tensor, options: DisplayOptions & { caption?: string } = {}): Canvas {
+export function attributionFigure(input: Tensor, attribution: Tensor, options: DisplayOptions & { caption?: string; withInput?: boolean } = {}): Canvas {
   const [, h, w] = input.shape;
   const sign = parseSign(options.sign ?? 'all');
   const [mh, mw] = attribution.shape.slice(-2);
@@ -82,7 +83,7 @@ export function attributionFigure(input: Tensor, attribution: Tensor, options: D
   picture.drawMap(map, h, w, 0, 0, cmap, scale);
   const heat = sign === 'all' ? map.map((v) => (v + 1) / 2) : map;
   const overlay = overlayCanvas(input, heat, 0.5, sign === 'all' ? 'diverging' : 'viridis', scale);
-  const row = besides([inputCanvas(input, scale), picture, overlay]);
+  const row = besides(options.withInput === false ? [picture, overlay] : [inputCanvas(input, scale), picture, overlay]);
   const parts = [row, legendCanvas(sign, row.width)];
   if (options.caption) parts.unshift(captionCanvas(options.caption, row.width));
   return besides(parts, 2, true);

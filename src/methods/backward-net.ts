@@ -4,7 +4,7 @@ import type { ReluRule } from '../runtime/kernel-set.ts';
 import { walkBackward } from './backward-walk.ts';
 import { predictedClasses } from './targets.ts';
 import { checkChannel, checkLayer, checkMethodCall, checkModel } from './check-args.ts';
-import { checkChoice, checkOptions } from '../check.ts';
+import { argumentError, checkChoice, checkOptions } from '../check.ts';
 import { checkFiniteResult } from '../nonfinite.ts';
 import { ConvscopeError } from '../errors.ts';
 
@@ -18,10 +18,11 @@ export interface BackwardNetOptions extends RunOptions {
   /** The layer to start from (its output, after its activation). */
   layer: string;
   /**
-   * A channel of a conv layer or a unit of a Dense layer; omitted: the whole layer, except at the
-   * model's last layer, where it is the predicted class of each input (a class saliency map).
+   * A channel of a conv layer or a unit of a Dense layer, or one per sample of a batch; omitted:
+   * the whole layer, except at the model's last layer, where it is the predicted class of each
+   * input (a class saliency map).
    */
-  channel?: number;
+  channel?: number | readonly number[];
   /** 'all' (default): the whole channel as the start signal; 'max': only its strongest activation. */
   unit?: 'all' | 'max';
   /** Default 'deconvnet'. 'guided' is DeSaliNet's rule under its other name (guided backprop). */
@@ -81,7 +82,8 @@ function checkBackwardOptions(model: Model, opts: BackwardNetOptions): void {
   const layer = checkLayer(model, opts.layer);
   if (opts.method !== undefined) checkChoice(opts.method, 'method', BACKWARD_METHODS);
   if (opts.unit !== undefined) checkChoice(opts.unit, 'unit', ['all', 'max']);
-  if (opts.channel !== undefined) checkChannel(layer, opts.channel);
+  if (Array.isArray(opts.channel)) opts.channel.forEach((c) => checkChannel(layer, c));
+  else if (opts.channel !== undefined) checkChannel(layer, opts.channel);
 }
 
 /** backwardNet on a forward pass already made (up to at least opts.layer), so that several walks share one. */
@@ -98,6 +100,9 @@ export function backwardNetFrom(model: Model, forward: ForwardResult, options: B
   const onLogits = layer.activation === 'softmax';
   const isLast = index === model.outputIndex;
   const channel = opts.channel ?? (isLast ? predictedClasses(record.output) : undefined);
+  if (Array.isArray(channel) && channel.length !== record.output.shape[0]) {
+    throw argumentError(`give one channel for all samples or one per sample: ${channel.length} for a batch of ${record.output.shape[0]}`);
+  }
   const s = startSignal(onLogits ? record.z : record.output, channel, unit);
   const r = walkBackward(model, forward, index, s, RULES[method], -1, onLogits);
   checkFiniteResult(r.data, r.shape, `the ${method} projection of layer '${layer.name}'`, opts.allowNonFinite);

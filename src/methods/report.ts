@@ -12,6 +12,7 @@ import { inputCanvas, overlayCanvas, readableScale } from './render.ts';
 import { classScores, predictedClass } from './targets.ts';
 import type { BackwardMethod } from './backward-net.ts';
 import { checkMethodCall } from './check-args.ts';
+import { attributionSection } from './report-attribution.ts';
 import { checkInteger, checkString } from '../check.ts';
 
 export interface ReportFigure {
@@ -122,6 +123,7 @@ export function buildReport(
       });
     }
     sections.push({ title: `Where the model looks for class ${cls}`, figures });
+    sections.push(attributionSection(model, sample, cls, lastConv?.name ?? null, { allowNonFinite, inputName: opts.inputName }));
   }
 
   return { title: `convscope: ${opts.modelName} on ${opts.inputName}`, prediction, sections };
