@@ -21,6 +21,14 @@ const COMMANDS: { argv: string[]; options: Record<string, Kind> }[] = [
   },
   { argv: ['gradcam', 'digit.png', '--layer', 'conv2', '--out', 'g.npy'], options: { layer: 'layer', class: 'int', out: 'out', ...IMAGE } },
   {
+    argv: ['attribute', 'digit.png', '--method', 'ig', '--steps', '4', '--out', 'ig.npy'],
+    options: {
+      method: 'word', class: 'list', node: 'layer', channel: 'list', layer: 'layer', baseline: 'list', steps: 'int', integration: 'word', signed: 'flag',
+      of: 'word', samples: 'int', stdevs: 'num', seed: 'int', upsample: 'flag', interpolate: 'word', grid: 'int', mask: 'out', size: 'int', stride: 'int',
+      out: 'out', sign: 'word', 'outlier-perc': 'num', ...IMAGE,
+    },
+  },
+  {
     argv: ['maximize', '--layer', 'conv2', '--channel', '1', '--iterations', '20', '--out', 'm.npy'],
     options: { layer: 'layer', channel: 'int', lr: 'num', l2: 'num', 'blur-every': 'int', 'blur-sigma': 'num', jitter: 'int', seed: 'int', range: 'list', out: 'out' },
   },
@@ -30,7 +38,7 @@ const COMMANDS: { argv: string[]; options: Record<string, Kind> }[] = [
 ];
 
 const NUMBERS = ['', '-1', '0', '1e12', '1e308', 'NaN', 'Infinity', '-Infinity', '0.5', '1e-45', '1e38', ' 3', '0x10', '3abc', '-0', '2.', '9007199254740993', '٣'];
-const WORDS = ['', 'bogus', 'conv9', 'CONV2', 'max ', 'all', 'deconvnet', 'salinet', 'desalinet', 'δ', '__proto__', 'constructor', 'toString'];
+const WORDS = ['', 'bogus', 'conv9', 'CONV2', 'max ', 'all', 'deconvnet', 'salinet', 'desalinet', 'δ', '__proto__', 'constructor', 'toString', 'ig', 'scorecam', 'smoothgrad', 'gradcam++', 'riemann_left', 'nearest', 'positive'];
 const LISTS = ['', ',', '1,2,3', '0', '-1', 'NaN', '1,,2', '0,0', '255,0', '1e-45', 'a,b'];
 const PATHS = ['', 'missing.png', 'folder', 'folder.npy', '/proc/x', '/proc/x.npy', 'notimage.png', 'ünï cødé.png', `${'a'.repeat(300)}.png`, '-', '/dev/null', 'model', 'digit.npy', 'digit.png'];
 const OUTPUTS = ['', 'folder', 'folder.npy', '/proc/x.npy', 'missing/x.npy', 'digit.npy', 'digit.png', 'x.txt', 'ünï cødé.npy', `${'b'.repeat(300)}.npy`, 'x.NPY', '.npy', 'model/weights.bin'];
@@ -41,8 +49,8 @@ function valueFor(rng: Rng, kind: Kind, option: string): string {
   switch (kind) {
     case 'int':
     case 'num':
-      // a huge iteration count is work the user asked for, not a hang
-      return option === 'iterations' ? pick(rng, ['', '-1', '0', '0.5', 'NaN', '3']) : pick(rng, NUMBERS);
+      // a huge iteration, path-step or sample count is work the user asked for, not a hang
+      return ['iterations', 'steps', 'samples'].includes(option) ? pick(rng, ['', '-1', '0', '0.5', 'NaN', '3']) : pick(rng, NUMBERS);
     case 'list':
       return pick(rng, LISTS);
     case 'out':
