@@ -28,6 +28,9 @@ const ENTRIES: Entry[] = [
   { method: 'ablation', title: 'Feature ablation of square cells (Captum FeatureAblation), cells set to 0', sign: 'all' },
 ];
 
+/** The report's progress steps for this section: one per method. */
+export const ATTRIBUTION_STEPS = ENTRIES.length;
+
 /** Score-CAM runs one forward pass per channel of its layer; past this many channels the report leaves it out. */
 const SCORECAM_CHANNELS = 128;
 
@@ -35,10 +38,13 @@ const SCORECAM_CHANNELS = 128;
  * The report's side-by-side comparison of the attribution methods for one class: each method's
  * map and the map over the input, normalised as Captum's visualize_image_attr (2% outliers).
  */
-export function attributionSection(model: Model, input: Tensor, cls: number, camLayer: string | null, run: { allowNonFinite?: boolean; inputName?: string }): ReportSection {
+export function attributionSection(
+  model: Model, input: Tensor, cls: number, camLayer: string | null, run: { allowNonFinite?: boolean; inputName?: string }, onStep: () => void = () => {},
+): ReportSection {
   const figures: ReportFigure[] = [];
   const skipped: string[] = [];
   for (const e of ENTRIES) {
+    onStep();
     const cam = e.method.includes('cam');
     if (cam && camLayer === null) continue;
     if (e.method === 'scorecam' && model.layer(camLayer!).outputShape[0] > SCORECAM_CHANNELS) {

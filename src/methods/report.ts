@@ -12,8 +12,8 @@ import { inputCanvas, overlayCanvas, readableScale } from './render.ts';
 import { classScores, predictedClass } from './targets.ts';
 import type { BackwardMethod } from './backward-net.ts';
 import { checkMethodCall } from './check-args.ts';
-import { attributionSection } from './report-attribution.ts';
-import { checkInteger, checkString } from '../check.ts';
+import { attributionSection, ATTRIBUTION_STEPS } from './report-attribution.ts';
+import { checkFunction, checkInteger, checkString } from '../check.ts';
 
 export interface ReportFigure {
   file: string;
@@ -44,11 +44,13 @@ const METHODS: BackwardMethod[] = ['deconvnet', 'salinet', 'desalinet'];
  * NaN or Infinity in the input or a result is an error (E_NONFINITE) unless `allowNonFinite` is set.
  */
 export function buildReport(
-  model: Model, input: Tensor, options: { inputName: string; modelName: string; topK?: number; allowNonFinite?: boolean },
+  model: Model, input: Tensor,
+  options: { inputName: string; modelName: string; topK?: number; allowNonFinite?: boolean; onProgress?: (done: number, total: number) => void },
 ): Report {
   const opts = checkMethodCall(model, input, options, false);
   checkString(opts.inputName, 'inputName');
   checkString(opts.modelName, 'modelName');
+  checkFunction(opts.onProgress, 'onProgress');
   const k = opts.topK ?? 6;
   checkInteger(k, 'topK', 1);
   const allowNonFinite = opts.allowNonFinite;
@@ -89,6 +91,11 @@ export function buildReport(
   });
 
   const convs = shown.map((i) => model.layers[i]).filter((l) => CONV_TYPES.includes(l.type) && l.outputShape.length === 3);
+  // progress in steps: the feature maps, each conv layer's top channels, occlusion and Grad-CAM, the attribution methods
+  const steps = 1 + (imageLike ? convs.length + 2 + ATTRIBUTION_STEPS : 0);
+  let done = 1;
+  const step = () => opts.onProgress?.(done++, steps);
+  step();
   if (imageLike && convs.length > 0) {
     sections.push({
       title: 'Top channels and what drives them',
@@ -96,7 +103,7 @@ export function buildReport(
       figures: convs.map((l) => ({
         file: `top-${safe(l.name)}.png`,
         caption: `${l.name}: top ${Math.min(k, l.outputShape[0])} channels by maximum activation; feature map, then the channel (unit all) through DeconvNet, SaliNet, DeSaliNet.`,
-        canvas: topChannelsCanvas(topChannels(model, input, { layer: l.name, k, methods: METHODS, unit: 'all', allowNonFinite, inputName: opts.inputName }), METHODS),
+        canvas: (step(), topChannelsCanvas(topChannels(model, input, { layer: l.name, k, methods: METHODS, unit: 'all', allowNonFinite, inputName: opts.inputName }), METHODS)),
       })),
     });
   }
@@ -105,6 +112,7 @@ export function buildReport(
     const size = Math.max(2, Math.round(Math.min(h, w) / 4));
     const stride = Math.max(1, Math.round(size / 3));
     const occ = occlusion(model, input, { size, stride, target: cls, allowNonFinite, inputName: opts.inputName });
+    step();
     const s = readableScale(occ.grid.shape[0], occ.grid.shape[1]);
     const gridCanvas = new PlainCanvas(occ.grid.shape[1] * s, occ.grid.shape[0] * s);
     gridCanvas.drawMap(regularizeHeatmap(occ.grid.data, occ.grid.shape[0], occ.grid.shape[1]), occ.grid.shape[0], occ.grid.shape[1], 0, 0, 'viridis', s);
@@ -123,7 +131,8 @@ export function buildReport(
       });
     }
     sections.push({ title: `Where the model looks for class ${cls}`, figures });
-    sections.push(attributionSection(model, sample, cls, lastConv?.name ?? null, { allowNonFinite, inputName: opts.inputName }));
+    step();
+    sections.push(attributionSection(model, sample, cls, lastConv?.name ?? null, { allowNonFinite, inputName: opts.inputName }, step));
   }
 
   return { title: `convscope: ${opts.modelName} on ${opts.inputName}`, prediction, sections };

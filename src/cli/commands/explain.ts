@@ -7,6 +7,7 @@ import { inputOptionSpecs, inputOptionsHelp, loadModelFor } from '../input-optio
 import { readSingleInput } from '../single-input.ts';
 import { defaultModelPath, packageRoot } from '../../package-root.ts';
 import { buildReport } from '../../methods/report.ts';
+import { progressReporter } from '../progress.ts';
 import { writeReport, REPORT_MARKER } from '../../node/report-files.ts';
 import { appInputs } from '../../node/app-files.ts';
 import { appPreprocessing, type AppInputOptionValues } from '../app-inputs.ts';
@@ -48,7 +49,12 @@ export const explain: Command = {
     checkOutputs([{ option: '--out', path: dir, folderMarker: REPORT_MARKER }], [modelPath, inputPath]);
     const model = await loadModelFor(modelPath, values);
     const x = await readSingleInput(inputPath, model, values);
-    const report = buildReport(model, x, { inputName: basename(inputPath), modelName: given.model !== undefined ? basename(modelPath) : 'the shipped MNIST CNN', topK: k, allowNonFinite: values['allow-nonfinite'] === true });
+    const progress = progressReporter('explain');
+    const report = buildReport(model, x, {
+      inputName: basename(inputPath), modelName: given.model !== undefined ? basename(modelPath) : 'the shipped MNIST CNN', topK: k,
+      allowNonFinite: values['allow-nonfinite'] === true, onProgress: progress,
+    });
+    progress.finish();
     report.app = appLink(given.model, inputPath, values);
     writeReport(report, dir);
     console.log(`wrote ${join(dir, 'index.html')} (${report.sections.reduce((n, s) => n + s.figures.length, 0)} pictures); predicted class ${report.prediction[0].cls}`);

@@ -35,13 +35,15 @@ export function noiseTunnel(model: Model, type: NoiseTunnelType, x: Tensor, t: R
   checkInteger(seed, 'seed', 0, 2 ** 32 - 1);
   const n = x.shape[0];
   const per = x.size / n;
-  const noisy = repeatRows(x, samples);
+  // every sample gets the same draws, so that its map does not depend on its place in the batch
   const normal = gaussian(seededRandom(seed));
+  const noise = Float64Array.from({ length: samples * per }, normal);
+  const noisy = repeatRows(x, samples);
   for (let b = 0; b < n; b++) {
     const sigma = opts.stdevs ?? 0.15 * range(x.data.subarray(b * per, (b + 1) * per));
     for (let j = 0; j < samples; j++) {
       const row = noisy.data.subarray((b * samples + j) * per, (b * samples + j + 1) * per);
-      for (let i = 0; i < per; i++) row[i] += sigma * normal();
+      for (let i = 0; i < per; i++) row[i] += sigma * noise[j * per + i];
     }
   }
   const a = inputMethodRows(model, of, noisy, t, rowChannels(t, samples), repeatRows(baselines, samples), opts).attribution.data;
