@@ -72,6 +72,8 @@ test('gradcam writes the map at the layer resolution and an overlay', async () =
   ok(['gradcam', digit, '--layer', 'conv2', '--out', out('cam.npy')]);
   assert.equal((await readNpyTensor(out('cam.npy'))).shape, [8, 8]);
   ok(['gradcam', digit, '--layer', 'conv2', '--class', '1', '--out', out('cam.png')]);
+  ok(['gradcam', digit, '--layer', 'conv2', '--upsample', '--out', out('cam28.npy')]);
+  assert.equal((await readNpyTensor(out('cam28.npy'))).shape, [28, 28]);
 });
 
 test('maximize writes an image in the valid range', async () => {

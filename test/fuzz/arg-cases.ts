@@ -19,7 +19,7 @@ const COMMANDS: { argv: string[]; options: Record<string, Kind> }[] = [
     argv: ['occlusion', 'digit.png', '--size', '7', '--stride', '7', '--out', 'o.npy', '--attribution', 'at.npy'],
     options: { size: 'int', stride: 'int', fill: 'num', class: 'int', layer: 'layer', channel: 'int', out: 'out', attribution: 'out', overlay: 'out', percentile: 'num', blur: 'num', batch: 'int', ...IMAGE },
   },
-  { argv: ['gradcam', 'digit.png', '--layer', 'conv2', '--out', 'g.npy'], options: { layer: 'layer', class: 'int', out: 'out', ...IMAGE } },
+  { argv: ['gradcam', 'digit.png', '--layer', 'conv2', '--out', 'g.npy'], options: { layer: 'layer', class: 'int', upsample: 'flag', out: 'out', ...IMAGE } },
   {
     argv: ['attribute', 'digit.png', '--method', 'ig', '--steps', '4', '--out', 'ig.npy'],
     options: {
