@@ -105,20 +105,18 @@ function scoreCamRows(model: Model, x: Tensor, t: ResolvedTarget, layer: number,
   forEachChunk(n, rowsPerChunk(model, layer), (start, count) => {
     acts.data.set(model.run(rows(x, start, count), layer, true).output.data, start * k * h * w);
   });
-  // the masks of every (row, channel) whose map is not constant
-  const jobs: { b: number; ch: number; mask: Float32Array }[] = [];
+  // every (row, channel) whose map is not constant; its mask is made again when its chunk runs (all at once they can fill gigabytes)
+  const upsampled = (b: number, ch: number) => resizeBilinear(acts.data.subarray((b * k + ch) * h * w, (b * k + ch + 1) * h * w), 1, h, w, H, W);
+  const jobs: { b: number; ch: number; lo: number; hi: number }[] = [];
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < k; ch++) {
-      const up = resizeBilinear(acts.data.subarray((b * k + ch) * h * w, (b * k + ch + 1) * h * w), 1, h, w, H, W);
       let lo = Infinity;
       let hi = -Infinity;
-      for (const v of up) {
+      for (const v of upsampled(b, ch)) {
         lo = Math.min(lo, v);
         hi = Math.max(hi, v);
       }
-      if (hi === lo) continue;
-      for (let i = 0; i < up.length; i++) up[i] = (up[i] - lo) / (hi - lo);
-      jobs.push({ b, ch, mask: up });
+      if (hi !== lo) jobs.push({ b, ch, lo, hi });
     }
   }
   const weights = Tensor.zeros([n, k]);
@@ -128,7 +126,9 @@ function scoreCamRows(model: Model, x: Tensor, t: ResolvedTarget, layer: number,
     const part = Tensor.zeros([count, c, H, W]);
     const channels: number[] = [];
     for (let r = 0; r < count; r++) {
-      const { b, mask } = jobs[start + r];
+      const { b, ch: map, lo, hi } = jobs[start + r];
+      const mask = upsampled(b, map);
+      for (let i = 0; i < mask.length; i++) mask[i] = (mask[i] - lo) / (hi - lo);
       for (let ch = 0; ch < c; ch++) {
         for (let i = 0; i < H * W; i++) part.data[r * per + ch * H * W + i] = x.data[b * per + ch * H * W + i] * mask[i];
       }
