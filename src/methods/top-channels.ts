@@ -2,7 +2,7 @@ import { Tensor } from '../tensor.ts';
 import type { Model, RunOptions } from '../model/model.ts';
 import { backwardNetFrom, BACKWARD_METHODS, type BackwardMethod } from './backward-net.ts';
 import { checkLayer, checkMethodCall } from './check-args.ts';
-import { argumentError, checkChoice, checkInteger } from '../check.ts';
+import { argumentError, checkChoice, checkFunction, checkInteger } from '../check.ts';
 
 export interface TopChannel {
   channel: number;
@@ -24,7 +24,8 @@ export interface TopChannel {
  *   const top = topChannels(model, digit, { layer: 'conv2', k: 9, methods: ['deconvnet'] });
  */
 export function topChannels(
-  model: Model, input: Tensor, options: { layer: string; k?: number; methods?: BackwardMethod[]; unit?: 'all' | 'max' } & RunOptions,
+  model: Model, input: Tensor,
+  options: { layer: string; k?: number; methods?: BackwardMethod[]; unit?: 'all' | 'max'; onProgress?: (done: number, total: number) => void } & RunOptions,
 ): TopChannel[] {
   const opts = checkMethodCall(model, input, options, false);
   const methods = opts.methods ?? ['deconvnet'];
@@ -35,6 +36,7 @@ export function topChannels(
   const layer = checkLayer(model, opts.layer);
   const k = opts.k ?? 9;
   checkInteger(k, 'k', 1);
+  checkFunction(opts.onProgress, 'onProgress');
   const channels = layer.outputShape[0];
   const forward = model.forward(input, layer.name, opts);
   const a = forward.output;
@@ -44,10 +46,11 @@ export function topChannels(
     for (let i = 0; i < plane; i++) best = Math.max(best, a.data[c * plane + i]);
     return { c, best };
   }).sort((x, y) => y.best - x.best || x.c - y.c);
-  return ranked.slice(0, Math.min(k, channels)).map(({ c, best }) => ({
-    channel: c,
-    score: best,
-    featureMap: new Tensor(layer.outputShape.length === 3 ? layer.outputShape.slice(1) : [1], a.data.slice(c * plane, (c + 1) * plane)),
-    reconstructions: Object.fromEntries(methods.map((method) => [method, backwardNetFrom(model, forward, { layer: layer.name, channel: c, unit, method, allowNonFinite: opts.allowNonFinite, inputName: opts.inputName })])),
-  }));
+  const top = ranked.slice(0, Math.min(k, channels));
+  opts.onProgress?.(0, top.length);
+  return top.map(({ c, best }, i) => {
+    const reconstructions = Object.fromEntries(methods.map((method) => [method, backwardNetFrom(model, forward, { layer: layer.name, channel: c, unit, method, allowNonFinite: opts.allowNonFinite, inputName: opts.inputName })]));
+    opts.onProgress?.(i + 1, top.length);
+    return { channel: c, score: best, featureMap: new Tensor(layer.outputShape.length === 3 ? layer.outputShape.slice(1) : [1], a.data.slice(c * plane, (c + 1) * plane)), reconstructions };
+  });
 }

@@ -7,6 +7,7 @@ import { encodePicture, PICTURE_ENDINGS } from '../../io/png-output.ts';
 import { writeOutputs } from '../../node/output-set.ts';
 import { parseBackwardMethod, BACKWARD_METHODS } from '../../methods/backward-net.ts';
 import { topChannels } from '../../methods/top-channels.ts';
+import { progressReporter } from '../progress.ts';
 import { topChannelsCanvas } from '../../methods/top-channels-render.ts';
 
 const usage = `Usage: convscope top [MODEL] INPUT --layer L [--k 9] [--method ${BACKWARD_METHODS.join('|')}] [--unit max|all] --out FILE.png|FILE.jpg
@@ -28,7 +29,9 @@ export const top: Command = {
     const unit = values.unit ?? 'max';
     if (unit !== 'all' && unit !== 'max') throw new UsageError(`--unit must be max or all, not '${unit}'`);
     const { model, x, layer, out, run } = await startLayerCommand(positionals, values, { usage, outputs: PICTURE_ENDINGS });
-    const channels = topChannels(model, x, { layer, k, methods: [method], unit, ...run });
+    const progress = progressReporter('top');
+    const channels = topChannels(model, x, { layer, k, methods: [method], unit, onProgress: progress, ...run });
+    progress.finish();
     writeOutputs((set) => set.file(out, encodePicture(out, topChannelsCanvas(channels, [method]))));
     console.log(`wrote ${out} (channels ${channels.map((c) => c.channel).join(', ')})`);
   },
