@@ -1,6 +1,6 @@
 import { Tensor } from '../tensor.ts';
 import type { Model, RunOptions } from '../model/model.ts';
-import { argumentError, checkBoolean, checkChoice, checkFunction, checkInteger } from '../check.ts';
+import { argumentError, checkBoolean, checkChoice, checkFunction, checkInteger, checkString, checkTensor } from '../check.ts';
 import { checkFiniteInput, checkFiniteResult } from '../nonfinite.ts';
 import { checkMethodCall } from './check-args.ts';
 import { checkCamLayer, checkFeeds, defaultGradCamLayer } from './grad-cam.ts';
@@ -109,6 +109,8 @@ export function attribute(model: Model, input: Tensor, options: AttributeOptions
     }
   }
   checkBoolean(opts.abs, 'abs');
+  if (opts.inputName !== undefined) checkString(opts.inputName, 'inputName');
+  if (opts.mask !== undefined) checkTensor(opts.mask, 'the feature mask');
   checkBoolean(opts.upsample, 'upsample');
   checkFunction(opts.onProgress, 'onProgress');
   if (opts.integration !== undefined) checkChoice(opts.integration, 'integration', INTEGRATION_RULES, 'integration rules');

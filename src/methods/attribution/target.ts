@@ -36,6 +36,7 @@ export function resolveTarget(model: Model, target: AttributionTarget | undefine
     if (value.length !== n) throw argumentError(`give one ${what} for all samples or one per sample: ${value.length} for a batch of ${n}`);
     return [...value];
   };
+  if (target === null) throw argumentError('the target must be a class, a class per sample, or {layer, channel}, not null');
   if (target !== undefined && typeof target === 'object' && !Array.isArray(target)) {
     const t = target as NodeTarget;
     const layer = checkLayer(model, t.layer, 'the target layer');
