@@ -7,10 +7,9 @@ import { Tensor } from '../src/tensor.ts';
 import { attribute } from '../src/methods/attribute.ts';
 import { buildReport } from '../src/methods/report.ts';
 import { topChannels } from '../src/methods/top-channels.ts';
-import { progressReporter } from '../src/cli/progress.ts';
 
-// What the CLI's progress lines are made of: every long method reports (done, total) from the
-// start to the end, never backwards, and the terminal line redraws in place.
+// What the CLI's progress lines are made of (test/cli-run.test.ts draws them): every long method
+// reports (done, total) from the start to the end, never backwards.
 const root = join(import.meta.dirname, '..');
 const model = await loadModel(join(root, 'test', 'fixtures', 'models', 'mnist_model.h5'));
 const digits = await readNpyTensor(join(root, 'test', 'golden', 'models', 'mnist_model', 'input.npy'));
@@ -44,20 +43,6 @@ test('explain (buildReport) and topChannels report every step', () => {
   const top = recorder();
   topChannels(model, digit, { layer: 'conv2', k: 3, onProgress: top.report });
   assert.equal(top.calls, [[0, 3], [1, 3], [2, 3], [3, 3]]);
-});
-
-test('the terminal line redraws in place and ends with a newline; nothing is written off a terminal', () => {
-  const written: string[] = [];
-  const progress = progressReporter('attribute', { isTTY: true, write: (s: string) => written.push(s) });
-  progress(1, 4);
-  progress(4, 4);
-  progress.finish();
-  assert.equal(written, ['\rattribute 25% (1/4)', '\rattribute 100% (4/4)', '\n']);
-  const quiet: string[] = [];
-  const off = progressReporter('attribute', { isTTY: false, write: (s: string) => quiet.push(s) });
-  off(1, 2);
-  off.finish();
-  assert.equal(quiet, []);
 });
 
 test.run();
