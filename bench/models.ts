@@ -12,6 +12,8 @@
 // the peers (bench/peers/vgg16.ts: tfjs-backend-wasm one thread, onnxruntime-web one thread,
 // onnxruntime-node one and two threads, same weights and image, scores checked against ours),
 // with issue 5's goal ratios, and the memory of one forward record against its tensors' bytes.
+// MobileNetV2 and ResNet50 (keras.applications graphs at 224x224x3, random weights, written by
+// bench/mobilenetv2-h5.ts and bench/resnet50-h5.ts) the same way, with issue 14's goals.
 // Prints a table; --json prints the same as JSON.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -30,8 +32,9 @@ import { occlusion, occlusionGrid, type OcclusionOptions, type OcclusionResult, 
 import { planPositions, occlusionWork, type PositionPlan } from '../src/methods/occlusion-incremental.ts';
 import { ensureVgg16 } from './vgg16-h5.ts';
 import { ensureMobilenetV2 } from './mobilenetv2-h5.ts';
+import { ensureResnet50 } from './resnet50-h5.ts';
 import { readKerasGraph } from './peers/keras-h5-graph.ts';
-import { ONNX_OPS, onnxGraph, tfjsGraph, type GraphRun } from './peers/mobilenetv2.ts';
+import { ONNX_OPS, RESNET_ONNX_OPS, onnxGraph, tfjsGraph, type GraphRun } from './peers/mobilenetv2.ts';
 import { ConvscopeError } from '../src/errors.ts';
 import { installPeers } from './peers/load.ts';
 import { onnxNetwork, ortNetwork, tfjsNetwork, type NetworkRun } from './peers/vgg16.ts';
@@ -405,7 +408,8 @@ const vggOcclusion = occlusionRows('vgg16', model, image, 16, 8, quick ? { naive
 if (vggOcclusion.incremental) checkVggSample(vggOcclusion.incremental);
 else notes.push('VGG16 occlusion: the incremental map is compared with the naive one in the full run (not --quick)');
 
-await mobilenetRows();
+await graphRows({ key: 'mobilenetv2', title: 'MobileNetV2', ensure: ensureMobilenetV2, lastMap: 'out_relu', onnxOps: ONNX_OPS, tfjsGoal: 0.8 });
+await graphRows({ key: 'resnet50', title: 'ResNet50', ensure: ensureResnet50, lastMap: 'conv5_block3_out', onnxOps: RESNET_ONNX_OPS, tfjsGoal: 0.6 });
 
 /** The incremental map at a corner, the centre and the last window against that occluded image through model.predict. */
 function checkVggSample(run: OcclusionResult): void {
@@ -530,16 +534,28 @@ function relativeDiff(peer: ArrayLike<number>, ours: ArrayLike<number>): { maxRe
 }
 
 /**
- * MobileNetV2 (keras.applications, 224x224x3, random weights; bench/mobilenetv2-h5.ts): forward
- * on one and two threads, through the peers built from the same .h5 (bench/peers/mobilenetv2.ts;
- * tfjs-wasm's out_relu map checked against ours too), DeconvNet from out_relu (the last conv
- * node's activation, as block5_conv3 for VGG16) back to pixels, and Grad-CAM on the default
- * layer. While convscope cannot load the file, the peers run alone and say so.
+ * A keras.applications graph at 224x224x3 with random weights (MobileNetV2: bench/mobilenetv2-h5.ts;
+ * ResNet50: bench/resnet50-h5.ts): forward on one and two threads, through the peers built from
+ * the same .h5 (bench/peers/mobilenetv2.ts; tfjs-wasm's map of the last conv node checked against
+ * ours too), DeconvNet from that node (as block5_conv3 for VGG16) back to pixels, and Grad-CAM on
+ * the default layer. While convscope cannot load the file, the peers run alone and say so.
  */
-async function mobilenetRows(): Promise<void> {
-  const path = join(cacheDir, 'mobilenetv2.h5');
-  const made = await ensureMobilenetV2(path);
-  notes.push(`MobileNetV2: ${path.slice(root.length + 1)} (${(statSync(path).size / 1e6).toFixed(0)} MB, ${fmtInt(made.params)} parameters, random weights) ${made.created ? `written in ${made.seconds.toFixed(1)} s with h5wasm` : 'reused from an earlier run'}`);
+interface GraphBench {
+  /** The rows' model column and the .h5's name in the cache. */
+  key: string;
+  title: string;
+  ensure(path: string): Promise<{ created: boolean; seconds: number; params: number }>;
+  /** The last conv node's activation: the DeconvNet start and tfjs-wasm's map check. */
+  lastMap: string;
+  onnxOps: string;
+  /** Issue 14's goal for ours / tfjs-wasm time, one thread. */
+  tfjsGoal: number;
+}
+
+async function graphRows({ key, title, ensure, lastMap, onnxOps, tfjsGoal }: GraphBench): Promise<void> {
+  const path = join(cacheDir, `${key}.h5`);
+  const made = await ensure(path);
+  notes.push(`${title}: ${path.slice(root.length + 1)} (${(statSync(path).size / 1e6).toFixed(0)} MB, ${fmtInt(made.params)} parameters, random weights) ${made.created ? `written in ${made.seconds.toFixed(1)} s with h5wasm` : 'reused from an earlier run'}`);
   log(`  ${notes[notes.length - 1]}`);
   const opts = quick ? { budgetMs: 500, minRuns: 3, maxRuns: 5 } : { budgetMs: 5000, minRuns: 7, maxRuns: 40 };
   let net: Model | undefined;
@@ -548,21 +564,21 @@ async function mobilenetRows(): Promise<void> {
     net = await loadModel(path);
   } catch (e) {
     if (!(e instanceof ConvscopeError)) throw e;
-    notes.push(`MobileNetV2: convscope cannot load it (${e.message.replace(`${path}: `, '')}); its peers run alone`);
+    notes.push(`${title}: convscope cannot load it (${e.message.replace(`${path}: `, '')}); its peers run alone`);
     log(`  ${notes[notes.length - 1]}`);
   }
   let ours: { ms?: number; scores: Float32Array; of?: string } | undefined;
   let twoMs: number | undefined;
-  let outRelu: Float32Array | undefined;
+  let lastValues: Float32Array | undefined;
   if (net) {
     const model = net;
-    add('mobilenetv2', 'load the .h5 (read, convert to channels-first)', [performance.now() - loadStart]);
-    const forward = add('mobilenetv2', 'forward, 1 image 224x224x3', time(() => model.predict(image), opts));
+    add(key, 'load the .h5 (read, convert to channels-first)', [performance.now() - loadStart]);
+    const forward = add(key, 'forward, 1 image 224x224x3', time(() => model.predict(image), opts));
     forward.result = `${(2 * forwardMacs(model) / forward.medianMs / 1e6).toFixed(1)} GFLOP/s (${(forwardMacs(model) / 1e9).toFixed(2)} GMAC)`;
     ours = { ms: forward.medianMs, scores: model.predict(image).data };
-    outRelu = model.forward(image, 'out_relu').output.data;
+    lastValues = model.forward(image, lastMap).output.data;
     if (KERNEL_SET_NAMES.includes('simd-2t')) {
-      const two = add('mobilenetv2', 'forward, 1 image, two threads (simd-2t)', time(() => withKernels('simd-2t', () => model.predict(image)), opts));
+      const two = add(key, 'forward, 1 image, two threads (simd-2t)', time(() => withKernels('simd-2t', () => model.predict(image)), opts));
       two.result = `${(forward.medianMs / two.medianMs).toFixed(2)}x one thread; scores vs one thread: ${describeAgreement(agreement(withKernels('simd-2t', () => model.predict(image)).data, ours.scores))}`;
       twoMs = two.medianMs;
     }
@@ -575,9 +591,9 @@ async function mobilenetRows(): Promise<void> {
     const candidates: [string, () => Promise<NetworkRun>][] = [
       ['tfjs-wasm', async () => (tfjsNodes = await tfjsGraph(graph, image, false))],
       ['tfjs-wasm folded', () => tfjsGraph(graph, image, true)],
-      ['ort-web', () => ortNetwork('web', 1, onnxBytes(), [3, 224, 224], image, ONNX_OPS)],
-      ['ort-node', () => ortNetwork('node', 1, onnxBytes(), [3, 224, 224], image, ONNX_OPS)],
-      ['ort-node x2', () => ortNetwork('node', 2, onnxBytes(), [3, 224, 224], image, ONNX_OPS)],
+      ['ort-web', () => ortNetwork('web', 1, onnxBytes(), [3, 224, 224], image, onnxOps)],
+      ['ort-node', () => ortNetwork('node', 1, onnxBytes(), [3, 224, 224], image, onnxOps)],
+      ['ort-node x2', () => ortNetwork('node', 2, onnxBytes(), [3, 224, 224], image, onnxOps)],
     ];
     if (!ours) {
       // without convscope's scores, the peers are checked against the first one's
@@ -586,21 +602,21 @@ async function mobilenetRows(): Promise<void> {
       ours = { scores: await peer.run(), of: first };
       await peer.dispose();
     }
-    const check = async (peer: NetworkRun) => (peer === tfjsNodes && outRelu ? `out_relu map vs ours: ${describeAgreement(agreement(await tfjsNodes.node('out_relu'), outRelu))}` : '');
-    const peerMs = await peerRows('mobilenetv2', 'MobileNetV2', candidates, ours, opts, check);
+    const check = async (peer: NetworkRun) => (peer === tfjsNodes && lastValues ? `${lastMap} map vs ours: ${describeAgreement(agreement(await tfjsNodes.node(lastMap), lastValues))}` : '');
+    const peerMs = await peerRows(key, title, candidates, ours, opts, check);
     const oursMs = ours.ms;
     if (oursMs !== undefined) {
       for (const peer of ['tfjs-wasm', 'tfjs-wasm folded', 'ort-web', 'ort-node']) {
-        if (peerMs[peer] !== undefined) ratios[`mobilenetv2 forward, one thread: ours / ${peer} time`] = oursMs / peerMs[peer];
+        if (peerMs[peer] !== undefined) ratios[`${key} forward, one thread: ours / ${peer} time${peer === 'tfjs-wasm' ? ` (goal <= ${tfjsGoal}x)` : ''}`] = oursMs / peerMs[peer];
       }
-      if (peerMs['ort-node x2'] !== undefined && twoMs !== undefined) ratios['mobilenetv2 forward, two threads: ours (simd-2t) / ort-node x2 time'] = twoMs / peerMs['ort-node x2'];
+      if (peerMs['ort-node x2'] !== undefined && twoMs !== undefined) ratios[`${key} forward, two threads: ours (simd-2t) / ort-node x2 time`] = twoMs / peerMs['ort-node x2'];
     }
   } else {
-    notes.push('MobileNetV2 peers not run: the peers package could not be installed');
+    notes.push(`${title} peers not run: the peers package could not be installed`);
   }
   if (net && ours?.ms !== undefined) {
-    backwardRows('mobilenetv2', net, image, 'out_relu', quick ? ['deconvnet'] : ['deconvnet', 'salinet', 'desalinet'], ours.ms, opts);
-    gradCamRow('mobilenetv2', net, image, defaultGradCamLayer(net), ours.ms, opts);
+    backwardRows(key, net, image, lastMap, quick ? ['deconvnet'] : ['deconvnet', 'salinet', 'desalinet'], ours.ms, opts);
+    gradCamRow(key, net, image, defaultGradCamLayer(net), ours.ms, opts);
   }
 }
 

@@ -1,14 +1,16 @@
-// MobileNetV2 (or any tf.keras Functional graph of the layer classes below, each called once)
-// through the peers, for `npm run bench:models`: built from the .h5's own config and weights as
+// MobileNetV2 and ResNet50 (or any tf.keras Functional graph of the layer classes below, each
+// called once) through the peers, for `npm run bench:models`: built from the .h5's own config and weights as
 // read by keras-h5-graph.ts, so convscope's loader is checked along with its kernels.
 // - tfjs-backend-wasm, NHWC as Keras: the ops tfjs-layers runs for these layers (tf.conv2d,
 //   tf.depthwiseConv2d, tf.batchNorm, tf.relu6, tf.pad, tf.add, tf.mean, tf.matMul + bias,
 //   tf.softmax) under tf.tidy; or `folded`, as a tfjs graph model converted from a SavedModel
 //   runs it: each BatchNormalization folded into its convolution's kernel and bias, the ReLU(6)
 //   fused (tf.fused.conv2d / tf.fused.depthwiseConv2d with bias and relu6).
+//   ResNet50's Activation('relu') is tf.relu (fused as 'relu'), its MaxPooling2D tf.maxPool.
 // - onnxruntime-web / -node: one hand-encoded ONNX graph in NCHW (Conv, Conv with group = C for
-//   the depthwise ones, BatchNormalization, Clip(0, 6), Pad, Add, GlobalAveragePool, Flatten, Gemm,
-//   Softmax), every weight an initializer; onnxruntime folds and fuses as it does for any model.
+//   the depthwise ones, BatchNormalization, Clip(0, 6), Relu, MaxPool, Pad, Add, GlobalAveragePool,
+//   Flatten, Gemm, Softmax), every weight an initializer; onnxruntime folds and fuses as it does
+//   for any model.
 // A timed run is the forward of one image plus the read-back of the class scores.
 import type { Tensor } from '../../src/tensor.ts';
 import { chwToHwc, hwcToChw } from './peer.ts';
@@ -18,6 +20,7 @@ import type { KerasGraph, KerasGraphLayer, KerasWeight } from './keras-h5-graph.
 import type { NetworkRun } from './vgg16.ts';
 
 export const ONNX_OPS = 'Conv, Conv group=C, BatchNormalization, Clip, Pad, Add, GlobalAveragePool, Flatten, Gemm, Softmax';
+export const RESNET_ONNX_OPS = 'Conv, BatchNormalization, Relu, MaxPool, Pad, Add, GlobalAveragePool, Flatten, Gemm, Softmax';
 
 type Pad = 'same' | 'valid';
 
@@ -34,6 +37,26 @@ function conv(l: KerasGraphLayer): { strides: number; pad: Pad; kernel: KerasWei
 function relu6(l: KerasGraphLayer): void {
   const c = l.config as { max_value: number | null; negative_slope: number; threshold: number };
   if (c.max_value !== 6 || c.negative_slope !== 0 || c.threshold !== 0) throw new Error(`${l.name}: only ReLU(max_value=6)`);
+}
+
+/** The activation a ReLU(6) layer or an Activation('relu') layer applies, for the fused ops; null for any other layer. */
+function fusable(l: KerasGraphLayer | undefined): 'relu6' | 'relu' | null {
+  if (l?.className === 'ReLU') return (relu6(l), 'relu6');
+  if (l?.className === 'Activation') return (activationRelu(l), 'relu');
+  return null;
+}
+
+function activationRelu(l: KerasGraphLayer): void {
+  if ((l.config as { activation: string }).activation !== 'relu') throw new Error(`${l.name}: only Activation('relu')`);
+}
+
+/** MaxPooling2D's square window, stride and padding ('valid' here: ResNet50 pads with a ZeroPadding2D first). */
+function maxPool(l: KerasGraphLayer): { size: number; strides: number; pad: Pad } {
+  const c = l.config as { pool_size: number[]; strides: number[]; padding: Pad; data_format: string };
+  if (c.pool_size[0] !== c.pool_size[1] || c.strides[0] !== c.strides[1] || c.padding !== 'valid' || c.data_format !== 'channels_last') {
+    throw new Error(`${l.name}: only square windows and strides, valid padding, channels_last`);
+  }
+  return { size: c.pool_size[0], strides: c.strides[0], pad: c.padding };
 }
 
 /** BatchNormalization as y = x * scale + shift per channel (inference). */
@@ -67,6 +90,8 @@ interface TfCore {
   depthwiseConv2d(x: TfTensor, filter: TfTensor, strides: number, pad: Pad): TfTensor;
   batchNorm(x: TfTensor, mean: TfTensor, variance: TfTensor, offset: TfTensor, scale: TfTensor, varianceEpsilon: number): TfTensor;
   relu6(x: TfTensor): TfTensor;
+  relu(x: TfTensor): TfTensor;
+  maxPool(x: TfTensor, filterSize: number, strides: number, pad: Pad): TfTensor;
   pad(x: TfTensor, paddings: [number, number][]): TfTensor;
   add(a: TfTensor, b: TfTensor): TfTensor;
   mean(x: TfTensor, axis: number[]): TfTensor;
@@ -131,15 +156,13 @@ export async function tfjsGraph(graph: KerasGraph, image: Tensor, folded: boolea
           const k = kernel.data.map((v, i) => v * scale[i % channels]); // HWIO / (KH,KW,C,1): the output channel is the fastest axis
           const b = shift.map((s, ch) => s + (bias ? bias.data[ch] * scale[ch] : 0));
           const relu = onlyConsumer(bn.name);
-          const fuseRelu = relu?.className === 'ReLU';
-          if (fuseRelu) relu6(relu);
+          const fused = fusable(relu);
           absorbed.add(bn.name);
-          if (fuseRelu) absorbed.add(relu.name);
+          if (fused) absorbed.add(relu!.name);
           const filter = hold(k, kernel.shape);
           const biasT = hold(b, [channels]);
-          const activation = fuseRelu ? 'relu6' : 'linear';
           const op = depthwise ? tf.fused.depthwiseConv2d : tf.fused.conv2d;
-          step(([a]) => op({ x: a, filter, bias: biasT, strides, pad, activation }), fuseRelu ? relu.name : bn.name);
+          step(([a]) => op({ x: a, filter, bias: biasT, strides, pad, activation: fused ?? 'linear' }), fused ? relu!.name : bn.name);
           break;
         }
         const filter = hold(kernel.data, kernel.shape);
@@ -161,6 +184,15 @@ export async function tfjsGraph(graph: KerasGraph, image: Tensor, folded: boolea
         relu6(l);
         step(([a]) => tf.relu6(a));
         break;
+      case 'Activation':
+        activationRelu(l);
+        step(([a]) => tf.relu(a));
+        break;
+      case 'MaxPooling2D': {
+        const { size, strides, pad } = maxPool(l);
+        step(([a]) => tf.maxPool(a, size, strides, pad));
+        break;
+      }
       case 'ZeroPadding2D': {
         const [[top, bottom], [left, right]] = padding(l);
         step(([a]) => tf.pad(a, [[0, 0], [top, bottom], [left, right], [0, 0]]));
@@ -204,8 +236,8 @@ export async function tfjsGraph(graph: KerasGraph, image: Tensor, folded: boolea
   return {
     name: folded ? 'tfjs-wasm folded' : 'tfjs-wasm',
     description: `${version}, ${SIMD_BUILD} (XNNPACK), one thread, NHWC: ${folded
-      ? 'BatchNormalization folded into the convolutions, tf.fused.conv2d / tf.fused.depthwiseConv2d with bias and relu6 (as a tfjs graph model runs it)'
-      : 'tf.conv2d, tf.depthwiseConv2d, tf.batchNorm, tf.relu6, tf.pad, tf.add, tf.mean, tf.matMul + bias, tf.softmax (the ops tfjs-layers runs for these layers)'}`,
+      ? 'BatchNormalization folded into the convolutions, tf.fused.conv2d / tf.fused.depthwiseConv2d with bias and relu6 / relu (as a tfjs graph model runs it)'
+      : 'tf.conv2d, tf.depthwiseConv2d, tf.batchNorm, tf.relu6 / tf.relu, tf.maxPool, tf.pad, tf.add, tf.mean, tf.matMul + bias, tf.softmax (the ops tfjs-layers runs for these layers)'}`,
     run: async () => readBack(forward(graph.output)),
     node: async (name) => {
       const t = forward(name);
@@ -280,6 +312,16 @@ export function onnxGraph(graph: KerasGraph): Uint8Array {
         relu6(l);
         node('Clip', [ins[0], 'zero', 'six']);
         break;
+      case 'Activation':
+        activationRelu(l);
+        node('Relu', ins);
+        break;
+      case 'MaxPooling2D': {
+        const { size, strides } = maxPool(l);
+        node('MaxPool', ins, { ints: { kernel_shape: [size, size], strides: [strides, strides], pads: [0, 0, 0, 0] } });
+        shapes.set(l.name, [Math.floor((h - size) / strides) + 1, Math.floor((w - size) / strides) + 1, c]);
+        continue;
+      }
       case 'ZeroPadding2D': {
         const [[top, bottom], [left, right]] = padding(l);
         initializers.push({ name: `${l.name}_pads`, shape: [8], data: BigInt64Array.from([0, 0, top, left, 0, 0, bottom, right].map(BigInt)) });
