@@ -1,6 +1,6 @@
-import type { BiasAxis, ConvGeometry, ThreadedKernelSetName } from './kernel-set.ts';
+import type { BiasAxis, ConvGeometry, KernelSet, ThreadedKernelSetName } from './kernel-set.ts';
 import type { WasmExports } from './wasm-exports.ts';
-import { WasmKernelSet, convRecord, streamsB } from './wasm-kernels.ts';
+import { WasmKernelSet, convRecord, streamsB, wasmKernels } from './wasm-kernels.ts';
 import { wasmThreadsModule, type WasmThreadsBuild } from './wasm-module.ts';
 import {
   ARGS, ARGS_OFFSET, CONTROL_BYTES, DONE, NEXT, OP, OP_CONV_COLUMNS, OP_GEMM, OP_WINOGRAD_INPUT, OP_WINOGRAD_OUTPUT,
@@ -20,7 +20,9 @@ import { ConvscopeError } from '../errors.ts';
 // output channels of the inverse transform. Every output
 // element is summed in the same order as on one thread, so the results are bit-identical to the
 // one-thread set of the same build ('simd', 'relaxed'). Everything else, and work too small to be
-// worth a hand-off, runs here alone.
+// worth a hand-off, runs on that one-thread set itself, in its own (unshared) memory: the same
+// kernels took 5-25% longer on the shared instance (channel affine 5.8 against 7.4 ms, the
+// activations 6.8 against 7.9 ms over a MobileNetV2 forward with no split at all).
 
 // Pages, as the threads targets of asconfig.json declare them (the import must fit them).
 const INITIAL_PAGES = 32;
@@ -35,6 +37,13 @@ const MIN_SPLIT_MACS = 1 << 21;
 /** Each two-thread set's build, which is also its one-thread twin's name. */
 const BUILDS: Record<ThreadedKernelSetName, WasmThreadsBuild> = { 'simd-2t': 'simd', 'relaxed-2t': 'relaxed' };
 
+/** The kernels a two-thread set never splits: its one-thread twin runs them. */
+const ALONE = [
+  'conv2dBackwardFilter', 'depthwiseConv2d', 'depthwiseConv2dBackwardData', 'depthwiseConv2dBackwardFilter', 'maxPool2d', 'maxUnpool2d',
+  'avgPool2d', 'avgPool2dBackward', 'relu', 'reluBackward', 'sigmoid', 'tanh', 'sigmoidBackward', 'tanhBackward', 'activation',
+  'activationBackward', 'softmax', 'channelAffine', 'add', 'mul', 'scale', 'adam',
+] as const satisfies readonly (keyof KernelSet)[];
+
 /**
  * Columns per chunk, a multiple of 8 (a GEMM strip boundary): about half of n below 256 columns,
  * a quarter below 1024, else an eighth. Each chunk packs all of A again, so narrow products get
@@ -45,6 +54,8 @@ function chunkColumns(n: number): number {
 }
 
 class ThreadedKernelSet extends WasmKernelSet {
+  /** The one-thread set of the same build: what this set does not split runs there. */
+  private readonly alone: WasmKernelSet;
   private readonly control: Int32Array;
   private readonly args: Float64Array;
   private seq = 0;
@@ -61,6 +72,8 @@ class ThreadedKernelSet extends WasmKernelSet {
     this.control = new Int32Array(control);
     this.args = new Float64Array(control, ARGS_OFFSET, ARGS);
     this.workerData = { module, memory, control, scratch };
+    this.alone = wasmKernels(BUILDS[name]);
+    for (const op of ALONE) (this as Record<string, unknown>)[op] = (this.alone[op] as (...args: unknown[]) => void).bind(this.alone);
   }
 
   /**
@@ -101,7 +114,7 @@ class ThreadedKernelSet extends WasmKernelSet {
   override conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void {
     const ohw = g.oh * g.ow;
     if (ohw < 16 || g.cout * ohw * g.cin * g.kh * g.kw < MIN_SPLIT_MACS) {
-      super.conv2d(g, x, w, bias, y);
+      this.alone.conv2d(g, x, w, bias, y);
       return;
     }
     const { arena, wasm } = this;
@@ -136,7 +149,7 @@ class ThreadedKernelSet extends WasmKernelSet {
 
   override conv2dBackwardData(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
     if (g.cout * g.oh * g.ow * g.cin * g.kh * g.kw < MIN_SPLIT_MACS) {
-      super.conv2dBackwardData(g, dy, w, dx);
+      this.alone.conv2dBackwardData(g, dy, w, dx);
       return;
     }
     const { arena, wasm } = this;
@@ -187,8 +200,13 @@ class ThreadedKernelSet extends WasmKernelSet {
     bias: Float32Array | null, biasAxis: BiasAxis,
     c: Float32Array,
   ): void {
-    if (transB || n < 16 || m * n * k < MIN_SPLIT_MACS || streamsB(b)) {
+    if (streamsB(b)) {
+      // streamed in K blocks through this set's gemmBlock, which splits the blocks worth it
       super.matmul(m, n, k, a, transA, b, transB, bias, biasAxis, c);
+      return;
+    }
+    if (transB || n < 16 || m * n * k < MIN_SPLIT_MACS) {
+      this.alone.matmul(m, n, k, a, transA, b, transB, bias, biasAxis, c);
       return;
     }
     const { arena, wasm } = this;
