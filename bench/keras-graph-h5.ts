@@ -113,18 +113,23 @@ export class Graph {
   }
 }
 
-/** xorshift32 from `state`, uniform in [lo, hi]. */
-function uniform(count: number, lo: number, hi: number, state: { s: number }): Float32Array {
+/** count values of xorshift32 from `state`, each u in [0, 1) mapped by `value`; the state moves on. */
+export function xorshiftValues(count: number, state: { s: number }, value: (u: number) => number): Float32Array {
   const out = new Float32Array(count);
   let s = state.s;
   for (let i = 0; i < count; i++) {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    out[i] = lo + ((s >>> 0) / 4294967296) * (hi - lo);
+    out[i] = value((s >>> 0) / 4294967296);
   }
   state.s = s;
   return out;
+}
+
+/** xorshift32 from `state`, uniform in [lo, hi]. */
+function uniform(count: number, lo: number, hi: number, state: { s: number }): Float32Array {
+  return xorshiftValues(count, state, (u) => lo + u * (hi - lo));
 }
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, d) => a * d, 1);

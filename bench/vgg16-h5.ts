@@ -7,6 +7,7 @@
 // file system; the bytes are then written to disk.
 import { existsSync } from 'node:fs';
 import { writeH5 } from './h5-write.ts';
+import { xorshiftValues } from './keras-graph-h5.ts';
 
 interface KerasLayer {
   class_name: string;
@@ -74,16 +75,7 @@ function functionalConfig(layers: KerasLayer[]): unknown {
 
 /** He-uniform kernels (ReLU keeps the activations' scale through 16 layers), small uniform biases; xorshift32 from `seed`. */
 function randomWeights(count: number, limit: number, state: { s: number }): Float32Array {
-  const out = new Float32Array(count);
-  let s = state.s;
-  for (let i = 0; i < count; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296 * 2 - 1) * limit;
-  }
-  state.s = s;
-  return out;
+  return xorshiftValues(count, state, (u) => (u * 2 - 1) * limit);
 }
 
 /**

@@ -60,6 +60,13 @@ export function numberList(value: string | undefined, name: string): number[] | 
   return list;
 }
 
+/** A value from a fixed list (an alias stands for its choice); otherwise a usage error listing the choices and aliases. */
+export function choiceOption<T extends string>(value: string, name: string, choices: readonly T[], aliases: Record<string, T> = {}): T {
+  const choice = Object.hasOwn(aliases, value) ? aliases[value] : value;
+  if (!(choices as readonly string[]).includes(choice)) throw new UsageError(`--${name} must be one of ${[...choices, ...Object.keys(aliases)].join(', ')}, not '${value}'`);
+  return choice as T;
+}
+
 /** [MODEL] INPUT positionals: with one, the default model is used. */
 export function modelAndInput(positionals: string[], usage: string, defaultModel: string): { model: string; input: string } {
   if (positionals.length === 1) return { model: defaultModel, input: positionals[0] };

@@ -4,12 +4,12 @@ import { argumentError, checkBoolean, checkChoice, checkFunction, checkInteger, 
 import { checkFiniteInput, checkFiniteResult } from '../nonfinite.ts';
 import { checkMethodCall } from './check-args.ts';
 import { checkCamLayer, checkFeeds, defaultGradCamLayer } from './grad-cam.ts';
-import { defaultOcclusionSize, occlusion } from './occlusion.ts';
+import { defaultOcclusionSize, defaultOcclusionStride, occlusion } from './occlusion.ts';
 import { resolveTarget, type AttributionTarget, type NodeTarget } from './attribution/target.ts';
 import { baselineRows, type Baseline } from './attribution/baseline.ts';
 import { inputMethodRows, INPUT_METHODS, type InputMethod } from './attribution/input-methods.ts';
 import { INTEGRATION_RULES, type IntegrationRule } from './attribution/integration.ts';
-import { noiseTunnel, NOISE_TUNNEL_TYPES, type NoiseTunnelType } from './attribution/noise-tunnel.ts';
+import { noiseTunnel, NOISE_TUNNEL_TYPES } from './attribution/noise-tunnel.ts';
 import { camRows, upsampleMaps, CAM_METHODS, type CamMethod } from './attribution/cam.ts';
 import { guidedGradCamRows } from './attribution/guided-grad-cam.ts';
 import { featureAblationRows, featureLabels } from './attribution/feature-ablation.ts';
@@ -124,15 +124,15 @@ export function attribute(model: Model, input: Tensor, options: AttributeOptions
     checkFiniteResult(result.attribution.data, result.attribution.shape, `the ${method} attribution`, opts.allowNonFinite);
     return { ...result, method, attribution: strip(result.attribution), weights: result.weights && strip(result.weights), grid: result.grid && strip(result.grid), cam: result.cam && strip(result.cam) };
   };
-  const image = model.inputShape.length === 3;
-  const needsImage = method !== 'saliency' && method !== 'input-x-gradient' && method !== 'integrated-gradients' && method !== 'guided-backprop' && method !== 'deconvnet' && !(NOISE_TUNNEL_TYPES as readonly string[]).includes(method);
-  if (needsImage && !image) throw argumentError(`${method} needs a model that takes images (C, H, W); this one takes ${model.inputShape.join('x')}`);
+  const inputSpace = isOneOf(method, INPUT_METHODS);
+  const noisy = isOneOf(method, NOISE_TUNNEL_TYPES);
+  if (!inputSpace && !noisy && model.inputShape.length !== 3) throw argumentError(`${method} needs a model that takes images (C, H, W); this one takes ${model.inputShape.join('x')}`);
 
   if (method === 'occlusion') {
     const size = opts.size ?? defaultOcclusionSize(model.inputShape);
     const node = isNodeTarget(opts.target) ? opts.target : undefined;
     const r = occlusion(model, batch, {
-      size, stride: opts.stride ?? Math.max(1, Math.floor(size / 2)), baseline: opts.baseline, onProgress: opts.onProgress,
+      size, stride: opts.stride ?? defaultOcclusionStride(size), baseline: opts.baseline, onProgress: opts.onProgress,
       target: node ? undefined : (opts.target as number | number[] | undefined), layer: node?.layer, channel: node?.channel,
       allowNonFinite: opts.allowNonFinite, inputName,
     });
@@ -142,13 +142,13 @@ export function attribute(model: Model, input: Tensor, options: AttributeOptions
   const n = batch.shape[0];
   const t = resolveTarget(model, opts.target, n, () => model.predict(batch, undefined, { allowNonFinite: opts.allowNonFinite }));
   const inner = { abs: opts.abs, steps: opts.steps, integration: opts.integration, onProgress: opts.onProgress };
-  if ((INPUT_METHODS as readonly string[]).includes(method)) {
-    const r = inputMethodRows(model, method as InputMethod, batch, t, t.channels, baselineRows(batch, opts.baseline), inner);
+  if (inputSpace) {
+    const r = inputMethodRows(model, method, batch, t, t.channels, baselineRows(batch, opts.baseline), inner);
     return finish({ attribution: r.attribution, delta: r.delta, targets: t.classes });
   }
-  if ((NOISE_TUNNEL_TYPES as readonly string[]).includes(method)) {
-    const noisy = noiseTunnel(model, method as NoiseTunnelType, batch, t, baselineRows(batch, opts.baseline), { ...inner, of: opts.of, samples: opts.samples, stdevs: opts.stdevs, seed: opts.seed });
-    return finish({ attribution: noisy, targets: t.classes });
+  if (noisy) {
+    const attribution = noiseTunnel(model, method, batch, t, baselineRows(batch, opts.baseline), { ...inner, of: opts.of, samples: opts.samples, stdevs: opts.stdevs, seed: opts.seed });
+    return finish({ attribution, targets: t.classes });
   }
   if (method === 'ablation') {
     const labels = featureLabels(model.inputShape, opts.mask, opts.grid ?? defaultOcclusionSize(model.inputShape));
@@ -164,6 +164,10 @@ export function attribute(model: Model, input: Tensor, options: AttributeOptions
   }
   const { cam, weights } = camRows(model, method as CamMethod, batch, t, layer, opts.onProgress);
   return finish({ attribution: opts.upsample ? upsampleMaps(cam, H, W) : cam, weights: weights ?? undefined, targets: t.classes, layer: layerName });
+}
+
+function isOneOf<T extends string>(method: string, methods: readonly T[]): method is T {
+  return (methods as readonly string[]).includes(method);
 }
 
 function isNodeTarget(target: AttributionTarget | undefined): target is NodeTarget {

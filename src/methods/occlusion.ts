@@ -5,6 +5,7 @@ import { checkChannel, checkClass, checkLayer, checkMethodCall } from './check-a
 import { argumentError, checkChoice, checkFunction, checkInteger, checkNumber } from '../check.ts';
 import { checkFiniteInput, checkFiniteResult } from '../nonfinite.ts';
 import { baselineRows, type Baseline } from './attribution/baseline.ts';
+import { perSample } from './attribution/target.ts';
 import { planPositions, patchedInputs, occluderPatch, type PositionPlan } from './occlusion-incremental.ts';
 
 export const OCCLUSION_STRATEGIES = ['incremental', 'batched', 'naive'] as const;
@@ -78,6 +79,11 @@ export function defaultOcclusionSize(inputShape: readonly number[]): number {
   return inputShape.length === 3 ? Math.max(1, Math.round(Math.min(inputShape[1], inputShape[2]) / 4)) : 1;
 }
 
+/** The stride when none is given: half the occluder's side, at least 1. */
+export function defaultOcclusionStride(size: number): number {
+  return Math.max(1, Math.floor(size / 2));
+}
+
 export function occlusionGrid(h: number, w: number, size: number, stride: number): { ny: number; nx: number } {
   return { ny: Math.ceil((h - size) / stride) + 1, nx: Math.ceil((w - size) / stride) + 1 };
 }
@@ -118,13 +124,8 @@ export function occlusion(model: Model, input: Tensor, options: OcclusionOptions
   checkFiniteInput(batch.data, batch.shape, opts.inputName ?? 'the input', opts.allowNonFinite);
   const fills = baselineRows(batch, opts.baseline ?? opts.fill ?? 0);
   const per = c * h * w;
-  const perSample = <T>(value: T | readonly T[] | undefined, what: string): (T | undefined)[] => {
-    if (!Array.isArray(value)) return Array.from({ length: n }, () => value as T | undefined);
-    if (value.length !== n) throw argumentError(`give one ${what} for all samples or one per sample: ${value.length} for a batch of ${n}`);
-    return [...value];
-  };
-  const targets = perSample(opts.target, 'class');
-  const channels = perSample(opts.channel, 'channel');
+  const targets = perSample<number | undefined>(opts.target, n, 'class');
+  const channels = perSample<number | undefined>(opts.channel, n, 'channel');
   const { ny, nx } = occlusionGrid(h, w, size, stride);
   const total = n * ny * nx;
   const grid = Tensor.zeros([n, ny, nx]);

@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { parse, modelAndInput, intOption, numberOption, numberList } from '../args.ts';
+import { parse, modelAndInput, intOption, numberOption, numberList, choiceOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { checkOutputs } from '../outputs.ts';
 import { inputOptionSpecs, inputOptionsHelp, runOptionsFor, loadModelFor, readInputFor, type InputOptionValues } from '../input-options.ts';
@@ -11,9 +11,9 @@ import { readNpyTensor } from '../../node/inputs.ts';
 import { defaultModelPath } from '../../package-root.ts';
 import { attribute, methodOptions, parseAttributionMethod, ATTRIBUTION_METHODS, type AttributeOptions, type AttributionMethod } from '../../methods/attribute.ts';
 import { INPUT_METHODS, type InputMethod } from '../../methods/attribution/input-methods.ts';
-import { INTEGRATION_RULES, type IntegrationRule } from '../../methods/attribution/integration.ts';
+import { INTEGRATION_RULES } from '../../methods/attribution/integration.ts';
 import type { Baseline } from '../../methods/attribution/baseline.ts';
-import { attributionFigure, ATTRIBUTION_SIGNS, type AttributionSign } from '../../methods/attribution-display.ts';
+import { attributionFigure, ATTRIBUTION_SIGNS } from '../../methods/attribution-display.ts';
 import { besides } from '../../methods/render.ts';
 import type { Model } from '../../model/model.ts';
 import { Tensor } from '../../tensor.ts';
@@ -60,10 +60,10 @@ export const attributeCommand: Command = {
   async run(args) {
     const { values, positionals } = parse(args, specs, usage);
     const { model: modelPath, input } = modelAndInput(positionals, usage, defaultModelPath());
-    const method = choice(() => parseAttributionMethod(values.method ?? 'integrated-gradients'), `--method must be one of ${ATTRIBUTION_METHODS.join(', ')}, ig, not '${values.method}'`);
+    const method = methodOption(values.method ?? 'integrated-gradients');
     const given = optionsGiven(values);
     const out = values.out ?? 'attribution.png';
-    const sign = choice(() => checkedSign(values.sign ?? (nonNegative(method, values) ? 'positive' : 'all')), `--sign must be one of ${ATTRIBUTION_SIGNS.join(', ')}, not '${values.sign}'`);
+    const sign = choiceOption(values.sign ?? (nonNegative(method, values) ? 'positive' : 'all'), 'sign', ATTRIBUTION_SIGNS, { absolute: 'absolute_value' });
     const outlierPerc = numberOption(values['outlier-perc'], 'outlier-perc', 2);
     if (outlierPerc < 0 || outlierPerc > 100) throw new UsageError(`--outlier-perc must be from 0 to 100, not '${values['outlier-perc']}'`);
     if (values.class !== undefined && values.node !== undefined) throw new UsageError('give either --class or --node with --channel, not both');
@@ -74,14 +74,14 @@ export const attributeCommand: Command = {
       target: values.node !== undefined ? { layer: values.node, channel: integers(values.channel!, 'channel') } : values.class !== undefined ? integers(values.class, 'class') : undefined,
       layer: values.layer,
       steps: values.steps === undefined ? undefined : intOption(values.steps, 'steps', 50, 2),
-      integration: values.integration === undefined ? undefined : choice(() => checkedIntegration(values.integration!), `--integration must be one of ${INTEGRATION_RULES.join(', ')}, not '${values.integration}'`),
+      integration: values.integration === undefined ? undefined : choiceOption(values.integration, 'integration', INTEGRATION_RULES),
       abs: values.signed ? false : undefined,
-      of: values.of === undefined ? undefined : choice(() => checkedInner(values.of!), `--of must be one of ${INPUT_METHODS.join(', ')}, not '${values.of}'`),
+      of: values.of === undefined ? undefined : choiceOption<InputMethod>(values.of, 'of', INPUT_METHODS, { ig: 'integrated-gradients', guided: 'guided-backprop' }),
       samples: values.samples === undefined ? undefined : intOption(values.samples, 'samples', 5),
       stdevs: values.stdevs === undefined ? undefined : atLeastZero(values.stdevs, 'stdevs'),
       seed: values.seed === undefined ? undefined : intOption(values.seed, 'seed', 0, 0),
       upsample: values.upsample,
-      interpolate: values.interpolate === undefined ? undefined : choice(() => checkedInterpolate(values.interpolate!), `--interpolate must be nearest or bilinear, not '${values.interpolate}'`),
+      interpolate: values.interpolate === undefined ? undefined : choiceOption(values.interpolate, 'interpolate', ['nearest', 'bilinear'] as const),
       grid: values.grid === undefined ? undefined : intOption(values.grid, 'grid', 1),
       size: values.size === undefined ? undefined : intOption(values.size, 'size', 1),
       stride: values.stride === undefined ? undefined : intOption(values.stride, 'stride', 1),
@@ -115,13 +115,10 @@ function describeTarget(target: number | null, options: AttributeOptions): strin
   return `node ${node.layer}`;
 }
 
-/** The options given on the command line that only some methods take, by their library name. */
+/** The options given on the command line that only some methods take, by their library name (--signed is abs: false). */
 function optionsGiven(values: Record<string, unknown>): string[] {
-  const names: Record<string, string> = {
-    layer: 'layer', baseline: 'baseline', steps: 'steps', integration: 'integration', signed: 'abs', of: 'of', samples: 'samples', stdevs: 'stdevs',
-    seed: 'seed', upsample: 'upsample', interpolate: 'interpolate', grid: 'grid', mask: 'mask', size: 'size', stride: 'stride',
-  };
-  return Object.keys(names).filter((k) => values[k] !== undefined).map((k) => names[k]);
+  const methodOnly = ['layer', 'baseline', 'steps', 'integration', 'signed', 'of', 'samples', 'stdevs', 'seed', 'upsample', 'interpolate', 'grid', 'mask', 'size', 'stride'];
+  return methodOnly.filter((k) => values[k] !== undefined).map((k) => (k === 'signed' ? 'abs' : k));
 }
 
 const FLAG: Record<string, string> = { abs: 'signed' };
@@ -136,11 +133,12 @@ function checkApplies(method: AttributionMethod, given: string[]): void {
   }
 }
 
-function choice<T>(f: () => T, message: string): T {
+/** --method: a method or one of the library's aliases; the message lists the methods and `ig`. */
+function methodOption(name: string): AttributionMethod {
   try {
-    return f();
+    return parseAttributionMethod(name);
   } catch {
-    throw new UsageError(message);
+    throw new UsageError(`--method must be one of ${ATTRIBUTION_METHODS.join(', ')}, ig, not '${name}'`);
   }
 }
 
@@ -150,28 +148,6 @@ function nonNegative(method: AttributionMethod, values: { signed?: boolean; of?:
   if (method === 'saliency') return absSaliency(method);
   if (method === 'smoothgrad') return absSaliency(values.of);
   return ['smoothgrad-sq', 'vargrad', 'gradcam', 'gradcam++', 'layercam', 'scorecam'].includes(method);
-}
-
-function checkedSign(sign: string): AttributionSign {
-  const s = sign === 'absolute' ? 'absolute_value' : sign;
-  if (!(ATTRIBUTION_SIGNS as readonly string[]).includes(s)) throw new Error();
-  return s as AttributionSign;
-}
-
-function checkedIntegration(rule: string): IntegrationRule {
-  if (!(INTEGRATION_RULES as readonly string[]).includes(rule)) throw new Error();
-  return rule as IntegrationRule;
-}
-
-function checkedInner(name: string): InputMethod {
-  const m = name === 'ig' ? 'integrated-gradients' : name === 'guided' ? 'guided-backprop' : name;
-  if (!(INPUT_METHODS as readonly string[]).includes(m)) throw new Error();
-  return m as InputMethod;
-}
-
-function checkedInterpolate(mode: string): 'nearest' | 'bilinear' {
-  if (mode !== 'nearest' && mode !== 'bilinear') throw new Error();
-  return mode;
 }
 
 function integers(text: string, name: string): number | number[] {

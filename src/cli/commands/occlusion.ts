@@ -9,7 +9,7 @@ import { tensorOrPicture } from '../encode.ts';
 import { encodePicture, PICTURE_ENDINGS, Canvas } from '../../io/png-output.ts';
 import { writeOutputs } from '../../node/output-set.ts';
 import { defaultModelPath } from '../../package-root.ts';
-import { defaultOcclusionSize, occlusion } from '../../methods/occlusion.ts';
+import { defaultOcclusionSize, defaultOcclusionStride, occlusion } from '../../methods/occlusion.ts';
 import { regularizeHeatmap, upsample } from '../../methods/heatmap.ts';
 import { overlayCanvas, readableScale } from '../../methods/render.ts';
 import type { Tensor } from '../../tensor.ts';
@@ -69,7 +69,7 @@ export const occlusionCommand: Command = {
     const model = await loadModelFor(modelPath, values);
     const x = await readSingleInput(input, model, values);
     const size = givenSize ?? defaultOcclusionSize(model.inputShape);
-    const stride = givenStride ?? Math.max(1, Math.floor(size / 2));
+    const stride = givenStride ?? defaultOcclusionStride(size);
     const progress = progressReporter('occlusion');
     const result = occlusion(model, x, { ...options, size, stride, onProgress: progress, ...runOptionsFor(input, values) });
     progress.finish();

@@ -32,3 +32,12 @@ export function concatRows(a: Tensor, b: Tensor): Tensor {
   out.data.set(b.data, a.size);
   return out;
 }
+
+/** The rows of a batched tensor, one per sample, each repeated `times` times. */
+export function repeatRows(x: Tensor, times: number): Tensor {
+  const n = x.shape[0];
+  const per = x.size / n;
+  const out = Tensor.zeros([n * times, ...x.shape.slice(1)]);
+  for (let b = 0; b < n; b++) for (let j = 0; j < times; j++) out.data.set(x.data.subarray(b * per, (b + 1) * per), (b * times + j) * per);
+  return out;
+}

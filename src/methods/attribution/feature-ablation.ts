@@ -37,7 +37,10 @@ export function featureLabels(inputShape: readonly number[], mask: Tensor | unde
 export function featureAblationRows(model: Model, x: Tensor, t: ResolvedTarget, baselines: Tensor, labels: Int32Array, onProgress?: (done: number, total: number) => void): Tensor {
   const n = x.shape[0];
   const per = x.size / n;
-  const groups = [...new Set(labels)].sort((a, b) => a - b);
+  // each label's element indices, so that a group costs its own size, not the whole input's
+  const members = new Map<number, number[]>();
+  labels.forEach((label, i) => (members.get(label) ?? members.set(label, []).get(label)!).push(i));
+  const groups = [...members.keys()].sort((a, b) => a - b).map((label) => Int32Array.from(members.get(label)!));
   const chunk = rowsPerChunk(model, t.node);
   const unablated = targetValuesChunked(model, x, t, t.channels, false);
   const out = Tensor.zeros(x.shape);
@@ -48,16 +51,16 @@ export function featureAblationRows(model: Model, x: Tensor, t: ResolvedTarget, 
     const channels: number[] = [];
     for (let r = 0; r < count; r++) {
       const b = Math.floor((start + r) / groups.length);
-      const label = groups[(start + r) % groups.length];
-      for (let i = 0; i < per; i++) part.data[r * per + i] = labels[i] === label ? baselines.data[b * per + i] : x.data[b * per + i];
+      const row = part.data.subarray(r * per, (r + 1) * per);
+      row.set(x.data.subarray(b * per, (b + 1) * per));
+      for (const i of groups[(start + r) % groups.length]) row[i] = baselines.data[b * per + i];
       channels.push(t.channels[b]);
     }
     const values = targetValues(model, part, t, channels, false);
     for (let r = 0; r < count; r++) {
       const b = Math.floor((start + r) / groups.length);
-      const label = groups[(start + r) % groups.length];
       const drop = unablated[b] - values[r];
-      for (let i = 0; i < per; i++) if (labels[i] === label) out.data[b * per + i] = drop;
+      for (const i of groups[(start + r) % groups.length]) out.data[b * per + i] = drop;
     }
     onProgress?.(start + count, total);
   });

@@ -3,7 +3,8 @@ import type { Model } from '../../model/model.ts';
 import { checkChoice, checkInteger, checkNumber } from '../../check.ts';
 import { seededRandom } from '../random.ts';
 import { inputMethodRows, INPUT_METHODS, type InputMethod, type InputMethodOptions } from './input-methods.ts';
-import { repeatRows, rowChannels, type ResolvedTarget } from './target.ts';
+import { rowChannels, type ResolvedTarget } from './target.ts';
+import { repeatRows } from './chunks.ts';
 
 export const NOISE_TUNNEL_TYPES = ['smoothgrad', 'smoothgrad-sq', 'vargrad'] as const;
 export type NoiseTunnelType = (typeof NOISE_TUNNEL_TYPES)[number];

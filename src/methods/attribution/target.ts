@@ -30,23 +30,25 @@ export interface ResolvedTarget {
  * The target of each of n samples; `predicted` gives the model's output for the samples when no
  * class is given (the predicted class of each).
  */
+/** One value for each of n samples: the value itself for all, or an array of exactly n. */
+export function perSample<T>(value: T | readonly T[], n: number, what: string): T[] {
+  if (!Array.isArray(value)) return Array.from({ length: n }, () => value as T);
+  if (value.length !== n) throw argumentError(`give one ${what} for all samples or one per sample: ${value.length} for a batch of ${n}`);
+  return [...value];
+}
+
 export function resolveTarget(model: Model, target: AttributionTarget | undefined, n: number, predicted: () => Tensor): ResolvedTarget {
-  const perSample = <T>(value: T | readonly T[], what: string): T[] => {
-    if (!Array.isArray(value)) return Array.from({ length: n }, () => value as T);
-    if (value.length !== n) throw argumentError(`give one ${what} for all samples or one per sample: ${value.length} for a batch of ${n}`);
-    return [...value];
-  };
   if (target === null) throw argumentError('the target must be a class, a class per sample, or {layer, channel}, not null');
   if (target !== undefined && typeof target === 'object' && !Array.isArray(target)) {
     const t = target as NodeTarget;
     const layer = checkLayer(model, t.layer, 'the target layer');
-    const channels = perSample(t.channel, 'channel').map((c) => checkChannel(layer, c));
+    const channels = perSample(t.channel, n, 'channel').map((c) => checkChannel(layer, c));
     return { node: model.layers.indexOf(layer), onLogits: false, channels, classes: channels.map(() => null), isClass: false };
   }
   if (target !== undefined && typeof target !== 'number' && !Array.isArray(target)) {
     throw argumentError(`the target must be a class, a class per sample, or {layer, channel}, not ${describe(target)}`);
   }
-  const classes = target === undefined ? predictedClasses(predicted()) : perSample(target as ClassTarget, 'class').map((k) => checkClass(model, k));
+  const classes = target === undefined ? predictedClasses(predicted()) : perSample(target as ClassTarget, n, 'class').map((k) => checkClass(model, k));
   return { node: model.outputIndex, onLogits: true, channels: classes, classes, isClass: true };
 }
 
@@ -85,13 +87,4 @@ export function softmaxScores(logits: Tensor, channels: readonly number[]): Floa
     for (const v of s) total += Math.exp(v - max);
     return Math.exp(s[k] - max) / total;
   });
-}
-
-/** The rows of a batched tensor, one per sample, each repeated `times` times. */
-export function repeatRows(x: Tensor, times: number): Tensor {
-  const n = x.shape[0];
-  const per = x.size / n;
-  const out = Tensor.zeros([n * times, ...x.shape.slice(1)]);
-  for (let b = 0; b < n; b++) for (let j = 0; j < times; j++) out.data.set(x.data.subarray(b * per, (b + 1) * per), (b * times + j) * per);
-  return out;
 }
