@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { loadModel } from '../src/node/load-model.ts';
 import type { Model } from '../src/model/model.ts';
 import { Tensor } from '../src/tensor.ts';
-import { mnistBatch } from './mnist-batch.ts';
+import { mnistBatch } from '../test/helpers/mnist-digits.ts';
 import { attribute, type AttributeOptions, type AttributionMethod } from '../src/methods/attribute.ts';
 import { predictedClasses } from '../src/methods/targets.ts';
 import { defaultKernelSetName } from '../src/runtime/backend.ts';

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { loadModel } from '../src/node/load-model.ts';
 import type { Model } from '../src/model/model.ts';
 import { Tensor } from '../src/tensor.ts';
-import { mnistBatch } from './mnist-batch.ts';
+import { mnistBatch } from '../test/helpers/mnist-digits.ts';
 import { toNpy } from '../src/io/npy.ts';
 import { readImageTensor } from '../src/node/inputs.ts';
 import { defaultKernelSetName } from '../src/runtime/backend.ts';

@@ -11,7 +11,8 @@
 // test/attribution-sanity.test.ts asserts the robust part (test/helpers/randomisation.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cascadingRandomisation, sanityDigits, SANITY_METHODS } from '../test/helpers/randomisation.ts';
+import { mnistBatch } from '../test/helpers/mnist-digits.ts';
+import { cascadingRandomisation, SANITY_METHODS } from '../test/helpers/randomisation.ts';
 
 const args = process.argv.slice(2);
 const valueOf = (flag: string, fallback: number): number => {
@@ -38,7 +39,7 @@ const json = args.includes('--json');
 const root = join(import.meta.dirname, '..');
 
 const start = performance.now();
-const digits = sanityDigits(n);
+const digits = mnistBatch(n);
 const r = await cascadingRandomisation(digits, SANITY_METHODS, { seed });
 const seconds = (performance.now() - start) / 1000;
 

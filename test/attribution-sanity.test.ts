@@ -26,7 +26,8 @@
 //    the count of positive gradients over sum(A_k), whatever their size) and falls with conv2.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cascadingRandomisation, sanityDigits, SANITY_METHODS, type CascadeResult } from './helpers/randomisation.ts';
+import { mnistBatch } from './helpers/mnist-digits.ts';
+import { cascadingRandomisation, SANITY_METHODS, type CascadeResult } from './helpers/randomisation.ts';
 
 const METHODS = SANITY_METHODS.filter((m) => ['saliency', 'integrated-gradients', 'gradcam', 'guided-backprop', 'deconvnet'].includes(m.method));
 const label = (method: string) => METHODS.find((m) => m.method === method)!.label;
@@ -35,7 +36,7 @@ let result: CascadeResult;
 const fmt = (values: readonly number[]) => values.map((v) => v.toFixed(3)).join(', ');
 
 test.before(async () => {
-  result = await cascadingRandomisation(sanityDigits(16), METHODS, { seed: 1 });
+  result = await cascadingRandomisation(mnistBatch(16), METHODS, { seed: 1 });
 });
 
 test('the cascade re-initialises out, dense2, dense1, conv2, conv1 in turn, and the randomised model no longer gives the trained classes', () => {

@@ -21,3 +21,15 @@ export function mnistDigits(): { images: Tensor; labels: Int32Array } {
   for (const p of parts) for (const v of p) images.data[at++] = Math.round(v * 255);
   return { images, labels: Int32Array.from(labels) };
 }
+
+/** n of those digits for benches and checks: digit b % 10, the (b / 10)-th of its class, for sample b. */
+export function mnistBatch(n: number): Tensor {
+  const { images, labels } = mnistDigits();
+  const first = Array.from({ length: 10 }, (_, d) => labels.indexOf(d));
+  const x = new Tensor([n, 1, 28, 28]);
+  for (let b = 0; b < n; b++) {
+    const at = first[b % 10] + Math.floor(b / 10);
+    x.data.set(images.data.subarray(at * 784, (at + 1) * 784), b * 784);
+  }
+  return x;
+}

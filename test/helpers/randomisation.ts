@@ -8,7 +8,7 @@ import { loadModel } from '../../src/node/load-model.ts';
 import { attribute, type AttributeOptions, type AttributionMethod } from '../../src/methods/attribute.ts';
 import { predictedClasses } from '../../src/methods/targets.ts';
 import { seededRandom } from '../../src/methods/random.ts';
-import { mnistDigits } from './mnist-digits.ts';
+import { mnistBatch } from './mnist-digits.ts';
 import { root } from './cli.ts';
 
 export const MNIST_MODEL = join(root, 'test', 'fixtures', 'models', 'mnist_model.h5');
@@ -27,18 +27,6 @@ export const SANITY_METHODS: { method: AttributionMethod; options: Partial<Attri
   { method: 'smoothgrad', options: { samples: 8 }, label: 'smoothgrad' },
   { method: 'guided-gradcam', options: {}, label: 'guided-gradcam' },
 ];
-
-/** `n` real MNIST digits (pixels 0..255), as bench/models.ts takes them: digit class b % 10, the (b / 10)-th of its class. */
-export function sanityDigits(n: number): Tensor {
-  const { images, labels } = mnistDigits();
-  const first = Array.from({ length: 10 }, (_, d) => labels.indexOf(d));
-  const x = new Tensor([n, 1, 28, 28]);
-  for (let b = 0; b < n; b++) {
-    const at = first[b % 10] + Math.floor(b / 10);
-    x.data.set(images.data.subarray(at * 784, (at + 1) * 784), b * 784);
-  }
-  return x;
-}
 
 /** The nodes with weights from the output down: the order the cascade randomises them in. */
 export function cascadeOrder(model: Model): number[] {
