@@ -23,17 +23,12 @@ import { predictedClasses } from '../src/methods/targets.ts';
 import { defaultKernelSetName } from '../src/runtime/backend.ts';
 import { summarize, type Timing } from './measure.ts';
 import { profileKernels } from './kernel-profile.ts';
+import { benchFlags } from './flags.ts';
 
-const FLAGS = ['--quick', '--json', '--profile'];
-const args = process.argv.slice(2);
-const unknown = args.filter((a) => !FLAGS.includes(a));
-if (unknown.length > 0) {
-  console.error(`bench:attribution: unknown argument ${unknown[0]}; valid: ${FLAGS.join(', ')}`);
-  process.exit(2);
-}
-const quick = args.includes('--quick');
-const json = args.includes('--json');
-const profile = args.includes('--profile');
+const flags = benchFlags('bench:attribution', ['--quick', '--json', '--profile']);
+const quick = flags['--quick'];
+const json = flags['--json'];
+const profile = flags['--profile'];
 const log = (line: string) => console.error(line);
 const root = join(import.meta.dirname, '..');
 

@@ -47,16 +47,11 @@ import { mnistCnn } from '../src/train/sequential.ts';
 import { writeModelFolder } from '../src/node/model-folder-files.ts';
 import { PytorchTrainPeer, type PytorchTrainReady } from './pytorch-train.ts';
 import { profileKernels } from './kernel-profile.ts';
+import { benchFlags } from './flags.ts';
 
-const FLAGS = ['--quick', '--json'];
-const args = process.argv.slice(2);
-const unknown = args.filter((a) => !FLAGS.includes(a));
-if (unknown.length > 0) {
-  console.error(`bench:models: unknown argument ${unknown[0]}; valid: ${FLAGS.join(', ')}`);
-  process.exit(2);
-}
-const quick = args.includes('--quick');
-const json = args.includes('--json');
+const flags = benchFlags('bench:models', ['--quick', '--json']);
+const quick = flags['--quick'];
+const json = flags['--json'];
 const log = (line: string) => console.error(line);
 const root = join(import.meta.dirname, '..');
 const cacheDir = join(root, 'bench', '.cache');

@@ -10,16 +10,11 @@ import { workloads, type KernelName, type Output, type Workload } from './worklo
 import { evaluateGoals, NOT_MEASURED_HERE, type GoalResult } from './goals.ts';
 import { loadPeers } from './peers/load.ts';
 import type { Peer, PeerRun } from './peers/peer.ts';
+import { benchFlags } from './flags.ts';
 
-const FLAGS = ['--quick', '--json', '--no-peers'];
-const args = process.argv.slice(2);
-const unknown = args.filter((a) => !FLAGS.includes(a));
-if (unknown.length > 0) {
-  console.error(`bench: unknown argument ${unknown[0]}; valid: ${FLAGS.join(', ')}`);
-  process.exit(2);
-}
-const quick = args.includes('--quick');
-const json = args.includes('--json');
+const flags = benchFlags('bench', ['--quick', '--json', '--no-peers']);
+const quick = flags['--quick'];
+const json = flags['--json'];
 const log = (line: string) => console.error(line);
 
 // The TypeScript reference is 20-100x slower than the rest, so it gets fewer runs; every wasm
@@ -63,7 +58,7 @@ interface Row {
 }
 
 const ours = defaultKernelSetName();
-const peers: Peer[] = args.includes('--no-peers') ? [] : await loadPeers(log);
+const peers: Peer[] = flags['--no-peers'] ? [] : await loadPeers(log);
 const notes = new Set<string>();
 if (quick) notes.add(`reference: not timed in --quick where a workload exceeds ${QUICK_REFERENCE_MAX_FLOPS / 1e6} MFLOP (0.1 to 0.7 s a run); the full run times it`);
 for (const p of peers) p.notes.forEach((n) => notes.add(n));
@@ -178,7 +173,7 @@ function printText(): void {
   out.push(`convscope kernels and peers, Node ${process.version}, one thread unless said, medians of repeated runs after a warm-up${quick ? ' (--quick)' : `, in ${ROUNDS} rounds taking turns`}`);
   out.push(`ours: ${ours} (the kernel set convscope picks here)`);
   for (const p of peers) out.push(`${p.name}: ${p.description}`);
-  if (peers.length === 0) out.push('peers: none' + (args.includes('--no-peers') ? ' (--no-peers)' : ''));
+  if (peers.length === 0) out.push('peers: none' + (flags['--no-peers'] ? ' (--no-peers)' : ''));
 
   const kernels = [...new Set(rows.map((r) => r.workload.kernel))];
   for (const kernel of kernels) {
