@@ -137,7 +137,7 @@ function timeOcclusion(
 /** Each window's MACs in the order occlusion() processes them (grouped by the layer they turn full at, as planned). */
 function incrementalWorkInOrder(plans: readonly PositionPlan[], model: Model, last: number): number[] {
   const froms = [...new Set(plans.map((p) => p.from))];
-  return froms.flatMap((from) => plans.filter((p) => p.from === from).map((p) => occlusionWork(model.layers, [p], last).incremental));
+  return froms.flatMap((from) => plans.filter((p) => p.from === from).map((p) => occlusionWork(model, [p], last).incremental));
 }
 
 /** How many values of a equal b to the bit, and max|a - b| against SEMANTICS.md's tolerance. */
@@ -170,8 +170,8 @@ function occlusionRows(
   const [, h, w] = model.inputShape;
   const { ny, nx } = occlusionGrid(h, w, size, stride);
   const last = model.layers.length - 1;
-  const plans = planPositions(model.layers, h, w, size, stride, ny, nx, last);
-  const work = occlusionWork(model.layers, plans, last);
+  const plans = planPositions(model, h, w, size, stride, ny, nx, last);
+  const work = occlusionWork(model, plans, last);
   const perWindow = { naive: plans.map(() => 1), batched: plans.map(() => 1), incremental: incrementalWorkInOrder(plans, model, last) };
   const strategies = ['naive', 'batched', 'incremental'] as const;
   const results: Partial<Record<OcclusionStrategy, OcclusionResult>> = {};

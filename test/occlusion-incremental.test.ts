@@ -94,12 +94,12 @@ for (const opts of mnistCases) {
 
 test('mnist-cnn: an 8x8 occluder at stride 4 is a patch up to conv2, up to Flatten where it stays off the centre', () => {
   const { ny, nx } = occlusionGrid(28, 28, 8, 4);
-  const plans = planPositions(mnist.layers, 28, 28, 8, 4, ny, nx, mnist.layers.length - 1);
+  const plans = planPositions(mnist, 28, 28, 8, 4, ny, nx, mnist.layers.length - 1);
   const from = (i: number, j: number) => mnist.layers[plans[i * nx + j].from].name;
   assert.is(from(2, 2), 'conv2');
   assert.is(from(0, 0), 'flatten');
   assert.is(from(2, 0), 'flatten');
-  const work = occlusionWork(mnist.layers, plans, mnist.layers.length - 1);
+  const work = occlusionWork(mnist, plans, mnist.layers.length - 1);
   assert.ok(work.incremental < work.full, `${work.incremental} vs ${work.full} MACs`);
 });
 
@@ -167,7 +167,7 @@ for (const opts of [{ size: 4, stride: 3 }, { size: 1, stride: 2 }, { size: 6, s
 
 test('deep chain: patches survive past c3 for a 4x4 occluder', () => {
   const { ny, nx } = occlusionGrid(32, 32, 4, 3);
-  const plans = planPositions(deep.layers, 32, 32, 4, 3, ny, nx, deep.layers.length - 1);
+  const plans = planPositions(deep, 32, 32, 4, 3, ny, nx, deep.layers.length - 1);
   assert.ok(plans.some((p) => p.from > deep.layerIndex('c3')), `from: ${[...new Set(plans.map((p) => p.from))].join(', ')}`);
 });
 

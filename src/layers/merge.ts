@@ -65,10 +65,12 @@ export class ElementwiseMergeLayer extends MergeLayer {
     return out;
   }
 
+  /** Inputs that do not broadcast may be any equal-shaped crops of the maps (incremental occlusion's patches). */
   merge(xs: readonly Tensor[]): Tensor {
     const n = xs[0].shape[0];
-    const shape = [n, ...this.outputShape];
-    if (this.op === 'Add' && xs.every((_, k) => !this.gathers[k])) return xs.slice(1).reduce((acc, x) => add(acc, x), xs[0]);
+    const broadcasts = this.gathers.some((g) => g !== null);
+    const shape = broadcasts ? [n, ...this.outputShape] : xs[0].shape;
+    if (this.op === 'Add' && !broadcasts) return xs.slice(1).reduce((acc, x) => add(acc, x), xs[0]);
     const inputs = xs.map((x, k) => this.expanded(x, k));
     const out = new Float32Array(inputs[0]);
     const size = out.length;
@@ -147,17 +149,19 @@ export class ConcatenateLayer extends MergeLayer {
     super(name, 'Concatenate', inputShapes, out);
   }
 
-  /** Rows of the concatenation: the product of the axes before `axis` (the batch included). */
-  private blocks(n: number): { outer: number; widths: number[]; total: number } {
-    const outer = n * sizeOf(this.outputShape.slice(0, this.axis));
-    const widths = this.inputShapes.map((s) => sizeOf(s.slice(this.axis)));
+  /** Rows of the concatenation of batched tensors shaped `shapes`: the product of the axes before `axis` (the batch included). */
+  private blocks(shapes: readonly (readonly number[])[]): { outer: number; widths: number[]; total: number } {
+    const outer = sizeOf(shapes[0].slice(0, this.axis + 1));
+    const widths = shapes.map((s) => sizeOf(s.slice(this.axis + 1)));
     return { outer, widths, total: widths.reduce((a, b) => a + b, 0) };
   }
 
+  /** The inputs may be crops of the maps, equal but for the axis (incremental occlusion's patches). */
   merge(xs: readonly Tensor[]): Tensor {
-    const n = xs[0].shape[0];
-    const { outer, widths, total } = this.blocks(n);
-    const out = Tensor.zeros([n, ...this.outputShape]);
+    const { outer, widths, total } = this.blocks(xs.map((x) => x.shape));
+    const shape = [...xs[0].shape];
+    shape[this.axis + 1] = xs.reduce((s, x) => s + x.shape[this.axis + 1], 0);
+    const out = Tensor.zeros(shape);
     let offset = 0;
     xs.forEach((x, k) => {
       const w = widths[k];
@@ -169,7 +173,7 @@ export class ConcatenateLayer extends MergeLayer {
 
   split(r: Tensor): Tensor[] {
     const n = r.shape[0];
-    const { outer, widths, total } = this.blocks(n);
+    const { outer, widths, total } = this.blocks(this.inputShapes.map((s) => [n, ...s]));
     let offset = 0;
     return this.inputShapes.map((shape, k) => {
       const w = widths[k];

@@ -1,66 +1,16 @@
-// Incremental occlusion (Krypton; Nakandala, Kumar & Papakonstantinou, SIGMOD 2019). An occluder
-// changes one rectangle of the input; through a conv or pooling layer the changed rectangle grows
-// by the receptive field, through an elementwise layer it stays, through ZeroPadding2D it moves.
-// Each layer's changed output rectangle is recomputed from a crop of the cached unoccluded input
-// of that layer (with the occluded patch written over it), with the engine's own ops and explicit
-// padding where the crop meets the border, so each value is the same dot product, by the same
-// kernel, as in the full forward. Once the rectangle covers a whole map, or a layer mixes all
-// positions (Flatten, Dense, global pooling, Reshape), the occluded images are rebuilt at that
-// layer's input (cached map + patch) and run the rest of the way in batches.
-import { Tensor, sizeOf, type Padding2d } from '../tensor.ts';
+// Incremental occlusion (Krypton; Nakandala, Kumar & Papakonstantinou, SIGMOD 2019), through the
+// model's graph. An occluder changes one rectangle of the input; each node carries the changed
+// rectangles of its inputs to its output by its rule (occlusion-rules.ts): grown by a window,
+// united by a merge, moved by padding. Each node's changed output rectangle is recomputed from a
+// crop of its cached unoccluded inputs (with their changed patches written over them), with the
+// engine's own ops and explicit padding where the crop meets the border, so each value is the same
+// dot product, by the same kernel, as in the full forward. Once a node's rectangle covers its whole
+// map, or it mixes all positions (global pooling, Flatten, Dense), it is computed in full for the
+// occluded images, batched, and so is every node after it that depends on it.
+import { Tensor, sizeOf } from '../tensor.ts';
+import type { Model } from '../model/model.ts';
 import type { Layer } from '../layers/layer.ts';
-import { Conv2DLayer } from '../layers/conv2d.ts';
-import { MaxPooling2DLayer, AveragePooling2DLayer } from '../layers/pooling.ts';
-import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
-import { IdentityLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
-import { applyActivation } from '../layers/activation-fns.ts';
-import { conv2d } from '../ops/conv2d.ts';
-import { maxPool2d, avgPool2d } from '../ops/pool2d.ts';
-
-/** How a layer carries a changed rectangle from its input to its output; null for a layer that mixes all positions. */
-type Step =
-  | { kind: 'window'; kernel: readonly [number, number]; stride: readonly [number, number]; dilation: readonly [number, number]; pad: Padding2d; align: number; run(x: Tensor, pad: Padding2d): Tensor }
-  | { kind: 'pointwise'; run(x: Tensor): Tensor }
-  | { kind: 'shift'; top: number; left: number };
-
-function stepOf(layer: Layer): Step | null {
-  if (layer.inputShape.length !== 3 || layer.outputShape.length !== 3) return null;
-  if (layer instanceof Conv2DLayer) {
-    const { kernel, bias, strides, dilation } = layer.config;
-    return {
-      kind: 'window', kernel: [kernel.shape[2], kernel.shape[3]], stride: strides, dilation, pad: layer.pad, align: winogradShaped(layer) ? WINOGRAD_TILE : 1,
-      run: (x, padding) => applyActivation(layer.activation, conv2d(x, kernel, bias, { stride: strides, dilation, padding })),
-    };
-  }
-  if (layer instanceof MaxPooling2DLayer || layer instanceof AveragePooling2DLayer) {
-    const { kernel, stride } = layer.options;
-    const max = layer instanceof MaxPooling2DLayer;
-    return {
-      kind: 'window', kernel, stride: stride ?? kernel, dilation: [1, 1], pad: layer.options.padding!, align: 1,
-      run: (x, padding) => applyActivation(layer.activation, max ? maxPool2d(x, { kernel, stride, padding }).y : avgPool2d(x, { kernel, stride, padding })),
-    };
-  }
-  if (layer instanceof BatchNormalizationLayer || (layer instanceof IdentityLayer && layer.activation !== 'softmax')) {
-    return { kind: 'pointwise', run: (x) => layer.forward(x).output };
-  }
-  if (layer instanceof ZeroPadding2DLayer) return { kind: 'shift', top: layer.pad.top, left: layer.pad.left };
-  return null;
-}
-
-/**
- * A 3x3 stride-1 conv may run on the Winograd path (assembly/f32-conv2d/winograd.ts), which
- * computes outputs in 2x2 tiles from (0, 0): a patch of its output is then computed from an even
- * row and column to an even one (or the map's edge) to get the same bits as the full map. The
- * extra outputs come out with the bits of the cache (a tile's output does not depend, even in
- * rounding, on inputs outside its window), so only the changed part travels on and the widening
- * does not grow from layer to layer.
- */
-const WINOGRAD_TILE = 2;
-
-function winogradShaped(layer: Conv2DLayer): boolean {
-  const { kernel, strides, dilation } = layer.config;
-  return kernel.shape[2] === 3 && kernel.shape[3] === 3 && strides[0] === 1 && strides[1] === 1 && dilation[0] === 1 && dilation[1] === 1;
-}
+import { patchRule, type PatchRule, type PointwiseRule } from './occlusion-rules.ts';
 
 /**
  * Along one axis of one layer: the output range [lo, hi) recomputed, and for a window layer the
@@ -97,31 +47,121 @@ export function windowSpan(r0: number, r1: number, n: number, outLen: number, k:
   return { lo, hi, changedLo, changedHi, c0, c1, before: c0 - start, after: end - c1 };
 }
 
-/** The spans of one axis (0: rows, 1: columns) through layers 0..last for an input range [r0, r1); null from where nothing changes. */
-function axisSpans(layers: readonly Layer[], steps: readonly (Step | null)[], axis: 0 | 1, r0: number, r1: number, last: number): (Span | null)[] {
-  const spans: (Span | null)[] = [];
-  let range: [number, number] | null = r0 < r1 ? [r0, r1] : null;
-  for (let l = 0; l <= last; l++) {
-    const step = steps[l];
-    let span: Span | null = null;
-    if (step !== null && range !== null) {
-      if (step.kind === 'window') {
-        const before = axis === 0 ? step.pad.top : step.pad.left;
-        span = windowSpan(range[0], range[1], layers[l].inputShape[axis + 1], layers[l].outputShape[axis + 1], step.kernel[axis], step.stride[axis], step.dilation[axis], before, step.align);
-      } else {
-        const shift = step.kind === 'shift' ? (axis === 0 ? step.top : step.left) : 0;
-        const [lo, hi] = [range[0] + shift, range[1] + shift];
-        span = { lo, hi, changedLo: lo, changedHi: hi, c0: range[0], c1: range[1], before: 0, after: 0 };
-      }
+/** A node's changed output rectangle for one window: the rows and columns recomputed. */
+export interface Rect {
+  rows: Span;
+  cols: Span;
+}
+
+/** A node's part in one window's computation: unchanged (null), a recomputed rectangle, or computed in full. */
+export type NodeState = Rect | null | 'full';
+
+/** The plan for one occluded position (window i * nx + j of the grid). */
+export interface PositionPlan {
+  index: number;
+  /** By node index, for the nodes the target needs. */
+  states: NodeState[];
+  /** The first node computed in full; last + 1 where none is. */
+  from: number;
+}
+
+/** What node n does to a changed rectangle, for every node (memoised per layer). */
+const rules = new WeakMap<Layer, PatchRule | null>();
+function ruleOf(layer: Layer): PatchRule | null {
+  if (!rules.has(layer)) rules.set(layer, patchRule(layer));
+  return rules.get(layer)!;
+}
+
+/** A span that is recomputed from the same range of its inputs, all of it changed. */
+function sameSpan(lo: number, hi: number): Span {
+  return { lo, hi, changedLo: lo, changedHi: hi, c0: lo, c1: hi, before: 0, after: 0 };
+}
+
+/**
+ * Plans every window (i, j) of the grid through the nodes that node `last` (the target) needs:
+ * which nodes it leaves unchanged, which it changes in a rectangle, and from where they are
+ * computed in full. A window whose change vanishes (between the windows of a strided layer)
+ * leaves the rest unchanged.
+ */
+export function planPositions(model: Model, h: number, w: number, size: number, stride: number, ny: number, nx: number, last: number): PositionPlan[] {
+  const nodes = model.ancestors(last);
+  const plans: PositionPlan[] = [];
+  for (let i = 0; i < ny; i++) {
+    for (let j = 0; j < nx; j++) {
+      const [r0, r1, c0, c1] = [i * stride, Math.min(h, i * stride + size), j * stride, Math.min(w, j * stride + size)];
+      const input: NodeState = r0 < r1 && c0 < c1 ? { rows: sameSpan(r0, r1), cols: sameSpan(c0, c1) } : null;
+      const states: NodeState[] = new Array(model.layers.length).fill(null);
+      for (const n of nodes) states[n] = nodeState(model, n, model.sources[n].map((k) => (k < 0 ? input : states[k])));
+      const from = nodes.find((n) => states[n] === 'full') ?? last + 1;
+      plans.push({ index: i * nx + j, states, from });
     }
-    spans.push(span);
-    range = span === null ? null : [span.changedLo, span.changedHi];
   }
-  return spans;
+  return plans;
+}
+
+/** Every node the target needs in full, for every window: how the 'batched' and 'naive' strategies run. */
+export function fullPlans(model: Model, count: number, last: number): PositionPlan[] {
+  const nodes = model.ancestors(last);
+  return Array.from({ length: count }, (_, index) => {
+    const states: NodeState[] = new Array(model.layers.length).fill(null);
+    for (const n of nodes) states[n] = 'full';
+    return { index, states, from: nodes[0] };
+  });
+}
+
+function nodeState(model: Model, n: number, inputs: readonly NodeState[]): NodeState {
+  if (inputs.includes('full')) return 'full';
+  const changed = inputs.filter((s): s is Rect => s !== null);
+  if (changed.length === 0) return null;
+  const layer = model.layers[n];
+  const rule = ruleOf(layer);
+  if (rule === null) return 'full';
+  let rect: Rect;
+  if (rule.kind === 'window') {
+    const [{ rows, cols }] = changed;
+    const [, h, w] = layer.inputShape;
+    const [, oh, ow] = layer.outputShape;
+    const r = windowSpan(rows.changedLo, rows.changedHi, h, oh, rule.kernel[0], rule.stride[0], rule.dilation[0], rule.pad.top, rule.align);
+    const c = windowSpan(cols.changedLo, cols.changedHi, w, ow, rule.kernel[1], rule.stride[1], rule.dilation[1], rule.pad.left, rule.align);
+    if (r === null || c === null) return null;
+    rect = { rows: r, cols: c };
+  } else if (rule.kind === 'shift') {
+    const [{ rows, cols }] = changed;
+    rect = {
+      rows: { ...sameSpan(rows.changedLo + rule.top, rows.changedHi + rule.top), c0: rows.changedLo, c1: rows.changedHi },
+      cols: { ...sameSpan(cols.changedLo + rule.left, cols.changedHi + rule.left), c0: cols.changedLo, c1: cols.changedHi },
+    };
+  } else {
+    // the union of the inputs' changed rectangles, recomputed from the same rectangle of each input
+    const union = (axis: 'rows' | 'cols') => sameSpan(Math.min(...changed.map((s) => s[axis].changedLo)), Math.max(...changed.map((s) => s[axis].changedHi)));
+    rect = { rows: union('rows'), cols: union('cols') };
+  }
+  const [, oh, ow] = layer.outputShape;
+  return rect.rows.lo === 0 && rect.rows.hi === oh && rect.cols.lo === 0 && rect.cols.hi === ow ? 'full' : rect;
+}
+
+/** The windows in the order occlusion runs them: in groups that compute the same nodes in full, so that each group runs in batches. */
+export function planGroups(plans: readonly PositionPlan[]): PositionPlan[][] {
+  const groups = new Map<string, PositionPlan[]>();
+  for (const p of plans) {
+    const key = p.states.map((s) => (s === 'full' ? 1 : 0)).join('');
+    const group = groups.get(key);
+    if (group) group.push(p);
+    else groups.set(key, [p]);
+  }
+  return [...groups.values()];
+}
+
+/** Why the window that stays incremental the longest goes over to full computation at node `from`. */
+export function whyFull(model: Model, from: number): string {
+  const layer = model.layers[from];
+  if (ruleOf(layer) !== null) return 'the change covers its whole map';
+  const global = layer.type.startsWith('Global') || layer.outputShape.length !== 3 || layer.inputShapes.some((s) => s.length !== 3);
+  return global ? 'it mixes all positions' : 'it has no patch rule';
 }
 
 /** Half-open rectangle of a (C, H, W) map, with the values of all channels inside it: (C, y1 - y0, x1 - x0). */
-interface Patch {
+export interface Patch {
   y0: number;
   y1: number;
   x0: number;
@@ -129,128 +169,95 @@ interface Patch {
   data: Float32Array;
 }
 
-/** The plan for one occluded position: its spans per layer and the first layer it computes in full. */
-export interface PositionPlan {
-  index: number;
-  rows: (Span | null)[];
-  cols: (Span | null)[];
-  /** Layers before `from` are computed as patches; from `from` to the last one in full, batched. */
-  from: number;
-}
-
 /**
- * Plans every window (i, j) of the grid: where its changed rectangle stops being a patch.
- * `last` is the last layer the target needs. A window whose change vanishes (it falls between
- * the windows of a strided layer) never computes anything in full: from = last + 1.
+ * Node `last`'s output for each planned position of a batch that shares its full nodes (planGroups),
+ * (B, ...shape). `cached[n]` is node n's unoccluded output, `image` the unoccluded input, and
+ * `occluder` gives each position's changed patch of the input.
  */
-export function planPositions(
-  layers: readonly Layer[], h: number, w: number, size: number, stride: number, ny: number, nx: number, last: number,
-): PositionPlan[] {
-  const steps = layers.map(stepOf);
-  const rowSpans = Array.from({ length: ny }, (_, i) => axisSpans(layers, steps, 0, i * stride, Math.min(h, i * stride + size), last));
-  const colSpans = Array.from({ length: nx }, (_, j) => axisSpans(layers, steps, 1, j * stride, Math.min(w, j * stride + size), last));
-  const plans: PositionPlan[] = [];
-  for (let i = 0; i < ny; i++) {
-    for (let j = 0; j < nx; j++) {
-      const rows = rowSpans[i];
-      const cols = colSpans[j];
-      let from = last + 1;
-      for (let l = 0; l <= last; l++) {
-        if (steps[l] === null) {
-          from = l;
-          break;
-        }
-        const r = rows[l];
-        const c = cols[l];
-        if (r === null || c === null) break;
-        const [, oh, ow] = layers[l].outputShape;
-        if (r.lo === 0 && r.hi === oh && c.lo === 0 && c.hi === ow) {
-          from = l;
-          break;
-        }
+export function occludedOutputs(
+  model: Model, last: number, image: Float32Array, cached: readonly Float32Array[], plans: readonly PositionPlan[], occluder: (plan: PositionPlan) => Patch | null,
+): Tensor {
+  const nodes = model.ancestors(last);
+  const lastUse = new Map<number, number>();
+  for (const n of nodes) for (const k of model.sources[n]) lastUse.set(k, n);
+  const patches = new Map<number, (Patch | null)[]>([[-1, plans.map(occluder)]]);
+  const fulls = new Map<number, Tensor>();
+  const mapOf = (k: number) => (k < 0 ? image : cached[k]);
+  // node k's output for each position: the cached map with the position's patch over it
+  const assembled = (k: number): Tensor => {
+    const shape = k < 0 ? model.inputShape : model.layers[k].outputShape;
+    const per = sizeOf(shape);
+    const out = new Tensor([plans.length, ...shape]);
+    patches.get(k)!.forEach((p, b) => {
+      const dst = out.data.subarray(b * per, (b + 1) * per);
+      dst.set(mapOf(k));
+      if (p !== null) pasteInto(dst, shape[1], shape[2], 0, 0, p);
+    });
+    return out;
+  };
+  for (const n of nodes) {
+    const sources = model.sources[n];
+    if (plans[0].states[n] === 'full') fulls.set(n, model.layers[n].forwardAll(sources.map((k) => fulls.get(k) ?? assembled(k))).output);
+    else patches.set(n, nodePatches(model, n, plans, patches, mapOf));
+    for (const k of sources) {
+      if (lastUse.get(k) === n && k !== last) {
+        patches.delete(k);
+        fulls.delete(k);
       }
-      plans.push({ index: i * nx + j, rows, cols, from });
     }
   }
-  return plans;
+  return fulls.get(last) ?? assembled(last);
 }
 
-/**
- * The input of layer `from` (the output of layer from-1, or the input image) for each planned
- * position of a batch that shares `from`: the cached map with the position's recomputed patch
- * over it, (B, ...shape). `cached[l]` is layer l's unoccluded output, `image` the unoccluded input.
- */
-export function patchedInputs(
-  layers: readonly Layer[], image: Float32Array, cached: readonly Float32Array[], plans: readonly PositionPlan[],
-  occluder: (plan: PositionPlan) => Patch, from: number,
-): Tensor {
-  const steps = layers.map(stepOf);
-  let patches: (Patch | null)[] = plans.map(occluder);
-  for (let l = 0; l < from; l++) {
-    const step = steps[l];
-    if (step === null) {
-      // only windows whose change vanished before this layer get here: nothing left to compute
-      patches = patches.map(() => null);
-      continue;
+/** Node n's recomputed patch for each position (null where it is unchanged), batched by the shape of the input crop. */
+function nodePatches(
+  model: Model, n: number, plans: readonly PositionPlan[], patches: ReadonlyMap<number, readonly (Patch | null)[]>, mapOf: (k: number) => Float32Array,
+): (Patch | null)[] {
+  const layer = model.layers[n];
+  const rule = ruleOf(layer)!;
+  const sources = model.sources[n];
+  const out: (Patch | null)[] = plans.map(() => null);
+  const groups = new Map<string, number[]>();
+  plans.forEach((plan, b) => {
+    const state = plan.states[n] as Rect | null;
+    if (state === null) return;
+    const { rows: r, cols: c } = state;
+    if (rule.kind === 'shift') {
+      // the patch moves whole (it may reach past the changed part: see windowSpan)
+      const p = patches.get(sources[0])![b]!;
+      out[b] = { y0: p.y0 + rule.top, y1: p.y1 + rule.top, x0: p.x0 + rule.left, x1: p.x1 + rule.left, data: p.data };
+      return;
     }
-    const source = l === 0 ? image : cached[l - 1];
-    const [c, h, w] = layers[l].inputShape;
-    const next: (Patch | null)[] = patches.map(() => null);
-    const groups = new Map<string, number[]>();
-    patches.forEach((p, b) => {
-      const r = plans[b].rows[l];
-      const col = plans[b].cols[l];
-      if (p === null || r === null || col === null) return;
-      if (step.kind === 'shift') {
-        // the patch moves whole (it may reach past the changed part: see windowSpan)
-        const [dy, dx] = [r.lo - r.c0, col.lo - col.c0];
-        next[b] = { y0: p.y0 + dy, y1: p.y1 + dy, x0: p.x0 + dx, x1: p.x1 + dx, data: p.data };
-        return;
-      }
-      // batched by the shape of the input crop (for a pointwise layer, the changed part)
-      const key = `${r.c1 - r.c0},${r.before},${r.after},${col.c1 - col.c0},${col.before},${col.after}`;
-      const group = groups.get(key);
-      if (group) group.push(b);
-      else groups.set(key, [b]);
-    });
-    for (const members of groups.values()) {
-      const r0 = plans[members[0]].rows[l]!;
-      const c0 = plans[members[0]].cols[l]!;
-      const ch = r0.c1 - r0.c0;
-      const cw = c0.c1 - c0.c0;
+    const key = `${r.c1 - r.c0},${r.before},${r.after},${c.c1 - c.c0},${c.before},${c.after}`;
+    const group = groups.get(key);
+    if (group) group.push(b);
+    else groups.set(key, [b]);
+  });
+  for (const members of groups.values()) {
+    const first = plans[members[0]].states[n] as Rect;
+    const [ch, cw] = [first.rows.c1 - first.rows.c0, first.cols.c1 - first.cols.c0];
+    const inputs = sources.map((k, input) => {
+      const [c, h, w] = layer.inputShapes[input];
       const x = new Tensor([members.length, c, ch, cw]);
       members.forEach((b, g) => {
-        const r = plans[b].rows[l]!;
-        const col = plans[b].cols[l]!;
+        const { rows, cols } = plans[b].states[n] as Rect;
         const dst = x.data.subarray(g * c * ch * cw, (g + 1) * c * ch * cw);
-        if (step.kind === 'window') copyRect(source, h, w, r.c0, col.c0, dst, ch, cw);
-        pasteInto(dst, ch, cw, r.c0, col.c0, patches[b]!);
+        copyRect(mapOf(k), h, w, rows.c0, cols.c0, dst, ch, cw);
+        const p = patches.get(k)![b];
+        if (p !== null) pasteInto(dst, ch, cw, rows.c0, cols.c0, p);
       });
-      const y = step.kind === 'window'
-        ? step.run(x, { top: r0.before, bottom: r0.after, left: c0.before, right: c0.after })
-        : step.kind === 'pointwise' ? step.run(x) : x;
-      const oh = r0.hi - r0.lo;
-      const ow = c0.hi - c0.lo;
-      const per = y.size / members.length;
-      if (y.shape[2] !== oh || y.shape[3] !== ow) throw new Error(`occlusion: patch of '${layers[l].name}' came out ${y.shape[2]}x${y.shape[3]}, expected ${oh}x${ow}`);
-      members.forEach((b, g) => {
-        const r = plans[b].rows[l]!;
-        const col = plans[b].cols[l]!;
-        next[b] = { y0: r.lo, y1: r.hi, x0: col.lo, x1: col.hi, data: y.data.subarray(g * per, (g + 1) * per) };
-      });
-    }
-    patches = next;
+      return x;
+    });
+    const { rows, cols } = first;
+    const y = rule.kind === 'window' ? rule.run(inputs[0], { top: rows.before, bottom: rows.after, left: cols.before, right: cols.after }) : (rule as PointwiseRule).run(inputs);
+    const [oh, ow] = [rows.hi - rows.lo, cols.hi - cols.lo];
+    if (y.shape[2] !== oh || y.shape[3] !== ow) throw new Error(`occlusion: patch of '${layer.name}' came out ${y.shape[2]}x${y.shape[3]}, expected ${oh}x${ow}`);
+    const per = y.size / members.length;
+    members.forEach((b, g) => {
+      const { rows: r, cols: c } = plans[b].states[n] as Rect;
+      out[b] = { y0: r.lo, y1: r.hi, x0: c.lo, x1: c.hi, data: y.data.subarray(g * per, (g + 1) * per) };
+    });
   }
-  const map = from === 0 ? image : cached[from - 1];
-  const shape = from === 0 ? layers[0].inputShape : layers[from - 1].outputShape;
-  const out = new Tensor([plans.length, ...shape]);
-  const per = sizeOf(shape);
-  const [, h, w] = shape;
-  patches.forEach((p, b) => {
-    const dst = out.data.subarray(b * per, (b + 1) * per);
-    dst.set(map);
-    if (p !== null) pasteInto(dst, h, w, 0, 0, p);
-  });
   return out;
 }
 
@@ -295,26 +302,29 @@ function pasteInto(dst: Float32Array, dh: number, dw: number, oy: number, ox: nu
   }
 }
 
+
+/** Multiply-accumulates per output position of a node: its kernels' sizes (conv, depthwise, separable, Dense). */
+function macsPerPosition(layer: Layer): number {
+  return Object.entries(layer.weights).reduce((s, [name, t]) => (name.includes('kernel') ? s + t.size : s), 0);
+}
+
 /**
- * Multiply-accumulates of the conv and Dense layers up to `last`, for every window: computed in
- * full (naive) and as Krypton does (patches up to each window's `from`, then in full).
+ * Multiply-accumulates of the nodes the target needs, for every window: computed in full (naive)
+ * and as Krypton does (the changed rectangles, then in full where the plan says).
  */
-export function occlusionWork(layers: readonly Layer[], plans: readonly PositionPlan[], last: number): { full: number; incremental: number } {
-  const macs = (l: number, outPositions: number): number => {
-    const layer = layers[l];
-    if (layer instanceof Conv2DLayer) {
-      const [cout, cin, kh, kw] = layer.config.kernel.shape;
-      return outPositions * cout * cin * kh * kw;
-    }
-    return layer.type === 'Dense' ? sizeOf(layer.inputShape) * layer.outputShape[0] : 0;
+export function occlusionWork(model: Model, plans: readonly PositionPlan[], last: number): { full: number; incremental: number } {
+  const nodes = model.ancestors(last);
+  const full = (n: number) => {
+    const shape = model.layers[n].outputShape;
+    return macsPerPosition(model.layers[n]) * (shape.length === 3 ? shape[1] * shape[2] : 1);
   };
-  const perImage = layers.slice(0, last + 1).reduce((s, layer, l) => s + macs(l, layer.outputShape.length === 3 ? layer.outputShape[1] * layer.outputShape[2] : 1), 0);
+  const perImage = nodes.reduce((s, n) => s + full(n), 0);
   let incremental = 0;
   for (const p of plans) {
-    for (let l = 0; l <= last; l++) {
-      const layer = layers[l];
-      if (l >= p.from) incremental += macs(l, layer.outputShape.length === 3 ? layer.outputShape[1] * layer.outputShape[2] : 1);
-      else if (p.rows[l] && p.cols[l]) incremental += macs(l, (p.rows[l]!.hi - p.rows[l]!.lo) * (p.cols[l]!.hi - p.cols[l]!.lo));
+    for (const n of nodes) {
+      const state = p.states[n];
+      if (state === 'full') incremental += full(n);
+      else if (state !== null) incremental += macsPerPosition(model.layers[n]) * (state.rows.hi - state.rows.lo) * (state.cols.hi - state.cols.lo);
     }
   }
   return { full: perImage * plans.length, incremental };

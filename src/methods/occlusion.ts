@@ -6,7 +6,7 @@ import { argumentError, checkChoice, checkFunction, checkInteger, checkNumber } 
 import { checkFiniteInput, checkFiniteResult } from '../nonfinite.ts';
 import { baselineRows, type Baseline } from './attribution/baseline.ts';
 import { perSample } from './attribution/target.ts';
-import { planPositions, patchedInputs, occluderPatch, type PositionPlan } from './occlusion-incremental.ts';
+import { planPositions, fullPlans, planGroups, occludedOutputs, occluderPatch, whyFull, type PositionPlan } from './occlusion-incremental.ts';
 
 export const OCCLUSION_STRATEGIES = ['incremental', 'batched', 'naive'] as const;
 export type OcclusionStrategy = (typeof OCCLUSION_STRATEGIES)[number];
@@ -62,15 +62,12 @@ export interface OcclusionResult {
 }
 
 /** Where the incremental computation stopped, for the caller to say. */
-function incrementalReach(model: Model, strategy: OcclusionStrategy, plans: readonly PositionPlan[], chainLength: number, last: number): string | null {
+function incrementalReach(model: Model, strategy: OcclusionStrategy, plans: readonly PositionPlan[], last: number): string | null {
   if (strategy !== 'incremental') return null;
   const furthest = plans.reduce((m, p) => Math.max(m, p.from), 0);
   if (furthest > last) return 'incremental to the target: no node was computed in full';
   const node = model.layers[furthest];
-  const why = furthest === chainLength
-    ? 'where the graph stops being a chain (a branch or a merge)'
-    : node.outputShape.length !== 3 || node.inputShape.length !== 3 ? 'a node that mixes all positions' : 'where the change covers the whole map or a node has no patch rule';
-  return `incremental through the nodes before '${node.name}' (${node.type}), in full from there, in batches: ${why}`;
+  return `incremental through the nodes before '${node.name}' (${node.type}), in full from there, in batches: ${whyFull(model, furthest)}`;
 }
 
 /** ny = ceil((H - s) / t) + 1 windows down, likewise across; the last ones are cut off at the border. */
@@ -169,12 +166,9 @@ function occludeSample(
   const { ny, nx } = occlusionGrid(h, w, size, stride);
   const total = ny * nx;
   const grid = Tensor.zeros([ny, nx]);
-  // Patches travel through the model's leading chain only; from its end on, the graph runs in full.
-  const chain = model.layers.slice(0, Math.min(target.last + 1, model.chainPrefix()));
-  const plans = strategy === 'incremental' && chain.length > 0
-    ? planPositions(chain, h, w, size, stride, ny, nx, chain.length - 1)
-    : Array.from({ length: total }, (_, index) => ({ index, rows: [], cols: [], from: 0 }));
-  const cached = chain.map((l) => forward.records.get(l.name)!.output.data);
+  const plans = strategy === 'incremental' ? planPositions(model, h, w, size, stride, ny, nx, target.last) : fullPlans(model, total, target.last);
+  const cached: Float32Array[] = [];
+  for (const n of model.ancestors(target.last)) cached[n] = forward.records.get(model.layers[n].name)!.output.data;
   const occluder = (p: PositionPlan) => {
     const i = Math.floor(p.index / nx);
     const j = p.index % nx;
@@ -182,13 +176,11 @@ function occludeSample(
   };
 
   let done = 0;
-  for (const [from, group] of groupBy(plans, (p) => p.from)) {
-    const n = strategy === 'naive' ? 1 : (opts.batchSize ?? defaultBatchSize(model, from, target.last));
+  for (const group of planGroups(plans)) {
+    const n = strategy === 'naive' ? 1 : (opts.batchSize ?? defaultBatchSize(model, group[0]));
     for (let start = 0; start < group.length; start += n) {
       const part = group.slice(start, start + n);
-      let a = patchedInputs(chain, batch.data, cached, part, occluder, from);
-      if (from <= target.last) a = model.runFrom(from - 1, a, target.last);
-      const values = target.measure(a);
+      const values = target.measure(occludedOutputs(model, target.last, batch.data, cached, part, occluder));
       part.forEach((p, b) => (grid.data[p.index] = values[b]));
       done += part.length;
       onProgress(done);
@@ -210,28 +202,20 @@ function occludeSample(
   }
   const attribution = Tensor.zeros([h, w]);
   for (let p = 0; p < h * w; p++) attribution.data[p] = count[p] > 0 ? sum[p] / count[p] : 0;
-  return { grid, attribution, baseline, targetClass: target.targetClass, incremental: incrementalReach(model, strategy, plans, chain.length, target.last) };
+  return { grid, attribution, baseline, targetClass: target.targetClass, incremental: incrementalReach(model, strategy, plans, target.last) };
 }
 
 // At most about this many floats per batch in one layer's input, pre-activation and output.
 const BATCH_FLOATS = 64 * 1024 * 1024;
 
-/** 64 occluded images per batch, fewer where the layers from `from` on are big (VGG16 at 224x224 from its first layer: 6). */
-function defaultBatchSize(model: Model, from: number, last: number): number {
+/** 64 occluded images per batch, fewer where the nodes a window computes in full are big (VGG16 at 224x224 from its first layer: 6). */
+function defaultBatchSize(model: Model, plan: PositionPlan): number {
   let perImage = 1;
-  for (let l = from; l <= last; l++) perImage = Math.max(perImage, sizeOf(model.layers[l].inputShape) + 2 * sizeOf(model.layers[l].outputShape));
+  plan.states.forEach((state, n) => {
+    const layer = model.layers[n];
+    if (state === 'full') perImage = Math.max(perImage, layer.inputShapes.reduce((s, shape) => s + sizeOf(shape), 0) + 2 * sizeOf(layer.outputShape));
+  });
   return Math.max(1, Math.min(64, Math.floor(BATCH_FLOATS / perImage)));
-}
-
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 
 interface Target {
