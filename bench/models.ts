@@ -29,7 +29,7 @@ import { backwardNet, type BackwardMethod } from '../src/methods/backward-net.ts
 import { walkBackward } from '../src/methods/backward-walk.ts';
 import { defaultGradCamLayer, gradCam } from '../src/methods/grad-cam.ts';
 import { occlusion, occlusionGrid, type OcclusionOptions, type OcclusionResult, type OcclusionStrategy } from '../src/methods/occlusion.ts';
-import { planPositions, occlusionWork, type PositionPlan } from '../src/methods/occlusion-incremental.ts';
+import { planPositions, planGroups, occlusionWork, type PositionPlan } from '../src/methods/occlusion-incremental.ts';
 import { ensureVgg16 } from './vgg16-h5.ts';
 import { ensureMobilenetV2 } from './mobilenetv2-h5.ts';
 import { ensureResnet50 } from './resnet50-h5.ts';
@@ -134,10 +134,9 @@ function timeOcclusion(
   return { ms: firstMs + (lastMs - firstMs) * (sum(firstDone, work.length) / sum(firstDone, lastDone)), measured: lastDone, total: work.length };
 }
 
-/** Each window's MACs in the order occlusion() processes them (grouped by the layer they turn full at, as planned). */
+/** Each window's MACs in the order occlusion() processes them (in groups that compute the same nodes in full). */
 function incrementalWorkInOrder(plans: readonly PositionPlan[], model: Model, last: number): number[] {
-  const froms = [...new Set(plans.map((p) => p.from))];
-  return froms.flatMap((from) => plans.filter((p) => p.from === from).map((p) => occlusionWork(model, [p], last).incremental));
+  return planGroups(plans).flatMap((group) => group.map((p) => occlusionWork(model, [p], last).incremental));
 }
 
 /** How many values of a equal b to the bit, and max|a - b| against SEMANTICS.md's tolerance. */
@@ -169,7 +168,7 @@ function occlusionRows(
 ): Partial<Record<OcclusionStrategy, OcclusionResult>> {
   const [, h, w] = model.inputShape;
   const { ny, nx } = occlusionGrid(h, w, size, stride);
-  const last = model.layers.length - 1;
+  const last = model.outputIndex;
   const plans = planPositions(model, h, w, size, stride, ny, nx, last);
   const work = occlusionWork(model, plans, last);
   const perWindow = { naive: plans.map(() => 1), batched: plans.map(() => 1), incremental: incrementalWorkInOrder(plans, model, last) };
@@ -400,14 +399,14 @@ vggMemory();
 backwardRows('vgg16', model, image, 'block5_conv3', quick ? ['deconvnet'] : ['deconvnet', 'salinet', 'desalinet'], vggForward.medianMs, big);
 if (!quick) gradCamRow('vgg16', model, image, 'block5_conv3', vggForward.medianMs, big);
 const vggOcclusion = occlusionRows('vgg16', model, image, 16, 8, quick ? { naive: 3, batched: 12, incremental: 128 } : { naive: 4, batched: 18 });
-if (vggOcclusion.incremental) checkVggSample(vggOcclusion.incremental);
+if (vggOcclusion.incremental) checkOcclusionSample(model, vggOcclusion.incremental);
 else notes.push('VGG16 occlusion: the incremental map is compared with the naive one in the full run (not --quick)');
 
 await graphRows({ key: 'mobilenetv2', title: 'MobileNetV2', ensure: ensureMobilenetV2, lastMap: 'out_relu', onnxOps: ONNX_OPS, tfjsGoal: 0.8 });
 await graphRows({ key: 'resnet50', title: 'ResNet50', ensure: ensureResnet50, lastMap: 'conv5_block3_out', onnxOps: RESNET_ONNX_OPS, tfjsGoal: 0.6 });
 
-/** The incremental map at a corner, the centre and the last window against that occluded image through model.predict. */
-function checkVggSample(run: OcclusionResult): void {
+/** The incremental map at a corner, the centre and the last window against that occluded image through net.predict. */
+function checkOcclusionSample(net: Model, run: OcclusionResult): void {
   const row = rows[rows.length - 1];
   const { ny, nx } = occlusionGrid(224, 224, 16, 8);
   const windows = [0, Math.floor(ny / 2) * nx + Math.floor(nx / 2), ny * nx - 1];
@@ -418,7 +417,7 @@ function checkVggSample(run: OcclusionResult): void {
     const x = image.clone();
     const [i, j] = [Math.floor(index / nx), index % nx];
     for (let c = 0; c < 3; c++) for (let y = i * 8; y < Math.min(224, i * 8 + 16); y++) x.data.fill(0, (c * 224 + y) * 224 + j * 8, (c * 224 + y) * 224 + Math.min(224, j * 8 + 16));
-    want.push(model.predict(x).data[cls]);
+    want.push(net.predict(x).data[cls]);
     got.push(run.grid.data[index]);
   }
   row.result += `; windows ${windows.join(', ')} vs model.predict of the occluded image: ${describeAgreement(agreement(got, want))}`;
@@ -612,6 +611,9 @@ async function graphRows({ key, title, ensure, lastMap, onnxOps, tfjsGoal }: Gra
   if (net && ours?.ms !== undefined) {
     backwardRows(key, net, image, lastMap, quick ? ['deconvnet'] : ['deconvnet', 'salinet', 'desalinet'], ours.ms, opts);
     gradCamRow(key, net, image, defaultGradCamLayer(net), ours.ms, opts);
+    const occluded = occlusionRows(key, net, image, 16, 8, quick ? { naive: 2, batched: 8, incremental: 128 } : { naive: 3, batched: 12 });
+    if (occluded.incremental) checkOcclusionSample(net, occluded.incremental);
+    else notes.push(`${title} occlusion: the incremental map is checked against model.predict in the full run (not --quick)`);
   }
 }
 

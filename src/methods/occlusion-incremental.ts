@@ -77,6 +77,11 @@ function sameSpan(lo: number, hi: number): Span {
   return { lo, hi, changedLo: lo, changedHi: hi, c0: lo, c1: hi, before: 0, after: 0 };
 }
 
+/** A span carried whole by `by` positions: recomputed from (or moved from) all of its input patch. */
+function moved(s: Span, by: number): Span {
+  return { lo: s.lo + by, hi: s.hi + by, changedLo: s.changedLo + by, changedHi: s.changedHi + by, c0: s.lo, c1: s.hi, before: 0, after: 0 };
+}
+
 /**
  * Plans every window (i, j) of the grid through the nodes that node `last` (the target) needs:
  * which nodes it leaves unchanged, which it changes in a rectangle, and from where they are
@@ -125,12 +130,11 @@ function nodeState(model: Model, n: number, inputs: readonly NodeState[]): NodeS
     const c = windowSpan(cols.changedLo, cols.changedHi, w, ow, rule.kernel[1], rule.stride[1], rule.dilation[1], rule.pad.left, rule.align);
     if (r === null || c === null) return null;
     rect = { rows: r, cols: c };
-  } else if (rule.kind === 'shift') {
+  } else if (rule.kind === 'shift' || inputs.length === 1) {
+    // moved by padding, or a position-wise node of one input: recomputed on its input's whole patch
     const [{ rows, cols }] = changed;
-    rect = {
-      rows: { ...sameSpan(rows.changedLo + rule.top, rows.changedHi + rule.top), c0: rows.changedLo, c1: rows.changedHi },
-      cols: { ...sameSpan(cols.changedLo + rule.left, cols.changedHi + rule.left), c0: cols.changedLo, c1: cols.changedHi },
-    };
+    const [dy, dx] = rule.kind === 'shift' ? [rule.top, rule.left] : [0, 0];
+    rect = { rows: moved(rows, dy), cols: moved(cols, dx) };
   } else {
     // the union of the inputs' changed rectangles, recomputed from the same rectangle of each input
     const union = (axis: 'rows' | 'cols') => sameSpan(Math.min(...changed.map((s) => s[axis].changedLo)), Math.max(...changed.map((s) => s[axis].changedHi)));
@@ -223,9 +227,8 @@ function nodePatches(
     if (state === null) return;
     const { rows: r, cols: c } = state;
     if (rule.kind === 'shift') {
-      // the patch moves whole (it may reach past the changed part: see windowSpan)
       const p = patches.get(sources[0])![b]!;
-      out[b] = { y0: p.y0 + rule.top, y1: p.y1 + rule.top, x0: p.x0 + rule.left, x1: p.x1 + rule.left, data: p.data };
+      out[b] = { y0: r.lo, y1: r.hi, x0: c.lo, x1: c.hi, data: p.data };
       return;
     }
     const key = `${r.c1 - r.c0},${r.before},${r.after},${c.c1 - c.c0},${c.before},${c.after}`;
@@ -238,13 +241,17 @@ function nodePatches(
     const [ch, cw] = [first.rows.c1 - first.rows.c0, first.cols.c1 - first.cols.c0];
     const inputs = sources.map((k, input) => {
       const [c, h, w] = layer.inputShapes[input];
+      const from = members.map((b) => patches.get(k)![b]);
+      const crops = members.map((b) => plans[b].states[n] as Rect);
+      // the crop is often the input's patch itself (after a conv, batch norm and ReLU just take it)
+      if (from.every((p, g) => p !== null && p.y0 === crops[g].rows.c0 && p.y1 === crops[g].rows.c1 && p.x0 === crops[g].cols.c0 && p.x1 === crops[g].cols.c1)) {
+        return stacked(from.map((p) => p!.data), [members.length, c, ch, cw]);
+      }
       const x = new Tensor([members.length, c, ch, cw]);
-      members.forEach((b, g) => {
-        const { rows, cols } = plans[b].states[n] as Rect;
+      members.forEach((_, g) => {
+        const { rows, cols } = crops[g];
         const dst = x.data.subarray(g * c * ch * cw, (g + 1) * c * ch * cw);
-        copyRect(mapOf(k), h, w, rows.c0, cols.c0, dst, ch, cw);
-        const p = patches.get(k)![b];
-        if (p !== null) pasteInto(dst, ch, cw, rows.c0, cols.c0, p);
+        cropWithPatch(mapOf(k), h, w, rows.c0, cols.c0, dst, ch, cw, from[g]);
       });
       return x;
     });
@@ -261,22 +268,49 @@ function nodePatches(
   return out;
 }
 
+/** The patches' values one after another as one tensor: a view when they already lie so in one buffer (a batch's outputs). */
+function stacked(parts: readonly Float32Array[], shape: readonly number[]): Tensor {
+  const per = parts[0].length;
+  const first = parts[0];
+  if (parts.every((p, g) => p.buffer === first.buffer && p.byteOffset === first.byteOffset + g * per * 4)) {
+    return new Tensor(shape, new Float32Array(first.buffer, first.byteOffset, per * parts.length));
+  }
+  const out = new Tensor(shape);
+  parts.forEach((p, g) => out.data.set(p, g * per));
+  return out;
+}
+
 /** The occluder's rectangle [y0, y1) x [x0, x1) of the input, filled with `fill`; empty where a window starts past the border (stride > size). */
 export function occluderPatch(channels: number, h: number, w: number, y0: number, y1: number, x0: number, x1: number, fill: Float32Array): Patch {
   const [ya, xa] = [Math.min(y0, y1), Math.min(x0, x1)];
   const data = new Float32Array(channels * (y1 - ya) * (x1 - xa));
-  copyRect(fill, h, w, ya, xa, data, y1 - ya, x1 - xa);
+  cropWithPatch(fill, h, w, ya, xa, data, y1 - ya, x1 - xa, null);
   return { y0: ya, y1, x0: xa, x1, data };
 }
 
-/** dst (C, ch, cw) = rows [y0, y0 + ch), columns [x0, x0 + cw) of src (C, h, w). */
-function copyRect(src: Float32Array, h: number, w: number, y0: number, x0: number, dst: Float32Array, ch: number, cw: number): void {
+/**
+ * dst (C, ch, cw) = rows [y0, y0 + ch), columns [x0, x0 + cw) of map (C, h, w), with the part of
+ * patch p (when given) that falls inside written over it: each value copied once.
+ */
+function cropWithPatch(map: Float32Array, h: number, w: number, y0: number, x0: number, dst: Float32Array, ch: number, cw: number, p: Patch | null): void {
   const channels = dst.length / (ch * cw);
+  // the patch's columns inside the crop, [xa, xb), and its width
+  const xa = p === null ? x0 : Math.min(Math.max(p.x0, x0), x0 + cw);
+  const xb = p === null ? x0 : Math.max(Math.min(p.x1, x0 + cw), xa);
+  const pw = p === null ? 0 : p.x1 - p.x0;
+  const ph = p === null ? 0 : p.y1 - p.y0;
   let to = 0;
   for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < ch; y++) {
-      const from = (c * h + y0 + y) * w + x0;
-      for (let x = 0; x < cw; x++) dst[to++] = src[from + x];
+    for (let y = y0; y < y0 + ch; y++) {
+      const row = (c * h + y) * w;
+      if (p === null || y < p.y0 || y >= p.y1 || xa === xb) {
+        for (let x = x0; x < x0 + cw; x++) dst[to++] = map[row + x];
+        continue;
+      }
+      const patchRow = (c * ph + y - p.y0) * pw - p.x0;
+      for (let x = x0; x < xa; x++) dst[to++] = map[row + x];
+      for (let x = xa; x < xb; x++) dst[to++] = p.data[patchRow + x];
+      for (let x = xb; x < x0 + cw; x++) dst[to++] = map[row + x];
     }
   }
 }
@@ -301,7 +335,6 @@ function pasteInto(dst: Float32Array, dh: number, dw: number, oy: number, ox: nu
     }
   }
 }
-
 
 /** Multiply-accumulates per output position of a node: its kernels' sizes (conv, depthwise, separable, Dense). */
 function macsPerPosition(layer: Layer): number {

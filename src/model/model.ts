@@ -199,31 +199,6 @@ export class Model {
   }
 
   /**
-   * Runs the nodes after `from` that node `last` needs, given node `from`'s output (from = -1:
-   * the model's input), batched: for a `from` inside the model's leading chain (chainPrefix),
-   * whose output is all that later nodes see of the input.
-   */
-  runFrom(from: number, value: Tensor, last: number): Tensor {
-    const outputs = new Map<number, Tensor>([[from, value]]);
-    for (const i of this.ancestors(last)) {
-      if (i <= from) continue;
-      outputs.set(i, this.layers[i].forwardAll(this.sources[i].map((j) => outputs.get(j)!)).output);
-    }
-    return outputs.get(last)!;
-  }
-
-  /**
-   * The length p of the model's leading chain: node 0 takes the model's input, each node i < p
-   * takes node i-1's output only, and nodes 0..p-2 feed only the next one (node p-1 may feed
-   * several). Node i's output (i < p) is then all that later nodes see of the input.
-   */
-  chainPrefix(): number {
-    let p = 0;
-    while (p < this.layers.length && sameList(this.sources[p], [p - 1]) && (p === 0 || sameList(this.consumers(p - 1), [p]))) p++;
-    return p;
-  }
-
-  /**
    * The output of the last layer (or of layer `until`) for x: per-sample shape for one sample,
    * (N, ...) for a batch. Large batches run in chunks, so only one chunk's records are alive.
    * NaN or Infinity in the input or the result is an error unless `allowNonFinite` is set.
@@ -254,10 +229,6 @@ function runOptions<T extends RunOptions>(options: T | undefined): T {
   checkBoolean(opts.allowNonFinite, 'allowNonFinite');
   if (opts.inputName !== undefined && typeof opts.inputName !== 'string') throw argumentError(`inputName must be a string, not ${describe(opts.inputName)}`);
   return opts;
-}
-
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function listNames(names: readonly string[]): string {

@@ -1,0 +1,12 @@
+import { loadModel } from './src/node/load-model.ts';
+import { occlusion } from './src/methods/occlusion.ts';
+import { seededInput } from './bench/seeded-input.ts';
+import { profileKernels } from './bench/kernel-profile.ts';
+const image = seededInput([3, 224, 224]);
+const key = process.argv[2];
+const model = await loadModel(`bench/.cache/${key}.h5`);
+model.predict(image);
+const strategy = (process.argv[3] ?? 'incremental') as 'incremental';
+const p = profileKernels(() => { occlusion(model, image, { size: 16, stride: 8, strategy, batchSize: process.argv[4] ? +process.argv[4] : undefined }); }, 1);
+console.log('total', p.meanMs.toFixed(0));
+for (const k of p.kernels.slice(0, 12)) console.log(k.kernel.padEnd(34), k.ms.toFixed(0).padStart(7), String(k.calls).padStart(7));
