@@ -13,7 +13,8 @@
 // onnxruntime-node one and two threads, same weights and image, scores checked against ours),
 // with issue 5's goal ratios, and the memory of one forward record against its tensors' bytes.
 // MobileNetV2 and ResNet50 (keras.applications graphs at 224x224x3, random weights, written by
-// bench/mobilenetv2-h5.ts and bench/resnet50-h5.ts) the same way, with issue 14's goals.
+// bench/mobilenetv2-h5.ts and bench/resnet50-h5.ts) the same way, with issue 14's goals, and
+// their 16x16 stride-8 occlusion naive, batched and incremental (through the graph).
 // Prints a table; --json prints the same as JSON.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -611,7 +612,7 @@ async function graphRows({ key, title, ensure, lastMap, onnxOps, tfjsGoal }: Gra
   if (net && ours?.ms !== undefined) {
     backwardRows(key, net, image, lastMap, quick ? ['deconvnet'] : ['deconvnet', 'salinet', 'desalinet'], ours.ms, opts);
     gradCamRow(key, net, image, defaultGradCamLayer(net), ours.ms, opts);
-    const occluded = occlusionRows(key, net, image, 16, 8, quick ? { naive: 2, batched: 8, incremental: 128 } : { naive: 3, batched: 12 });
+    const occluded = occlusionRows(key, net, image, 16, 8, quick ? { naive: 4, batched: 8, incremental: 128 } : { naive: 24, batched: 72 });
     if (occluded.incremental) checkOcclusionSample(net, occluded.incremental);
     else notes.push(`${title} occlusion: the incremental map is checked against model.predict in the full run (not --quick)`);
   }

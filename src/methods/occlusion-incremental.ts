@@ -65,7 +65,7 @@ export interface PositionPlan {
   from: number;
 }
 
-/** What node n does to a changed rectangle, for every node (memoised per layer). */
+/** Each layer's patch rule, worked out once. */
 const rules = new WeakMap<Layer, PatchRule | null>();
 function ruleOf(layer: Layer): PatchRule | null {
   if (!rules.has(layer)) rules.set(layer, patchRule(layer));

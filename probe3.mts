@@ -1,0 +1,11 @@
+import { loadModel } from './src/node/load-model.ts';
+import { seededInput } from './bench/seeded-input.ts';
+import { profileKernels } from './bench/kernel-profile.ts';
+const image = seededInput([3, 224, 224]);
+const key = process.argv[2];
+const model = await loadModel(`bench/.cache/${key}.h5`);
+for (let i = 0; i < 3; i++) model.predict(image);
+let t = performance.now(); for (let i = 0; i < 10; i++) model.predict(image); console.log('forward', ((performance.now() - t) / 10).toFixed(1), 'ms');
+const p = profileKernels(() => { model.predict(image); }, 10);
+console.log('total', p.meanMs.toFixed(1));
+for (const k of p.kernels.slice(0, 10)) console.log(k.kernel.padEnd(34), k.ms.toFixed(2).padStart(7), String(k.calls).padStart(7));
