@@ -402,6 +402,8 @@ if (!quick) gradCamRow('vgg16', model, image, 'block5_conv3', vggForward.medianM
 const vggOcclusion = occlusionRows('vgg16', model, image, 16, 8, quick ? { naive: 3, batched: 12, incremental: 128 } : { naive: 4, batched: 18 });
 if (vggOcclusion.incremental) checkOcclusionSample(model, vggOcclusion.incremental);
 else notes.push('VGG16 occlusion: the incremental map is compared with the naive one in the full run (not --quick)');
+// Krypton's own setting (SIGMOD 2019, section 5.1: 16x16 at stride 4, 2809 windows), timed on samples of windows
+if (!quick) occlusionRows('vgg16', model, image, 16, 4, { naive: 3, batched: 12, incremental: 384 });
 
 await graphRows({ key: 'mobilenetv2', title: 'MobileNetV2', ensure: ensureMobilenetV2, lastMap: 'out_relu', onnxOps: ONNX_OPS, tfjsGoal: 0.8 });
 await graphRows({ key: 'resnet50', title: 'ResNet50', ensure: ensureResnet50, lastMap: 'conv5_block3_out', onnxOps: RESNET_ONNX_OPS, tfjsGoal: 0.6 });
