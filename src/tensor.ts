@@ -1,5 +1,6 @@
 import { ConvscopeError } from './errors.ts';
 import { checkMemory, memoryLimit } from './limits.ts';
+import { activePool } from './buffer-pool.ts';
 
 /** A dense float32 tensor: a shape and its row-major data. The engine is channels-first (NCHW). */
 export class Tensor {
@@ -16,7 +17,7 @@ export class Tensor {
     if (data === undefined) {
       // The message is built only when it is needed: a forward pass makes tensors by the hundred.
       if (size * 4 > memoryLimit()) checkMemory(size * 4, `a tensor of shape ${formatShape(shape)}`);
-      this.data = new Float32Array(size);
+      this.data = activePool()?.take(size) ?? new Float32Array(size);
     } else {
       const length = typeof data === 'object' && data !== null ? (data as ArrayLike<number>).length : undefined;
       if (typeof length !== 'number') {

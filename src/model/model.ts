@@ -8,6 +8,7 @@ import { withSource } from './with-source.ts';
 import type { ModelSpec } from './spec.ts';
 import { argumentError, checkBoolean, checkInteger, checkOptions, checkTensor, describe } from '../check.ts';
 import { checkFiniteInput, checkFiniteResult } from '../nonfinite.ts';
+import { BufferPool, withBufferPool } from '../buffer-pool.ts';
 
 /** Everything one forward pass keeps: each layer's input, pre-activation, output and switches, batched. */
 export interface ForwardResult {
@@ -56,6 +57,8 @@ export class Model {
   private readonly aliases: Map<string, string>;
   private readonly ancestorCache = new Map<number, number[]>();
   private readonly consumerLists: number[][];
+  /** predict's tensors, recycled from one call to the next. */
+  private readonly predictPool = new BufferPool();
 
   /**
    * Builds the nodes after checking the spec: its schema and graph, each node's shapes against
@@ -217,7 +220,7 @@ export class Model {
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);
       const part = new Tensor([count, ...this.inputShape], batch.data.subarray(start * per, (start + count) * per));
-      out.data.set(this.run(part, last, true).output.data, start * outPer);
+      withBufferPool(this.predictPool, () => out.data.set(this.run(part, last, true).output.data, start * outPer));
     }
     checkFiniteResult(out.data, out.shape, `the output of layer '${this.layers[last].name}'`, allowNonFinite);
     return batched ? out : out.reshape(outShape);
