@@ -1,17 +1,38 @@
+import { PassGrowth } from './runtime/arena.ts';
+
+/** What a pass needs of a kernel set's wasm memory (runtime/arena.ts's Arena). */
+export interface PassMemory {
+  beginPass(bytes: number): void;
+  takePass(size: number): Float32Array | null;
+  endPass(): void;
+}
+
 /**
- * Float32 buffers recycled from one forward pass to the next, for passes whose tensors die with
- * them (Model.predict keeps only the output, which it copies out). Allocating a fresh zeroed
- * buffer for every op's output, and collecting it afterwards, took about a quarter of a
- * MobileNetV2 forward; a recycled buffer costs a memset. While a pass runs under a pool, every
- * tensor made without data takes its buffer from the pool; when the pass ends, they all go back.
+ * Memory for forward passes whose tensors die with them (Model.predict keeps only the output, which
+ * it copies out before the pass ends). Allocating a fresh zeroed buffer for every op's output, and
+ * collecting it afterwards, took about a quarter of a MobileNetV2 forward, and copying each op's
+ * operands into wasm memory and its result out again most of another quarter. While a pass runs
+ * under a pool, every tensor made without data takes its buffer from the pool:
+ * - with a one-thread wasm kernel set, as a view of the kernels' own memory (Arena.beginPass), so
+ *   that kernels read and write the tensors where they are; the reservation is the last pass's
+ *   need, and a pass that outgrows it runs again in JS memory;
+ * - otherwise (and for the first pass, which measures the need) as a JS buffer recycled from the
+ *   last pass.
  * Nothing made inside the pass may outlive it.
  */
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
   private lent: Float32Array[] = [];
+  /** Bytes the pass asked for so far, and what the last whole pass asked for. */
+  private asked = 0;
+  private wanted = 0;
+  private arena: PassMemory | null = null;
 
-  /** A zeroed buffer of `size` floats, recycled when one is free. */
+  /** A zeroed buffer of `size` floats. */
   take(size: number): Float32Array {
+    this.asked += Math.ceil((size * 4) / 16) * 16;
+    const view = this.arena?.takePass(size);
+    if (view) return view;
     const buffer = this.free.get(size)?.pop();
     if (buffer) buffer.fill(0);
     const out = buffer ?? new Float32Array(size);
@@ -19,11 +40,32 @@ export class BufferPool {
     return out;
   }
 
+  /** Runs one pass; `arena`: the memory its tensors may live in (null: JS memory). */
+  run<T>(pass: () => T, arena: PassMemory | null): T {
+    const outer = active;
+    active = this;
+    this.arena = arena;
+    this.asked = 0;
+    try {
+      return pass();
+    } finally {
+      active = outer;
+      this.arena = null;
+      this.wanted = this.asked;
+      this.release();
+    }
+  }
+
+  /** What a pass in wasm memory reserves: the last pass's need (0 before the first pass). */
+  get reservation(): number {
+    return this.wanted;
+  }
+
   /**
-   * Every buffer lent since the last release is free again; the free ones the pass did not take
-   * are dropped, so that the pool holds at most one pass's buffers (of the last pass's sizes).
+   * Every JS buffer lent since the last release is free again; the free ones the pass did not
+   * take are dropped, so that the pool holds at most one pass's buffers (of the last pass's sizes).
    */
-  release(): void {
+  private release(): void {
     this.free.clear();
     for (const buffer of this.lent) {
       const list = this.free.get(buffer.length);
@@ -41,14 +83,25 @@ export function activePool(): BufferPool | null {
   return active;
 }
 
-/** Runs a pass whose tensors all die with it under `pool`; afterwards every buffer it took is free again, also on a throw. */
-export function withBufferPool<T>(pool: BufferPool, pass: () => T): T {
-  const outer = active;
-  active = pool;
-  try {
-    return pass();
-  } finally {
-    active = outer;
-    pool.release();
+/**
+ * Runs a pass whose tensors all die with it under `pool`, in `arena` (a one-thread wasm set's
+ * memory) once the pool knows the pass's size, else in recycled JS buffers. The pass must copy
+ * out whatever it keeps before it returns. It may run twice: a pass that outgrows the wasm
+ * reservation is run again in JS memory.
+ */
+export function withBufferPool<T>(pool: BufferPool, pass: () => T, arena: PassMemory | null = null): T {
+  if (arena !== null && pool.reservation > 0) {
+    let reserved = false;
+    try {
+      arena.beginPass(pool.reservation);
+      reserved = true;
+      return pool.run(pass, arena);
+    } catch (e) {
+      // a reservation the memory cannot grow to, or a call that outgrew it: JS memory this time
+      if (reserved && !(e instanceof PassGrowth)) throw e;
+    } finally {
+      arena.endPass();
+    }
   }
+  return pool.run(pass, null);
 }

@@ -9,6 +9,7 @@ import type { ModelSpec } from './spec.ts';
 import { argumentError, checkBoolean, checkInteger, checkOptions, checkTensor, describe } from '../check.ts';
 import { checkFiniteInput, checkFiniteResult } from '../nonfinite.ts';
 import { BufferPool, withBufferPool } from '../buffer-pool.ts';
+import { passArena } from '../runtime/backend.ts';
 
 /** Everything one forward pass keeps: each layer's input, pre-activation, output and switches, batched. */
 export interface ForwardResult {
@@ -220,7 +221,7 @@ export class Model {
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);
       const part = new Tensor([count, ...this.inputShape], batch.data.subarray(start * per, (start + count) * per));
-      withBufferPool(this.predictPool, () => out.data.set(this.run(part, last, true).output.data, start * outPer));
+      withBufferPool(this.predictPool, () => out.data.set(this.run(part, last, true).output.data, start * outPer), passArena());
     }
     checkFiniteResult(out.data, out.shape, `the output of layer '${this.layers[last].name}'`, allowNonFinite);
     return batched ? out : out.reshape(outShape);

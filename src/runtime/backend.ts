@@ -1,7 +1,8 @@
 import type { KernelSet, KernelSetName, ThreadedKernelSetName } from './kernel-set.ts';
 import { referenceKernels } from '../reference/index.ts';
 import { ConvscopeError } from '../errors.ts';
-import { wasmKernels, wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-kernels.ts';
+import { WasmKernelSet, wasmKernels, wasmSimdSupported, wasmRelaxedSimdSupported } from './wasm-kernels.ts';
+import type { PassMemory } from '../buffer-pool.ts';
 import { prepareThreadedKernels, threadedKernels, wasmThreadsSupported } from './wasm-threads.ts';
 
 let current: KernelSet | null = null;
@@ -75,4 +76,13 @@ export function withKernels<T>(name: KernelSetName, fn: () => T): T {
   } finally {
     current = previous;
   }
+}
+
+/**
+ * The memory a forward pass's tensors may live in with the current kernel set (buffer-pool.ts):
+ * a one-thread wasm set's arena; null for the reference set and the two-thread sets.
+ */
+export function passArena(): PassMemory | null {
+  const set = kernels();
+  return set instanceof WasmKernelSet && set.constructor === WasmKernelSet ? set.arena : null;
 }

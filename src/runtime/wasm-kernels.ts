@@ -55,7 +55,7 @@ export class WasmKernelSet implements KernelSet {
     const xp = arena.putF32(x);
     const wp = arena.putF32(w);
     const bp = bias ? arena.putF32(bias) : 0;
-    const yp = arena.alloc(y.length * 4);
+    const yp = arena.outF32(y);
     const sp = arena.alloc(wasm.f32_conv2d_scratch(gp) * 4);
     return { gp, xp, wp, bp, yp, sp };
   }
@@ -95,7 +95,7 @@ export class WasmKernelSet implements KernelSet {
       const xp = arena.putF32(x);
       const wp = arena.putF32(w);
       const bp = bias ? arena.putF32(bias) : 0;
-      const yp = arena.alloc(y.length * 4);
+      const yp = arena.outF32(y);
       const sp = arena.alloc(wasm.f32_dwconv2d_scratch(gp) * 4);
       wasm.f32_dwconv2d(gp, xp, wp, bp, yp, sp);
       arena.getF32(yp, y);
@@ -134,7 +134,7 @@ export class WasmKernelSet implements KernelSet {
     arena.scope(() => {
       const gp = arena.putI32(poolRecord(g));
       const xp = arena.putF32(x);
-      const yp = arena.alloc(y.length * 4);
+      const yp = arena.outF32(y);
       const sp = arena.alloc(switches.length * 4);
       wasm.f32_max_pool2d(gp, xp, yp, sp);
       arena.getF32(yp, y);
@@ -168,7 +168,7 @@ export class WasmKernelSet implements KernelSet {
     arena.scope(() => {
       const gp = arena.putI32(poolRecord(g));
       const ip = arena.putF32(input);
-      const op = arena.alloc(output.length * 4);
+      const op = arena.outF32(output);
       call(gp, ip, op);
       arena.getF32(op, output);
     });
@@ -193,7 +193,7 @@ export class WasmKernelSet implements KernelSet {
       const biasPtr = bias ? arena.putF32(bias) : 0;
       const rowBias = biasAxis === 'row' ? biasPtr : 0;
       const colBias = biasAxis === 'col' ? biasPtr : 0;
-      const cp = arena.alloc(m * n * 4);
+      const cp = arena.outF32(c);
       if (!transB) {
         wasm.f32_gemm(m, n, k, ap, transA ? m : k, transA ? 1 : 0, bp, n, cp, n, rowBias, colBias, 0);
       } else {
@@ -217,7 +217,7 @@ export class WasmKernelSet implements KernelSet {
     arena.scope(() => {
       const ap = arena.putF32(a);
       const biasPtr = bias ? arena.putF32(bias) : 0;
-      const cp = arena.alloc(m * n * 4);
+      const cp = arena.outF32(c);
       const depth = wasm.f32_gemm_k_block(k);
       const block = arena.alloc(depth * n * 4);
       const lda = transA ? m : k;
@@ -304,7 +304,7 @@ export class WasmKernelSet implements KernelSet {
       const xp = arena.putF32(x);
       const sp = arena.putF32(scale);
       const tp = arena.putF32(shift);
-      const yp = arena.alloc(y.length * 4);
+      const yp = arena.outF32(y);
       wasm.f32_channel_affine(n, channels, inner, xp, sp, tp, yp);
       arena.getF32(yp, y);
     });
@@ -340,7 +340,7 @@ export class WasmKernelSet implements KernelSet {
     const { arena } = this;
     arena.scope(() => {
       const xp = arena.putF32(x);
-      const yp = arena.alloc(y.length * 4);
+      const yp = arena.outF32(y);
       call(x.length, xp, yp);
       arena.getF32(yp, y);
     });
@@ -351,7 +351,7 @@ export class WasmKernelSet implements KernelSet {
     arena.scope(() => {
       const ap = arena.putF32(a);
       const bp = arena.putF32(b);
-      const op = arena.alloc(out.length * 4);
+      const op = arena.outF32(out);
       call(a.length, ap, bp, op);
       arena.getF32(op, out);
     });
