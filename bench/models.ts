@@ -11,7 +11,8 @@
 // extrapolated, and say so. In the same run, VGG16's forward on two threads (simd-2t) and through
 // the peers (bench/peers/vgg16.ts: tfjs-backend-wasm one thread, onnxruntime-web one thread,
 // onnxruntime-node one and two threads, same weights and image, scores checked against ours),
-// ours and tfjs-wasm again in alternating rounds for the goal ratio, with the goal ratios, and the memory of one forward record against its tensors' bytes.
+// ours and tfjs-wasm again in alternating rounds for the goal ratio, with the goal ratios, and
+// the memory of one forward record against its tensors' bytes.
 // MobileNetV2 and ResNet50 (keras.applications graphs at 224x224x3, random weights, written by
 // bench/mobilenetv2-h5.ts and bench/resnet50-h5.ts) the same way, with issue 14's goals, and
 // their 16x16 stride-8 occlusion naive, batched and incremental (through the graph).

@@ -51,12 +51,12 @@ export class BufferPool {
     } finally {
       active = outer;
       this.arena = null;
-      this.wanted = this.asked;
+      this.wanted = arena === null ? this.asked : Math.max(this.wanted, this.asked);
       this.release();
     }
   }
 
-  /** What a pass in wasm memory reserves: the last pass's need (0 before the first pass). */
+  /** What a pass in wasm memory reserves: the largest need of the passes since the last one in JS memory (0 before the first pass). */
   get reservation(): number {
     return this.wanted;
   }
@@ -78,6 +78,9 @@ export class BufferPool {
 
 let active: BufferPool | null = null;
 
+/** Wasm memory never shrinks: a pass that needs more than this (a big batch) keeps its tensors in JS memory. */
+const MAX_RESERVATION = 1 << 30;
+
 /** The pool tensors take their buffers from, or null (fresh buffers). */
 export function activePool(): BufferPool | null {
   return active;
@@ -90,7 +93,7 @@ export function activePool(): BufferPool | null {
  * reservation is run again in JS memory.
  */
 export function withBufferPool<T>(pool: BufferPool, pass: () => T, arena: PassMemory | null = null): T {
-  if (arena !== null && pool.reservation > 0) {
+  if (arena !== null && pool.reservation > 0 && pool.reservation <= MAX_RESERVATION) {
     let reserved = false;
     try {
       arena.beginPass(pool.reservation);

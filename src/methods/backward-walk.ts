@@ -3,6 +3,11 @@ import { add } from '../ops/eltwise.ts';
 import type { Model, ForwardResult } from '../model/model.ts';
 import type { ReluRule } from '../runtime/kernel-set.ts';
 import { ConvscopeError } from '../errors.ts';
+import { BufferPool, withBufferPool } from '../buffer-pool.ts';
+import { passArena } from '../runtime/backend.ts';
+
+/** Each model's walks run in pass memory (buffer-pool.ts): only the signal they return leaves a walk. */
+const walkPools = new WeakMap<Model, BufferPool>();
 
 /**
  * Maps a signal on the output of node `from` down the graph, returning the signal on the
@@ -16,6 +21,21 @@ import { ConvscopeError } from '../errors.ts';
 export function walkBackward(
   model: Model, forward: ForwardResult, from: number, signal: Tensor, rule: ReluRule, to = -1, startOnLogits = false,
 ): Tensor {
+  let pool = walkPools.get(model);
+  if (!pool) walkPools.set(model, (pool = new BufferPool()));
+  let out: Tensor | null = null;
+  withBufferPool(pool, () => {
+    const reached = walk(model, forward, from, signal, rule, to, startOnLogits);
+    // copied out of the pass's memory before it ends
+    out = reached && new Tensor(reached.shape, reached.data.slice());
+  }, passArena());
+  if (out) return out;
+  const shape = to < 0 ? forward.input.shape : forward.records.get(model.layers[to].name)!.output.shape;
+  return Tensor.zeros(shape);
+}
+
+/** walkBackward's walk: the signal that reaches node `to`, or null if none does. */
+function walk(model: Model, forward: ForwardResult, from: number, signal: Tensor, rule: ReluRule, to: number, startOnLogits: boolean): Tensor | null {
   const signals = new Map<number, Tensor>([[from, signal]]);
   const nodes = model.ancestors(from);
   for (let k = nodes.length - 1; k >= 0; k--) {
@@ -34,8 +54,5 @@ export function walkBackward(
       signals.set(j, before ? add(before, s) : s);
     });
   }
-  const out = signals.get(to);
-  if (out) return out;
-  const shape = to < 0 ? forward.input.shape : forward.records.get(model.layers[to].name)!.output.shape;
-  return Tensor.zeros(shape);
+  return signals.get(to) ?? null;
 }
