@@ -5,6 +5,7 @@ import { BufferPool, withBufferPool } from '../src/buffer-pool.ts';
 import { PassGrowth } from '../src/runtime/arena.ts';
 import { passArena, withKernels } from '../src/runtime/backend.ts';
 import { wasmKernels } from '../src/runtime/wasm-kernels.ts';
+import { KERNEL_SET_NAMES } from '../src/runtime/kernel-set.ts';
 import { matmul } from '../src/ops/matmul.ts';
 import { loadModel } from '../src/node/load-model.ts';
 import { Tensor } from '../src/tensor.ts';
@@ -89,6 +90,17 @@ test('predict\'s result stays put after the next predict (it is copied out of th
   const kept = Float32Array.from(first.data);
   model.predict(randomTensor(rng, model.inputShape));
   assert.ok(first.data.every((v, i) => Object.is(v, kept[i])));
+});
+
+test('on two threads, predict in the shared memory = a pass on fresh buffers on one thread', async () => {
+  if (!KERNEL_SET_NAMES.includes('simd-2t')) return;
+  const model = await loadModel(join(root, 'test', 'fixtures', 'models', 'graphs', 'resnet_tiny.h5'));
+  const x = randomTensor(seededRandom(12), [3, ...model.inputShape]);
+  const want = withKernels('simd', () => model.run(x, model.outputIndex, true).output.data);
+  for (let i = 0; i < 3; i++) {
+    const got = withKernels('simd-2t', () => model.predict(x)).data;
+    assert.ok(got.every((v, j) => Object.is(v, want[j])), `call ${i + 1}`);
+  }
 });
 
 for (const file of ['graphs/resnet_tiny.h5', 'graphs/mobilenet_v2_tiny.h5', 'graphs/inception_tiny.h5', 'mnist_model.h5']) {

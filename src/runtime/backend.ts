@@ -80,9 +80,10 @@ export function withKernels<T>(name: KernelSetName, fn: () => T): T {
 
 /**
  * The memory a forward pass's tensors may live in with the current kernel set (buffer-pool.ts):
- * a one-thread wasm set's arena; null for the reference set and the two-thread sets.
+ * a wasm set's own memory (a two-thread set's shared one, where the split kernels run; what it
+ * runs on its one-thread twin is copied there and back as before); null for the reference set.
  */
 export function passArena(): PassMemory | null {
   const set = kernels();
-  return set instanceof WasmKernelSet && set.constructor === WasmKernelSet ? set.arena : null;
+  return set instanceof WasmKernelSet ? set.arena : null;
 }
