@@ -627,6 +627,10 @@ async function graphRows({ key, title, ensure, lastMap, onnxOps, tfjsGoal }: Gra
       two.result = `${(forward.medianMs / two.medianMs).toFixed(2)}x one thread; scores vs one thread: ${describeAgreement(agreement(withKernels('simd-2t', () => model.predict(image)).data, ours.scores))}`;
       twoMs = two.medianMs;
     }
+    // before the peers, which leave threads and memory behind in this process
+    const occluded = occlusionRows(key, model, image, 16, 8, quick ? { naive: 4, batched: 8, incremental: 128 } : { naive: 24, batched: 72 });
+    if (occluded.incremental) checkOcclusionSample(model, occluded.incremental);
+    else notes.push(`${title} occlusion: the incremental map is checked against model.predict in the full run (not --quick)`);
   }
   if (installPeers(log)) {
     const graph = await readKerasGraph(path);
@@ -666,9 +670,6 @@ async function graphRows({ key, title, ensure, lastMap, onnxOps, tfjsGoal }: Gra
   if (net && ours?.ms !== undefined) {
     backwardRows(key, net, image, lastMap, quick ? ['deconvnet'] : ['deconvnet', 'salinet', 'desalinet'], ours.ms, opts);
     gradCamRow(key, net, image, defaultGradCamLayer(net), ours.ms, opts);
-    const occluded = occlusionRows(key, net, image, 16, 8, quick ? { naive: 4, batched: 8, incremental: 128 } : { naive: 24, batched: 72 });
-    if (occluded.incremental) checkOcclusionSample(net, occluded.incremental);
-    else notes.push(`${title} occlusion: the incremental map is checked against model.predict in the full run (not --quick)`);
   }
 }
 
