@@ -8,14 +8,14 @@ export interface PassMemory {
 }
 
 /**
- * Memory for forward passes whose tensors die with them (Model.predict keeps only the output, which
- * it copies out before the pass ends). Allocating a fresh zeroed buffer for every op's output, and
- * collecting it afterwards, took about a quarter of a MobileNetV2 forward, and copying each op's
- * operands into wasm memory and its result out again most of another quarter. While a pass runs
- * under a pool, every tensor made without data takes its buffer from the pool:
- * - with a one-thread wasm kernel set, as a view of the kernels' own memory (Arena.beginPass), so
- *   that kernels read and write the tensors where they are; the reservation is the last pass's
- *   need, and a pass that outgrows it runs again in JS memory;
+ * Memory for passes whose tensors die with them (Model.predict and walkBackward keep only their
+ * result, which they copy out before the pass ends). Allocating a fresh zeroed buffer for every
+ * op's output, and collecting it afterwards, took about a quarter of a MobileNetV2 forward, and
+ * copying each op's operands into wasm memory and its result out again most of another quarter.
+ * While a pass runs under a pool, every tensor made without data takes its buffer from the pool:
+ * - with a wasm kernel set, as a view of the kernels' own memory (Arena.beginPass), so that
+ *   kernels read and write the tensors where they are; the reservation is the largest need seen,
+ *   and a pass that outgrows it runs again in JS memory;
  * - otherwise (and for the first pass, which measures the need) as a JS buffer recycled from the
  *   last pass.
  * Nothing made inside the pass may outlive it.
@@ -87,8 +87,7 @@ export function activePool(): BufferPool | null {
 }
 
 /**
- * Runs a pass whose tensors all die with it under `pool`, in `arena` (a one-thread wasm set's
- * memory) once the pool knows the pass's size, else in recycled JS buffers. The pass must copy
+ * Runs a pass whose tensors all die with it under `pool`, in `arena` (a wasm set's memory) once the pool knows the pass's size, else in recycled JS buffers. The pass must copy
  * out whatever it keeps before it returns. It may run twice: a pass that outgrows the wasm
  * reservation is run again in JS memory.
  */
