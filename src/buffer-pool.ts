@@ -1,4 +1,4 @@
-import { PassGrowth } from './runtime/arena.ts';
+import { PassGrowth, align } from './runtime/arena.ts';
 
 /** What a pass needs of a kernel set's wasm memory (runtime/arena.ts's Arena). */
 export interface PassMemory {
@@ -30,7 +30,7 @@ export class BufferPool {
 
   /** A zeroed buffer of `size` floats. */
   take(size: number): Float32Array {
-    this.asked += Math.ceil((size * 4) / 16) * 16;
+    this.asked += align(size * 4);
     const view = this.arena?.takePass(size);
     if (view) return view;
     const buffer = this.free.get(size)?.pop();
@@ -87,8 +87,9 @@ export function activePool(): BufferPool | null {
 }
 
 /**
- * Runs a pass whose tensors all die with it under `pool`, in `arena` (a wasm set's memory) once the pool knows the pass's size, else in recycled JS buffers. The pass must copy
- * out whatever it keeps before it returns. It may run twice: a pass that outgrows the wasm
+ * Runs a pass whose tensors all die with it under `pool`, in `arena` (a wasm set's memory) once
+ * the pool knows the pass's size, else in recycled JS buffers. The pass must copy out whatever it
+ * keeps before it returns. It may run twice: a pass that outgrows the wasm
  * reservation is run again in JS memory.
  */
 export function withBufferPool<T>(pool: BufferPool, pass: () => T, arena: PassMemory | null = null): T {

@@ -51,7 +51,8 @@ test('in wasm memory: a pass\'s tensors are views the kernels use in place, and 
     let inWasm = false;
     const square = () => {
       const y = matmul(small[0], small[1]);
-      inWasm = y.data.buffer === wasmKernels('simd').arena.memoryBuffer();
+      // a view of the kernels' memory: its buffer is the whole wasm memory
+      inWasm = y.data.buffer.byteLength === wasmKernels('simd').arena.bytes;
       return Float32Array.from(y.data);
     };
     withBufferPool(pool, square, arena); // the first pass measures

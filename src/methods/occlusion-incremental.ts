@@ -10,7 +10,7 @@
 import { Tensor, sizeOf } from '../tensor.ts';
 import type { Model } from '../model/model.ts';
 import type { Layer } from '../layers/layer.ts';
-import { patchRule, type PatchRule, type PointwiseRule } from './occlusion-rules.ts';
+import { patchRule, mixesAllPositions, type PatchRule } from './occlusion-rules.ts';
 
 /**
  * Along one axis of one layer: the output range [lo, hi) recomputed, and for a window layer the
@@ -160,8 +160,7 @@ export function planGroups(plans: readonly PositionPlan[]): PositionPlan[][] {
 export function whyFull(model: Model, from: number): string {
   const layer = model.layers[from];
   if (ruleOf(layer) !== null) return 'the change covers its whole map';
-  const global = layer.type.startsWith('Global') || layer.outputShape.length !== 3 || layer.inputShapes.some((s) => s.length !== 3);
-  return global ? 'it mixes all positions' : 'it has no patch rule';
+  return mixesAllPositions(layer) ? 'it mixes all positions' : 'it has no patch rule';
 }
 
 /** Half-open rectangle of a (C, H, W) map, with the values of all channels inside it: (C, y1 - y0, x1 - x0). */
@@ -218,19 +217,23 @@ function nodePatches(
   model: Model, n: number, plans: readonly PositionPlan[], patches: ReadonlyMap<number, readonly (Patch | null)[]>, mapOf: (k: number) => Float32Array,
 ): (Patch | null)[] {
   const layer = model.layers[n];
-  const rule = ruleOf(layer)!;
+  const rule = ruleOf(layer);
   const sources = model.sources[n];
+  // a node without a rule is reached here only by windows whose change vanished before it
+  if (rule === null) return plans.map(() => null);
+  if (rule.kind === 'shift') {
+    // the patch moves whole (it may reach past the changed part: see windowSpan)
+    return plans.map((plan, b) => {
+      const state = plan.states[n] as Rect | null;
+      return state && { y0: state.rows.lo, y1: state.rows.hi, x0: state.cols.lo, x1: state.cols.hi, data: patches.get(sources[0])![b]!.data };
+    });
+  }
   const out: (Patch | null)[] = plans.map(() => null);
   const groups = new Map<string, number[]>();
   plans.forEach((plan, b) => {
     const state = plan.states[n] as Rect | null;
     if (state === null) return;
     const { rows: r, cols: c } = state;
-    if (rule.kind === 'shift') {
-      const p = patches.get(sources[0])![b]!;
-      out[b] = { y0: r.lo, y1: r.hi, x0: c.lo, x1: c.hi, data: p.data };
-      return;
-    }
     const key = `${r.c1 - r.c0},${r.before},${r.after},${c.c1 - c.c0},${c.before},${c.after}`;
     const group = groups.get(key);
     if (group) group.push(b);
@@ -256,7 +259,7 @@ function nodePatches(
       return x;
     });
     const { rows, cols } = first;
-    const y = rule.kind === 'window' ? rule.run(inputs[0], { top: rows.before, bottom: rows.after, left: cols.before, right: cols.after }) : (rule as PointwiseRule).run(inputs);
+    const y = rule.kind === 'window' ? rule.run(inputs[0], { top: rows.before, bottom: rows.after, left: cols.before, right: cols.after }) : rule.run(inputs);
     const [oh, ow] = [rows.hi - rows.lo, cols.hi - cols.lo];
     if (y.shape[2] !== oh || y.shape[3] !== ow) throw new Error(`occlusion: patch of '${layer.name}' came out ${y.shape[2]}x${y.shape[3]}, expected ${oh}x${ow}`);
     const per = y.size / members.length;
@@ -347,18 +350,19 @@ function macsPerPosition(layer: Layer): number {
  */
 export function occlusionWork(model: Model, plans: readonly PositionPlan[], last: number): { full: number; incremental: number } {
   const nodes = model.ancestors(last);
-  const full = (n: number) => {
+  const perPosition = nodes.map((n) => macsPerPosition(model.layers[n]));
+  const full = nodes.map((n, i) => {
     const shape = model.layers[n].outputShape;
-    return macsPerPosition(model.layers[n]) * (shape.length === 3 ? shape[1] * shape[2] : 1);
-  };
-  const perImage = nodes.reduce((s, n) => s + full(n), 0);
+    return perPosition[i] * (shape.length === 3 ? shape[1] * shape[2] : 1);
+  });
+  const perImage = full.reduce((s, v) => s + v, 0);
   let incremental = 0;
   for (const p of plans) {
-    for (const n of nodes) {
+    nodes.forEach((n, i) => {
       const state = p.states[n];
-      if (state === 'full') incremental += full(n);
-      else if (state !== null) incremental += macsPerPosition(model.layers[n]) * (state.rows.hi - state.rows.lo) * (state.cols.hi - state.cols.lo);
-    }
+      if (state === 'full') incremental += full[i];
+      else if (state !== null) incremental += perPosition[i] * (state.rows.hi - state.rows.lo) * (state.cols.hi - state.cols.lo);
+    });
   }
   return { full: perImage * plans.length, incremental };
 }

@@ -11,6 +11,7 @@ import { DepthwiseConv2DLayer, type DepthwiseStep } from '../layers/depthwise-co
 import { SeparableConv2DLayer } from '../layers/separable-conv2d.ts';
 import { MaxPooling2DLayer, AveragePooling2DLayer } from '../layers/pooling.ts';
 import { BatchNormalizationLayer } from '../layers/batch-norm.ts';
+import { GlobalAveragePooling2DLayer, GlobalMaxPooling2DLayer } from '../layers/global-pooling.ts';
 import { IdentityLayer, ZeroPadding2DLayer } from '../layers/shape-layers.ts';
 import { ElementwiseMergeLayer, ConcatenateLayer } from '../layers/merge.ts';
 import { applyActivation, type ActivationName } from '../layers/activation-fns.ts';
@@ -31,7 +32,7 @@ export interface WindowRule {
 }
 
 /** Each output position from the same position of each input (all shaped like the output). */
-export interface PointwiseRule {
+interface PointwiseRule {
   kind: 'pointwise';
   run(xs: readonly Tensor[]): Tensor;
 }
@@ -39,9 +40,14 @@ export interface PointwiseRule {
 /** How a node carries a changed rectangle from its inputs to its output. */
 export type PatchRule = WindowRule | PointwiseRule | { kind: 'shift'; top: number; left: number };
 
+/** Whether each output of the node depends on every input position: global pooling, or a node from or to vectors (Flatten, Dense). */
+export function mixesAllPositions(layer: Layer): boolean {
+  return layer instanceof GlobalAveragePooling2DLayer || layer instanceof GlobalMaxPooling2DLayer || layer.outputShape.length !== 3 || layer.inputShapes.some((s) => s.length !== 3);
+}
+
 /** The node's rule; null for a node that mixes all positions or has no rule here (computed in full). */
 export function patchRule(layer: Layer): PatchRule | null {
-  if (layer.outputShape.length !== 3 || layer.inputShapes.some((s) => s.length !== 3)) return null;
+  if (mixesAllPositions(layer)) return null;
   if (layer instanceof Conv2DLayer) {
     const { kernel, bias, strides, dilation } = layer.config;
     return window(layer.activation, kernel.shape, strides, dilation, layer.pad, winogradShaped(kernel.shape, strides, dilation) ? WINOGRAD_TILE : 1,

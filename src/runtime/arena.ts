@@ -66,11 +66,6 @@ export class Arena {
     return values.buffer === this.memory.buffer ? values.byteOffset : -1;
   }
 
-  /** The memory's buffer now (tests check which memory a tensor lies in). */
-  memoryBuffer(): ArrayBuffer {
-    return this.memory.buffer;
-  }
-
   get bytes(): number {
     return this.memory.buffer.byteLength;
   }
@@ -150,6 +145,6 @@ export class Arena {
   }
 }
 
-function align(n: number): number {
+export function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
